@@ -1,0 +1,16 @@
+//! Pieces of pages. Each file is one component (or a small family of them).
+
+pub mod auth_forms;
+pub mod compose;
+pub mod connection;
+pub mod post_card;
+pub mod user_bar;
+
+use crate::wire::Post;
+
+/// A post as a list shows it: `pending` while the server has not confirmed it yet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    pub post: Post,
+    pub pending: bool,
+}

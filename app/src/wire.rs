@@ -1,0 +1,192 @@
+//! The shapes of `shared/API.md`, shared by the server (which answers them) and the browser (which
+//! reads them). One definition each, so the two sides cannot drift apart.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub id: Uuid,
+    pub handle: String,
+    pub display_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    pub user: User,
+    pub is_admin: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SignUp {
+    pub handle: String,
+    pub password: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SignIn {
+    pub handle: String,
+    pub password: String,
+}
+
+/// The answer of sign-up (with the position of `UserRegistered`) and of sign-in (without).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthAnswer {
+    pub user: User,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<u64>,
+}
+
+/// `POST /api/commands`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CommandRequest {
+    pub command_id: Uuid,
+    #[serde(rename = "type")]
+    pub command_type: String,
+    #[serde(default)]
+    pub payload: Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_version: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppendedEvent {
+    pub position: u64,
+    pub stream: String,
+    pub version: u64,
+    #[serde(rename = "type")]
+    pub event_type: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommandAnswer {
+    pub command_id: Uuid,
+    /// The consistency token: pass it as `min_position` to read your own write.
+    pub position: u64,
+    pub duplicate: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub events: Vec<AppendedEvent>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Author {
+    pub handle: String,
+    pub display_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Post {
+    pub id: Uuid,
+    pub author: Author,
+    pub text: String,
+    pub created_at: String,
+    pub reply_to: Option<Uuid>,
+    pub likes: u64,
+    pub reposts: u64,
+    pub replies: u64,
+    pub liked_by_me: bool,
+    pub reposted_by_me: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repost_of: Option<Uuid>,
+}
+
+/// A keyset page of a query, with the position its read model had reached.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<String>,
+    pub position: u64,
+    /// True when `min_position` was asked for and not reached within `wait_ms`.
+    #[serde(default)]
+    pub stale: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnvelopeMetadata {
+    pub command_id: Option<Uuid>,
+    pub correlation_id: Option<Uuid>,
+    pub causation_id: Option<Uuid>,
+    pub actor: Option<String>,
+    pub at: String,
+}
+
+/// One stored event, as every reader of the store sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Envelope {
+    pub position: u64,
+    pub event_id: Uuid,
+    pub stream: String,
+    pub version: u64,
+    #[serde(rename = "type")]
+    pub event_type: String,
+    pub schema: u32,
+    pub data: Value,
+    pub metadata: EnvelopeMetadata,
+}
+
+/// Client → server frames of `/ws`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "lowercase")]
+pub enum ClientFrame {
+    Subscribe {
+        topic: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        after: Option<u64>,
+    },
+    Unsubscribe {
+        topic: String,
+    },
+    Ping,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeKind {
+    Upsert,
+    Remove,
+    Counts,
+    Event,
+}
+
+/// Server → client frames of `/ws`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "lowercase")]
+pub enum ServerFrame {
+    Subscribed {
+        topic: String,
+        position: u64,
+    },
+    Change {
+        topic: String,
+        position: u64,
+        kind: ChangeKind,
+        data: Value,
+    },
+    Resync {
+        topic: String,
+        reason: String,
+    },
+    Pong,
+    Error {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        topic: Option<String>,
+        code: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<String>,
+    },
+}

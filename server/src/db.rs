@@ -1,0 +1,63 @@
+//! The SurrealDB connection: one URL picks the engine (`surrealkv://`, `mem://`, `ws://`).
+
+use anyhow::Context;
+use serde_json::Value;
+use surrealdb::engine::any::Any;
+use surrealdb::Surreal;
+
+pub type Db = Surreal<Any>;
+
+/// The namespace and database every Agora table lives in.
+const NAMESPACE: &str = "agora";
+const DATABASE: &str = "agora";
+
+/// Opens the database named by `url`. A `ws://` server is signed in to as root when
+/// `AGORA_DB_USER` and `AGORA_DB_PASS` are set; embedded engines need no sign-in.
+pub async fn connect(url: &str) -> anyhow::Result<Db> {
+    if let Some(path) = url.strip_prefix("surrealkv://") {
+        let folder = path.split('?').next().unwrap_or(path);
+        if let Some(parent) = std::path::Path::new(folder).parent() {
+            std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+        }
+    }
+    let db = surrealdb::engine::any::connect(url).await.with_context(|| format!("opening {url}"))?;
+    if let (Ok(username), Ok(password)) = (std::env::var("AGORA_DB_USER"), std::env::var("AGORA_DB_PASS")) {
+        db.signin(surrealdb::opt::auth::Root { username, password }).await.context("signing in")?;
+    }
+    db.use_ns(NAMESPACE).use_db(DATABASE).await.context("selecting the database")?;
+    Ok(db)
+}
+
+/// Runs SurrealQL and fails if any statement failed (`query().await` alone is Ok even then).
+pub async fn run(db: &Db, sql: impl Into<String>, vars: Value) -> Result<surrealdb::IndexedResults, surrealdb::Error> {
+    let query = db.query(sql.into());
+    let query = if vars.is_null() { query } else { query.bind(vars) };
+    let mut results = query.await?;
+    let mut errors: Vec<(usize, surrealdb::Error)> = results.take_errors().into_iter().collect();
+    if errors.is_empty() {
+        return Ok(results);
+    }
+    errors.sort_by_key(|(index, _)| *index);
+    // In a failed BEGIN…COMMIT every other statement reports a placeholder; the cause is the one that
+    // does not.
+    let cause = errors.iter().position(|(_, e)| !is_placeholder(e)).unwrap_or(0);
+    Err(errors.swap_remove(cause).1)
+}
+
+fn is_placeholder(error: &surrealdb::Error) -> bool {
+    let text = error.message();
+    text.contains("not executed due to a failed transaction")
+        || text.contains("due to a cancelled transaction")
+        || text.contains("aborted due to a prior error")
+}
+
+/// Runs one statement and returns its rows as JSON.
+pub async fn rows(db: &Db, sql: impl Into<String>, vars: Value) -> Result<Vec<Value>, surrealdb::Error> {
+    run(db, sql, vars).await?.take::<Vec<Value>>(0)
+}
+
+/// True for the error SurrealDB gives when an optimistic transaction lost a write-write race.
+pub fn is_retryable(error: &surrealdb::Error) -> bool {
+    matches!(error.query_details(), Some(surrealdb::types::QueryError::TransactionConflict))
+        || error.message().contains("can be retried")
+}

@@ -1,0 +1,229 @@
+//! The post aggregate, one stream per post (`post-<uuid>`): creation, deletion, reports, hiding.
+
+use super::text::{parse, validate_post_text};
+use super::{Actor, Aggregate, Event, Rule};
+use std::collections::BTreeSet;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PostState {
+    pub created: Option<Created>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Created {
+    pub post_id: Uuid,
+    pub author: String,
+    pub deleted: bool,
+    pub hidden: bool,
+    /// Who reported the post: each reporter counts once.
+    pub reporters: BTreeSet<String>,
+}
+
+impl Created {
+    pub fn visible(&self) -> bool {
+        !self.deleted && !self.hidden
+    }
+}
+
+/// What the command bus found of the post a reply answers (the domain does no reads itself).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Parent {
+    pub post_id: Uuid,
+    pub visible: bool,
+}
+
+#[derive(Debug, Clone)]
+pub enum PostCommand {
+    Create { post_id: Uuid, author: String, text: String, reply_to: Option<Parent> },
+    Delete { actor: Actor },
+    Report { reporter: String, reason: String },
+    Hide { reason: String },
+}
+
+pub struct Post;
+
+pub fn stream(post_id: Uuid) -> String {
+    format!("post-{post_id}")
+}
+
+pub const MAX_REASON: usize = 200;
+
+impl Aggregate for Post {
+    type State = PostState;
+    type Command = PostCommand;
+
+    fn decide(state: &PostState, command: &PostCommand) -> Result<Vec<Event>, Rule> {
+        let post = match (command, &state.created) {
+            (PostCommand::Create { .. }, Some(_)) => {
+                return Err(Rule::Conflict("a post with this id exists".into()))
+            }
+            (PostCommand::Create { post_id, author, text, reply_to }, None) => {
+                return create(*post_id, author, text, reply_to.as_ref())
+            }
+            (_, None) => return Err(Rule::NotFound("no such post".into())),
+            (_, Some(post)) if post.deleted => return Err(Rule::NotFound("no such post".into())),
+            (_, Some(post)) => post,
+        };
+        match command {
+            PostCommand::Create { .. } => unreachable!("handled above"),
+            PostCommand::Delete { actor } if actor.handle == post.author || actor.is_admin => {
+                Ok(vec![Event::PostDeleted { post_id: post.post_id, by: actor.handle.clone() }])
+            }
+            PostCommand::Delete { .. } => {
+                Err(Rule::Forbidden("only the author or an admin may delete a post".into()))
+            }
+            PostCommand::Report { .. } if post.hidden => {
+                Err(Rule::NotFound("no such post".into()))
+            }
+            PostCommand::Report { reporter, .. } if *reporter == post.author => {
+                Err(Rule::Refused("you cannot report your own post".into()))
+            }
+            PostCommand::Report { reporter, .. } if post.reporters.contains(reporter) => {
+                Err(Rule::Refused("you have reported this post already".into()))
+            }
+            PostCommand::Report { reporter, reason } => Ok(vec![Event::PostReported {
+                post_id: post.post_id,
+                reporter: reporter.clone(),
+                reason: reason_text(reason)?,
+            }]),
+            PostCommand::Hide { .. } if post.hidden => Ok(vec![]),
+            PostCommand::Hide { reason } => {
+                Ok(vec![Event::PostHidden { post_id: post.post_id, reason: reason_text(reason)? }])
+            }
+        }
+    }
+
+    fn evolve(mut state: PostState, event: &Event) -> PostState {
+        match (event, state.created.as_mut()) {
+            (Event::PostCreated { post_id, author, .. }, None) => {
+                state.created = Some(Created {
+                    post_id: *post_id,
+                    author: author.clone(),
+                    deleted: false,
+                    hidden: false,
+                    reporters: BTreeSet::new(),
+                });
+            }
+            (Event::PostDeleted { .. }, Some(post)) => post.deleted = true,
+            (Event::PostHidden { .. }, Some(post)) => post.hidden = true,
+            (Event::PostReported { reporter, .. }, Some(post)) => {
+                post.reporters.insert(reporter.clone());
+            }
+            _ => {}
+        }
+        state
+    }
+}
+
+fn create(post_id: Uuid, author: &str, text: &str, reply_to: Option<&Parent>) -> Result<Vec<Event>, Rule> {
+    let text = validate_post_text(text)?;
+    if let Some(parent) = reply_to {
+        if !parent.visible {
+            return Err(Rule::Refused("the post you reply to is not there".into()));
+        }
+    }
+    let parsed = parse(&text);
+    Ok(vec![Event::PostCreated {
+        post_id,
+        author: author.to_owned(),
+        text,
+        reply_to: reply_to.map(|parent| parent.post_id),
+        mentions: parsed.mentions,
+        tags: parsed.tags,
+    }])
+}
+
+fn reason_text(reason: &str) -> Result<String, Rule> {
+    let reason = reason.trim();
+    match reason.chars().count() {
+        0 => Err(Rule::Invalid("a reason is needed".into())),
+        n if n > MAX_REASON => Err(Rule::Invalid(format!("a reason has at most {MAX_REASON} characters"))),
+        _ => Ok(reason.to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::harness::given;
+
+    const ID: Uuid = Uuid::from_u128(7);
+
+    fn created() -> Event {
+        Event::PostCreated {
+            post_id: ID,
+            author: "ann".into(),
+            text: "hello #agora @bob".into(),
+            reply_to: None,
+            mentions: vec!["bob".into()],
+            tags: vec!["agora".into()],
+        }
+    }
+
+    fn create(text: &str, reply_to: Option<Parent>) -> PostCommand {
+        PostCommand::Create { post_id: ID, author: "ann".into(), text: text.into(), reply_to }
+    }
+
+    fn report(by: &str) -> PostCommand {
+        PostCommand::Report { reporter: by.into(), reason: "spam".into() }
+    }
+
+    fn reported(by: &str) -> Event {
+        Event::PostReported { post_id: ID, reporter: by.into(), reason: "spam".into() }
+    }
+
+    #[test]
+    fn a_post_is_created_with_its_mentions_and_tags() {
+        given::<Post>(&[]).when(create("  hello #agora @bob ", None)).then(&[created()]);
+    }
+
+    #[test]
+    fn empty_or_long_text_is_invalid() {
+        given::<Post>(&[]).when(create("   ", None)).then_refused_as(Rule::Invalid);
+        given::<Post>(&[]).when(create(&"x".repeat(501), None)).then_refused_as(Rule::Invalid);
+    }
+
+    #[test]
+    fn a_reply_needs_a_visible_parent() {
+        let parent = Parent { post_id: Uuid::from_u128(1), visible: false };
+        given::<Post>(&[]).when(create("hi", Some(parent))).then_refused_as(Rule::Refused);
+    }
+
+    #[test]
+    fn a_post_id_is_used_once() {
+        given::<Post>(&[created()]).when(create("again", None)).then_refused_as(Rule::Conflict);
+    }
+
+    #[test]
+    fn only_the_author_or_an_admin_deletes() {
+        given::<Post>(&[created()])
+            .when(PostCommand::Delete { actor: Actor::user("bob") })
+            .then_refused_as(Rule::Forbidden);
+        given::<Post>(&[created()])
+            .when(PostCommand::Delete { actor: Actor::user("ann") })
+            .then(&[Event::PostDeleted { post_id: ID, by: "ann".into() }]);
+    }
+
+    #[test]
+    fn each_reporter_counts_once_and_never_the_author() {
+        given::<Post>(&[created()]).when(report("bob")).then(&[reported("bob")]);
+        given::<Post>(&[created(), reported("bob")]).when(report("bob")).then_refused_as(Rule::Refused);
+        given::<Post>(&[created()]).when(report("ann")).then_refused_as(Rule::Refused);
+    }
+
+    #[test]
+    fn hiding_is_done_once() {
+        let hidden = Event::PostHidden { post_id: ID, reason: "reported".into() };
+        given::<Post>(&[created()])
+            .when(PostCommand::Hide { reason: "reported".into() })
+            .then(&[hidden.clone()]);
+        given::<Post>(&[created(), hidden]).when(PostCommand::Hide { reason: "again".into() }).then(&[]);
+    }
+
+    #[test]
+    fn a_deleted_post_takes_no_more_commands() {
+        let deleted = Event::PostDeleted { post_id: ID, by: "ann".into() };
+        given::<Post>(&[created(), deleted]).when(report("bob")).then_refused_as(Rule::NotFound);
+    }
+}

@@ -1,0 +1,132 @@
+//! The store over HTTP: the NDJSON feed for other systems and the admin's event browser.
+
+use super::auth::Admin;
+use super::error::{ApiQuery, AppError};
+use crate::store::EventFilter;
+use crate::state::AppState;
+use app::wire::{Envelope, Page};
+use axum::extract::{Path, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+const DEFAULT_EXPORT: usize = 1000;
+const MAX_EXPORT: usize = 10_000;
+const DEFAULT_PAGE: usize = 50;
+const MAX_PAGE: usize = 500;
+
+#[derive(Debug, Deserialize)]
+pub struct FeedQuery {
+    pub after: Option<u64>,
+    pub limit: Option<usize>,
+}
+
+/// `GET /api/events?after=&limit=`: NDJSON, one envelope a line, in position order.
+pub async fn ndjson(
+    State(state): State<AppState>,
+    _admin: Admin,
+    ApiQuery(query): ApiQuery<FeedQuery>,
+) -> Result<Response, AppError> {
+    let limit = query.limit.unwrap_or(DEFAULT_EXPORT);
+    if !(1..=MAX_EXPORT).contains(&limit) {
+        return Err(AppError::Invalid(format!("limit is 1 to {MAX_EXPORT}")));
+    }
+    let events = state.store.read_all(query.after.unwrap_or(0), limit).await?;
+    let mut body = String::new();
+    for event in &events {
+        body.push_str(&serde_json::to_string(event).map_err(anyhow::Error::from)?);
+        body.push('\n');
+    }
+    Ok(([(CONTENT_TYPE, "application/x-ndjson")], body).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct BrowseQuery {
+    pub after: Option<u64>,
+    pub before: Option<u64>,
+    pub limit: Option<usize>,
+    pub stream: Option<String>,
+    #[serde(rename = "type")]
+    pub event_type: Option<String>,
+    pub actor: Option<String>,
+    pub correlation: Option<Uuid>,
+    pub causation: Option<Uuid>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// A page of envelopes; `next` is the position to pass as `before` (newest first) or `after`.
+#[derive(Debug, Serialize)]
+pub struct EventPage {
+    #[serde(flatten)]
+    pub page: Page<Envelope>,
+    pub head: u64,
+}
+
+/// `GET /api/admin/events`: filtered keyset pages, newest first unless only `after` is given.
+pub async fn browse(
+    State(state): State<AppState>,
+    _admin: Admin,
+    ApiQuery(query): ApiQuery<BrowseQuery>,
+) -> Result<Json<EventPage>, AppError> {
+    let limit = query.limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(AppError::Invalid(format!("limit is 1 to {MAX_PAGE}")));
+    }
+    let filter = EventFilter {
+        after: query.after,
+        before: query.before,
+        limit: limit + 1,
+        stream: query.stream,
+        event_type: query.event_type,
+        actor: query.actor,
+        correlation: query.correlation,
+        causation: query.causation,
+        from: query.from,
+        to: query.to,
+    };
+    let mut items = state.store.query(&filter).await?;
+    let more = items.len() > limit;
+    items.truncate(limit);
+    let next = if more { items.last().map(|last| last.position.to_string()) } else { None };
+    let head = state.store.head();
+    Ok(Json(EventPage { page: Page { items, next, position: head, stale: false }, head }))
+}
+
+/// `GET /api/admin/events/{position}`.
+pub async fn one(
+    State(state): State<AppState>,
+    _admin: Admin,
+    Path(position): Path<u64>,
+) -> Result<Json<Envelope>, AppError> {
+    state.store.event(position).await?.map(Json).ok_or_else(|| AppError::NotFound(format!("no event at {position}")))
+}
+
+#[derive(Debug, Serialize)]
+pub struct ProjectionRow {
+    #[serde(flatten)]
+    pub status: crate::projections::ProjectorStatus,
+    pub head: u64,
+    pub lag: u64,
+    #[serde(rename = "status")]
+    pub state: &'static str,
+}
+
+/// `GET /api/admin/projections`.
+pub async fn projections(State(state): State<AppState>, _admin: Admin) -> Json<Vec<ProjectionRow>> {
+    let head = state.store.head();
+    Json(
+        state
+            .projections
+            .statuses()
+            .into_iter()
+            .map(|status| {
+                let lag = head.saturating_sub(status.position);
+                let state = if lag == 0 { "live" } else { "catching_up" };
+                ProjectionRow { status, head, lag, state }
+            })
+            .collect(),
+    )
+}

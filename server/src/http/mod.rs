@@ -1,0 +1,81 @@
+//! The HTTP surface: the contract's routes (plain axum handlers), `/ws`, and the Leptos pages.
+
+pub mod auth;
+mod commands;
+pub mod error;
+mod events;
+mod queries;
+
+pub use queries::DEFAULT_LIMIT as PAGE_SIZE;
+
+use crate::live;
+use crate::state::AppState;
+use axum::extract::{Request, State};
+use axum::http::header::{HOST, ORIGIN};
+use axum::http::Method;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use error::AppError;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+
+/// The whole application: API, live socket, pages and static files. Testable with `oneshot`.
+pub fn app(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/auth/signup", post(auth::signup))
+        .route("/auth/signin", post(auth::signin))
+        .route("/auth/signout", post(auth::signout))
+        .route("/me", get(auth::me))
+        .route("/commands", post(commands::submit))
+        .route("/timeline/public", get(queries::public_timeline))
+        .route("/events", get(events::ndjson))
+        .route("/admin/events", get(events::browse))
+        .route("/admin/events/{position}", get(events::one))
+        .route("/admin/projections", get(events::projections))
+        .fallback(|| async { AppError::NotFound("no such API route".into()) })
+        .layer(middleware::from_fn(same_origin_writes));
+
+    let routes = generate_route_list(app::App);
+    let backend = crate::pages::backend(&state);
+    Router::new()
+        .nest("/api", api)
+        .route("/ws", get(live::websocket))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ready))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(backend.clone()),
+            {
+                let options = state.leptos_options.clone();
+                move || app::shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .with_state(state)
+}
+
+/// Refuses browser writes from another site (CSRF): an `Origin` must name this server's host.
+async fn same_origin_writes(request: Request, next: Next) -> Response {
+    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if !safe {
+        let headers = request.headers();
+        if let Some(origin) = headers.get(ORIGIN) {
+            let origin_host = origin.to_str().ok().and_then(|o| o.split_once("://")).map(|(_, host)| host);
+            let host = headers.get(HOST).and_then(|h| h.to_str().ok());
+            if origin_host.is_none() || origin_host != host {
+                return AppError::Forbidden("cross-site request refused".into()).into_response();
+            }
+        }
+    }
+    next.run(request).await
+}
+
+async fn ready(State(state): State<AppState>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({
+        "head": state.store.head(),
+        "projections": state.projections.min_position(),
+    }))
+}

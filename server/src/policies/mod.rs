@@ -1,0 +1,91 @@
+//! Policies (process managers): event → command. Each runs from its own checkpoint and issues its
+//! commands through the command bus, like a person would, with:
+//! - `causation_id` = the event's id and the event's `correlation_id`, so the admin can follow the
+//!   chain from the first command through every policy;
+//! - a command id derived from the event id and the policy's name, so redelivering an event (after a
+//!   crash between the command and the checkpoint) finds the first answer instead of acting twice.
+
+pub mod moderation;
+
+use crate::commands::{Command, CommandBus, CommandError, Origin};
+use crate::db;
+use crate::domain::Actor;
+use app::wire::Envelope;
+use futures::future::BoxFuture;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::Duration;
+use uuid::Uuid;
+
+/// A policy's reaction to one event: the commands to issue (often none).
+pub trait Policy: Send + Sync + 'static {
+    fn name(&self) -> &'static str;
+    fn react<'a>(&'a self, bus: &'a CommandBus, event: &'a Envelope) -> BoxFuture<'a, Result<Vec<Command>, CommandError>>;
+}
+
+/// Namespace of the command ids policies derive from event ids (UUID v5).
+const POLICY_NAMESPACE: Uuid = Uuid::from_u128(0x6167_6f72_6170_6f6c_6963_7900_0000_0001);
+
+/// The command id a policy uses for its `n`th command in reaction to an event: the same every time.
+pub fn derived_command_id(policy: &str, event_id: Uuid, n: usize) -> Uuid {
+    Uuid::new_v5(&POLICY_NAMESPACE, format!("{policy}/{event_id}/{n}").as_bytes())
+}
+
+/// Handles one event: runs the policy and issues its commands, each idempotent by its derived id.
+pub async fn handle(policy: &dyn Policy, bus: &CommandBus, event: &Envelope) -> Result<(), CommandError> {
+    for (n, command) in policy.react(bus, event).await?.into_iter().enumerate() {
+        let origin = Origin {
+            command_id: derived_command_id(policy.name(), event.event_id, n),
+            correlation_id: event.metadata.correlation_id.unwrap_or(event.event_id),
+            causation_id: Some(event.event_id),
+            actor: Actor::system(policy.name()),
+        };
+        match bus.submit(origin, command, None).await {
+            Ok(_) | Err(CommandError::Rule(_)) => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(())
+}
+
+/// Starts each policy from its checkpoint (kept in the `projection` table beside the projectors').
+pub async fn start(bus: CommandBus, policies: Vec<Arc<dyn Policy>>) -> anyhow::Result<()> {
+    let db = bus.store().db().clone();
+    db::run(&db, "DEFINE TABLE IF NOT EXISTS projection SCHEMALESS", Value::Null).await?;
+    for policy in policies {
+        let id = format!("policy:{}", policy.name());
+        let rows = db::rows(&db, "SELECT VALUE position FROM type::record('projection', $id)", json!({ "id": id })).await?;
+        let from = rows.first().and_then(Value::as_u64).unwrap_or(0);
+        tokio::spawn(run(bus.clone(), policy, id, from));
+    }
+    Ok(())
+}
+
+async fn run(bus: CommandBus, policy: Arc<dyn Policy>, checkpoint: String, from: u64) {
+    let db = bus.store().db().clone();
+    let mut subscription = bus.store().subscribe(from);
+    loop {
+        let batch = match subscription.next_batch(100).await {
+            Ok(batch) => batch,
+            Err(error) => {
+                tracing::error!(policy = policy.name(), %error, "reading the log failed");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        for event in &batch {
+            let mut backoff = Duration::from_millis(50);
+            while let Err(error) = handle(policy.as_ref(), &bus, event).await {
+                tracing::warn!(policy = policy.name(), position = event.position, %error, "policy failed; retrying");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+            }
+        }
+        if let Some(last) = batch.last() {
+            let sql = "UPSERT type::record('projection', $id) SET position = $position";
+            if let Err(error) = db::run(&db, sql, json!({ "id": checkpoint, "position": last.position })).await {
+                tracing::warn!(policy = policy.name(), %error, "checkpoint not saved; events will be redelivered");
+            }
+        }
+    }
+}

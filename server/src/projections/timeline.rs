@@ -1,0 +1,190 @@
+//! The timeline read model: every post with its author's current display name and its visibility,
+//! serving the public timeline (and, later, profile, thread and tag lists).
+
+use super::{Output, Projector};
+use crate::db::{self, Db};
+use crate::domain::Event;
+use crate::live::Change;
+use app::wire::{Author, ChangeKind, Envelope, Page, Post};
+use futures::future::BoxFuture;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+pub const NAME: &str = "timeline";
+pub const PUBLIC_TOPIC: &str = "public";
+
+pub struct Timeline;
+
+const SCHEMA: &str = "
+DEFINE TABLE IF NOT EXISTS timeline_post SCHEMALESS;
+DEFINE INDEX IF NOT EXISTS timeline_post_position ON timeline_post FIELDS position;
+DEFINE INDEX IF NOT EXISTS timeline_post_author ON timeline_post FIELDS author;
+DEFINE TABLE IF NOT EXISTS timeline_author SCHEMALESS;
+DEFINE INDEX IF NOT EXISTS timeline_author_handle ON timeline_author FIELDS handle UNIQUE;
+";
+
+/// A stored post as the read model keeps it.
+#[derive(Debug, Clone, Deserialize)]
+struct Row {
+    post_id: Uuid,
+    author: String,
+    author_name: String,
+    text: String,
+    created_at: String,
+    reply_to: Option<Uuid>,
+    position: u64,
+}
+
+impl Row {
+    fn post(self) -> Post {
+        Post {
+            id: self.post_id,
+            author: Author { handle: self.author, display_name: self.author_name },
+            text: self.text,
+            created_at: self.created_at,
+            reply_to: self.reply_to,
+            likes: 0,
+            reposts: 0,
+            replies: 0,
+            liked_by_me: false,
+            reposted_by_me: false,
+            repost_of: None,
+        }
+    }
+}
+
+impl Projector for Timeline {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn version(&self) -> u32 {
+        1
+    }
+
+    fn schema(&self) -> &'static str {
+        SCHEMA
+    }
+
+    fn tables(&self) -> &'static [&'static str] {
+        &["timeline_post", "timeline_author"]
+    }
+
+    fn apply<'a>(&'a self, db: &'a Db, events: &'a [Envelope], out: &'a mut Output) -> BoxFuture<'a, anyhow::Result<()>> {
+        Box::pin(apply(db, events, out))
+    }
+}
+
+/// Coalesces the batch: one insert for all new posts, one upsert per renamed author, one update for
+/// all posts that left, whatever the number of events.
+async fn apply(db: &Db, events: &[Envelope], out: &mut Output) -> anyhow::Result<()> {
+    let mut names: HashMap<String, String> = HashMap::new();
+    let mut renamed: Vec<String> = vec![];
+    let mut new_posts: Vec<Value> = vec![];
+    let mut gone: Vec<String> = vec![];
+    let authors = authors_of_new_posts(db, events).await?;
+    for envelope in events {
+        let Ok(event) = Event::from_parts(&envelope.event_type, &envelope.data) else {
+            anyhow::bail!("event {} ({}) does not parse", envelope.position, envelope.event_type);
+        };
+        match event {
+            Event::UserRegistered { handle, display_name, .. } => {
+                names.insert(handle, display_name);
+            }
+            Event::ProfileUpdated { handle, display_name: Some(name), .. } => {
+                names.insert(handle.clone(), name);
+                renamed.push(handle);
+            }
+            Event::PostCreated { post_id, author, text, reply_to, .. } => {
+                let author_name = names.get(&author).or(authors.get(&author)).cloned().unwrap_or(author.clone());
+                let row = Row {
+                    post_id,
+                    author,
+                    author_name,
+                    text,
+                    created_at: envelope.metadata.at.clone(),
+                    reply_to,
+                    position: envelope.position,
+                };
+                new_posts.push(json!({
+                    "id": post_id.to_string(),
+                    "post_id": post_id,
+                    "author": row.author,
+                    "author_name": row.author_name,
+                    "text": row.text,
+                    "created_at": row.created_at,
+                    "reply_to": row.reply_to,
+                    "position": row.position,
+                    "visible": true,
+                }));
+                let data = serde_json::to_value(row.post())?;
+                out.changes.push(change(envelope.position, ChangeKind::Upsert, data));
+            }
+            Event::PostHidden { post_id, .. } | Event::PostDeleted { post_id, .. } => {
+                gone.push(post_id.to_string());
+                out.changes.push(change(envelope.position, ChangeKind::Remove, json!(post_id)));
+            }
+            _ => {}
+        }
+    }
+    let writes = &mut out.writes;
+    if !names.is_empty() {
+        let rows: Vec<Value> = names.iter().map(|(h, n)| json!({ "id": h, "handle": h, "display_name": n })).collect();
+        let rows = writes.bind(rows);
+        writes.push(format!("INSERT INTO timeline_author {rows} ON DUPLICATE KEY UPDATE display_name = $input.display_name"));
+    }
+    if !new_posts.is_empty() {
+        let rows = writes.bind(new_posts);
+        writes.push(format!("INSERT INTO timeline_post {rows}"));
+    }
+    renamed.sort_unstable();
+    renamed.dedup();
+    for handle in renamed {
+        let name = writes.bind(names[&handle].clone());
+        let handle = writes.bind(handle);
+        writes.push(format!("UPDATE timeline_post SET author_name = {name} WHERE author = {handle}"));
+    }
+    if !gone.is_empty() {
+        let ids = writes.bind(gone);
+        writes.push(format!("FOR $id IN {ids} {{ UPDATE type::record('timeline_post', $id) SET visible = false }}"));
+    }
+    Ok(())
+}
+
+fn change(position: u64, kind: ChangeKind, data: Value) -> Change {
+    Change { topic: PUBLIC_TOPIC.to_owned(), position, kind, data }
+}
+
+/// The stored display names of the authors of the batch's new posts, in one read.
+async fn authors_of_new_posts(db: &Db, events: &[Envelope]) -> anyhow::Result<HashMap<String, String>> {
+    let mut handles: Vec<&str> = events
+        .iter()
+        .filter(|e| e.event_type == "PostCreated")
+        .filter_map(|e| e.data.get("author").and_then(Value::as_str))
+        .collect();
+    handles.sort_unstable();
+    handles.dedup();
+    if handles.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sql = "SELECT handle, display_name FROM timeline_author WHERE handle IN $handles";
+    let rows = db::rows(db, sql, json!({ "handles": handles })).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| Some((row["handle"].as_str()?.to_owned(), row["display_name"].as_str()?.to_owned())))
+        .collect())
+}
+
+/// `GET /api/timeline/public`: visible posts, newest first, in keyset pages by position.
+pub async fn public(db: &Db, cursor: Option<u64>, limit: usize, position: u64) -> anyhow::Result<Page<Post>> {
+    let sql = "SELECT post_id, author, author_name, text, created_at, reply_to, position FROM timeline_post
+               WHERE visible = true AND position < $before ORDER BY position DESC LIMIT $limit";
+    let before = cursor.unwrap_or(i64::MAX as u64);
+    let rows = db::rows(db, sql, json!({ "before": before, "limit": limit + 1 })).await?;
+    let mut rows: Vec<Row> = rows.into_iter().map(serde_json::from_value).collect::<Result<_, _>>()?;
+    let next = (rows.len() > limit).then(|| rows[limit - 1].position.to_string());
+    rows.truncate(limit);
+    Ok(Page { items: rows.into_iter().map(Row::post).collect(), next, position, stale: false })
+}

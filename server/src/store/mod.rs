@@ -1,0 +1,190 @@
+//! The event store: the system of record, and the only code that touches the event tables.
+//!
+//! # Guarantees and how they are kept
+//! - **All or nothing.** Every event of one append (one command) is written in one transaction.
+//! - **Optimistic concurrency.** An append names the stream version it was decided on; a unique index
+//!   on `(stream, version)` makes a concurrent append of the same version fail, which the store
+//!   answers as [`StoreError::Conflict`]. Versions are contiguous from 1 in every stream.
+//! - **Idempotency.** Every event records its command id and its index within the command under a
+//!   unique index, so a command id is appended at most once, even when two nodes race; a command that
+//!   appended nothing is recorded in the `command` table. [`Store::find_command`] returns the first
+//!   answer.
+//! - **Gap-free global positions in commit order.** Each transaction reads and rewrites the head
+//!   counter `meta:head`; SurrealDB's optimistic transactions make two concurrent appends conflict on
+//!   it, so commits serialise and positions are handed out in commit order, with no gap (an aborted
+//!   append rolls its counter update back). This holds for several app nodes on one SurrealDB server
+//!   too: each node's writer checks the head it planned with inside the transaction and re-plans when
+//!   another node moved it.
+//! - **Group commit.** One writer task per node takes every append waiting and commits them in one
+//!   transaction, so throughput grows with concurrency (see `writer.rs`).
+//! - **Durable before visible.** Subscribers only read up to the *durable head*, which the writer
+//!   raises after the commit (and SurrealKV's `sync=every` fsync) has returned. Appends by another node
+//!   are noticed by polling `meta:head`; they are read once that node has committed them.
+//! - **Immutability.** The schema refuses any change to an event (see `schema.rs`).
+
+mod read;
+mod schema;
+mod subscription;
+mod writer;
+
+pub use read::{EventFilter, Direction};
+pub use subscription::Subscription;
+
+use crate::db::Db;
+use app::wire::{AppendedEvent, Envelope};
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot, watch};
+use uuid::Uuid;
+
+/// What the stream must look like for an append to go ahead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpectedVersion {
+    /// Whatever the stream holds.
+    Any,
+    /// The stream must not exist yet.
+    NoStream,
+    /// The stream's last version must be exactly this (0 = no stream).
+    Exact(u64),
+}
+
+/// One event to append: what the domain decided, with its identity and schema version.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub event_id: Uuid,
+    pub event_type: String,
+    pub schema: u32,
+    pub data: Value,
+}
+
+/// Where an append came from, kept on each of its events.
+#[derive(Debug, Clone)]
+pub struct Metadata {
+    pub command_id: Uuid,
+    pub correlation_id: Uuid,
+    pub causation_id: Option<Uuid>,
+    pub actor: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Append {
+    pub stream: String,
+    pub expected: ExpectedVersion,
+    pub events: Vec<NewEvent>,
+    pub metadata: Metadata,
+}
+
+/// The first answer to a command: what it appended, or (for a command that changed nothing) the head
+/// position when it ran.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandRecord {
+    pub position: u64,
+    pub events: Vec<AppendedEvent>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Appended {
+    New(CommandRecord),
+    /// The command id had been appended before: this is its first answer.
+    Duplicate(CommandRecord),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("stream {stream} is at version {actual}, not {expected:?}")]
+    Conflict { stream: String, expected: ExpectedVersion, actual: u64 },
+    #[error("database: {0}")]
+    Database(#[from] surrealdb::Error),
+    #[error("stored data: {0}")]
+    Corrupt(String),
+    #[error("the store is shutting down")]
+    Closed,
+}
+
+/// The handle everything else uses. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: Db,
+    appends: mpsc::Sender<writer::Pending>,
+    durable_head: watch::Receiver<u64>,
+}
+
+/// How often a node looks for appends made by other nodes on the same database.
+const REMOTE_POLL: Duration = Duration::from_millis(250);
+
+impl Store {
+    /// Defines the schema (once per schema version) and starts this node's writer.
+    pub async fn open(db: Db) -> Result<Store, StoreError> {
+        schema::ensure(&db).await?;
+        let head = read::stored_head(&db).await?;
+        let (head_tx, head_rx) = watch::channel(head);
+        let (appends, commit_lock) = writer::spawn(db.clone(), head_tx.clone());
+        tokio::spawn(writer::watch_remote_head(db.clone(), head_tx, commit_lock, REMOTE_POLL));
+        Ok(Store { inner: Arc::new(Inner { db, appends, durable_head: head_rx }) })
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.inner.db
+    }
+
+    /// Appends the events of one command atomically; answers once they are durable.
+    pub async fn append(&self, append: Append) -> Result<Appended, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.inner
+            .appends
+            .send(writer::Pending { append, reply })
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Records that a command appended nothing, so the same command id answers the same again.
+    pub async fn record_noop(&self, command_id: Uuid) -> Result<CommandRecord, StoreError> {
+        writer::record_noop(&self.inner.db, command_id, self.head()).await
+    }
+
+    /// The position of the last durable event.
+    pub fn head(&self) -> u64 {
+        *self.inner.durable_head.borrow()
+    }
+
+    /// A receiver that changes whenever the durable head moves.
+    pub fn watch_head(&self) -> watch::Receiver<u64> {
+        self.inner.durable_head.clone()
+    }
+
+    /// The first answer to a command id, if it ran before.
+    pub async fn find_command(&self, command_id: Uuid) -> Result<Option<CommandRecord>, StoreError> {
+        read::find_command(&self.inner.db, command_id).await
+    }
+
+    /// The events of one stream with a version above `after_version`, in order.
+    pub async fn read_stream(&self, stream: &str, after_version: u64) -> Result<Vec<Envelope>, StoreError> {
+        read::stream(&self.inner.db, stream, after_version).await
+    }
+
+    /// Up to `limit` events after `after`, in position order, never past the durable head.
+    pub async fn read_all(&self, after: u64, limit: usize) -> Result<Vec<Envelope>, StoreError> {
+        read::all(&self.inner.db, after, limit, self.head()).await
+    }
+
+    /// A keyset page of events that match `filter`.
+    pub async fn query(&self, filter: &EventFilter) -> Result<Vec<Envelope>, StoreError> {
+        read::filtered(&self.inner.db, filter, self.head()).await
+    }
+
+    /// One event by position.
+    pub async fn event(&self, position: u64) -> Result<Option<Envelope>, StoreError> {
+        Ok(self.read_all(position.saturating_sub(1), 1).await?.into_iter().find(|e| e.position == position))
+    }
+
+    /// Every event after `position`: first those stored, then each new one as it becomes durable.
+    pub fn subscribe(&self, after: u64) -> Subscription {
+        Subscription::new(self.clone(), after)
+    }
+}

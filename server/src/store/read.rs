@@ -1,0 +1,187 @@
+//! Reads of the event tables: one stream, the whole log by position, filtered pages, command records.
+
+use super::{CommandRecord, StoreError};
+use crate::db::{self, Db};
+use crate::domain::event::upcast;
+use app::wire::{AppendedEvent, Envelope, EnvelopeMetadata};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use uuid::Uuid;
+
+/// The stored fields of an event, in the order of the envelope.
+const FIELDS: &str =
+    "position, event_id, stream, version, type, schema, data, command_id, correlation_id, causation_id, actor, at";
+
+#[derive(Deserialize)]
+struct Row {
+    position: u64,
+    event_id: Uuid,
+    stream: String,
+    version: u64,
+    #[serde(rename = "type")]
+    event_type: String,
+    schema: u32,
+    data: Value,
+    command_id: Uuid,
+    correlation_id: Uuid,
+    #[serde(default)]
+    causation_id: Option<Uuid>,
+    #[serde(default)]
+    actor: Option<String>,
+    at: String,
+}
+
+/// Turns stored rows into envelopes, lifting older schemas to the current one.
+fn envelopes(rows: Vec<Value>) -> Result<Vec<Envelope>, StoreError> {
+    rows.into_iter()
+        .map(|row| {
+            let row: Row = serde_json::from_value(row).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let (schema, data) = upcast(&row.event_type, row.schema, row.data);
+            Ok(Envelope {
+                position: row.position,
+                event_id: row.event_id,
+                stream: row.stream,
+                version: row.version,
+                event_type: row.event_type,
+                schema,
+                data,
+                metadata: EnvelopeMetadata {
+                    command_id: Some(row.command_id),
+                    correlation_id: Some(row.correlation_id),
+                    causation_id: row.causation_id,
+                    actor: row.actor,
+                    at: row.at,
+                },
+            })
+        })
+        .collect()
+}
+
+pub async fn stored_head(db: &Db) -> Result<u64, StoreError> {
+    let head = db::rows(db, "SELECT VALUE position FROM meta:head", Value::Null).await?;
+    Ok(head.first().and_then(Value::as_u64).unwrap_or(0))
+}
+
+pub async fn stream(db: &Db, stream: &str, after_version: u64) -> Result<Vec<Envelope>, StoreError> {
+    let sql = format!("SELECT {FIELDS} FROM event WHERE stream = $stream AND version > $after ORDER BY version");
+    envelopes(db::rows(db, sql, json!({ "stream": stream, "after": after_version })).await?)
+}
+
+/// Positions are gap-free, so the events after `after` are exactly the record range
+/// `event:after+1 ..= event:after+limit`: a key-range scan, as fast at position 10⁷ as at 10.
+pub async fn all(db: &Db, after: u64, limit: usize, head: u64) -> Result<Vec<Envelope>, StoreError> {
+    let last = head.min(after.saturating_add(limit as u64));
+    if last <= after {
+        return Ok(vec![]);
+    }
+    let sql = format!("SELECT {FIELDS} FROM event:{after}>..={last}");
+    envelopes(db::rows(db, sql, Value::Null).await?)
+}
+
+pub async fn find_command(db: &Db, command_id: Uuid) -> Result<Option<CommandRecord>, StoreError> {
+    let sql = "SELECT position, stream, version, type FROM event WHERE command_id = $id ORDER BY position;
+               SELECT VALUE position FROM type::record('command', $id);";
+    let mut results = db::run(db, sql, json!({ "id": command_id.to_string() })).await?;
+    let events: Vec<Value> = results.take(0)?;
+    let events: Vec<AppendedEvent> = events
+        .into_iter()
+        .map(serde_json::from_value)
+        .collect::<Result<_, _>>()
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    if let Some(last) = events.last() {
+        return Ok(Some(CommandRecord { position: last.position, events }));
+    }
+    let noop: Vec<Value> = results.take(1)?;
+    Ok(noop.first().and_then(Value::as_u64).map(|position| CommandRecord { position, events: vec![] }))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Direction {
+    /// Oldest first, from `after`.
+    Forward,
+    /// Newest first, from `before` (or the head).
+    #[default]
+    Backward,
+}
+
+/// The admin's filters over the whole log. Every field narrows; keyset paging by position.
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    pub after: Option<u64>,
+    pub before: Option<u64>,
+    pub limit: usize,
+    pub stream: Option<String>,
+    pub event_type: Option<String>,
+    pub actor: Option<String>,
+    pub correlation: Option<Uuid>,
+    pub causation: Option<Uuid>,
+    /// RFC 3339 times, compared as stored (UTC, fixed width).
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+impl EventFilter {
+    pub fn direction(&self) -> Direction {
+        if self.after.is_some() && self.before.is_none() {
+            Direction::Forward
+        } else {
+            Direction::Backward
+        }
+    }
+
+    fn narrows(&self) -> bool {
+        self.stream.is_some()
+            || self.event_type.is_some()
+            || self.actor.is_some()
+            || self.correlation.is_some()
+            || self.causation.is_some()
+            || self.from.is_some()
+            || self.to.is_some()
+    }
+}
+
+pub async fn filtered(db: &Db, filter: &EventFilter, head: u64) -> Result<Vec<Envelope>, StoreError> {
+    let limit = filter.limit.clamp(1, 1000);
+    let before = filter.before.unwrap_or(u64::MAX).min(head.saturating_add(1));
+    let after = filter.after.unwrap_or(0);
+    if !filter.narrows() {
+        // No filter: the page is a contiguous range of positions below `before`.
+        let last = before.saturating_sub(1);
+        let start = match filter.direction() {
+            Direction::Forward => after,
+            Direction::Backward => last.saturating_sub(limit as u64).max(after),
+        };
+        let count = last.saturating_sub(start).min(limit as u64) as usize;
+        let mut events = all(db, start, count, head).await?;
+        if filter.direction() == Direction::Backward {
+            events.reverse();
+        }
+        return Ok(events);
+    }
+    let mut clauses = vec!["position > $after".to_owned(), "position < $before".to_owned()];
+    let mut vars = Map::new();
+    vars.insert("after".into(), json!(after));
+    vars.insert("before".into(), json!(before));
+    let mut narrow = |field: &str, name: &str, op: &str, value: Option<String>| {
+        if let Some(value) = value {
+            clauses.push(format!("{field} {op} ${name}"));
+            vars.insert(name.into(), json!(value));
+        }
+    };
+    narrow("stream", "stream", "=", filter.stream.clone());
+    narrow("type", "type", "=", filter.event_type.clone());
+    narrow("actor", "actor", "=", filter.actor.clone());
+    narrow("correlation_id", "correlation", "=", filter.correlation.map(|c| c.to_string()));
+    narrow("causation_id", "causation", "=", filter.causation.map(|c| c.to_string()));
+    narrow("at", "from", ">=", filter.from.clone());
+    narrow("at", "to", "<=", filter.to.clone());
+    let order = match filter.direction() {
+        Direction::Forward => "ASC",
+        Direction::Backward => "DESC",
+    };
+    let sql = format!(
+        "SELECT {FIELDS} FROM event WHERE {} ORDER BY position {order} LIMIT {limit}",
+        clauses.join(" AND ")
+    );
+    envelopes(db::rows(db, sql, Value::Object(vars)).await?)
+}

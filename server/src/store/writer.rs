@@ -1,0 +1,347 @@
+//! The node's single writer: group commit of every waiting append into one transaction.
+//!
+//! Appends queue on a channel. The writer takes all that wait (up to [`MAX_BATCH`]), plans them
+//! against the head it knows (positions, stream versions, in-batch conflicts and duplicates) and
+//! commits them in one transaction that also checks and raises the head counter. While a commit
+//! (and its fsync) runs, new appends queue up and form the next batch: the busier the node, the more
+//! commands share one durable commit.
+//!
+//! When the transaction fails:
+//! - a SurrealDB write-write conflict or a head moved by another node: re-plan and retry;
+//! - a unique index (a version or a command id taken by another node meanwhile): commit each append of
+//!   the batch on its own, so only the one that collided is answered with a conflict or a duplicate.
+
+use super::read::{find_command, stored_head};
+use super::{Append, Appended, CommandRecord, ExpectedVersion, StoreError};
+use crate::db::{self, is_retryable, Db};
+use app::wire::AppendedEvent;
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot, watch, Mutex};
+use uuid::Uuid;
+
+pub const MAX_BATCH: usize = 512;
+const MAX_ATTEMPTS: u32 = 200;
+const HEAD_MOVED: &str = "agora:head-moved";
+
+pub struct Pending {
+    pub append: Append,
+    pub reply: oneshot::Sender<Result<Appended, StoreError>>,
+}
+
+/// Held while a commit runs, so the remote-head poller never reads a head whose fsync is not done.
+type CommitLock = Arc<Mutex<()>>;
+
+pub fn spawn(db: Db, head: watch::Sender<u64>) -> (mpsc::Sender<Pending>, CommitLock) {
+    let (sender, receiver) = mpsc::channel(4 * MAX_BATCH);
+    let lock = CommitLock::default();
+    tokio::spawn(Writer { db, head, lock: lock.clone() }.run(receiver));
+    (sender, lock)
+}
+
+/// Raises the durable head when another node appended (`LIVE SELECT` would not resume after a
+/// disconnect, so a bounded poll is the wake-up; readers always catch up from their position).
+pub async fn watch_remote_head(db: Db, head: watch::Sender<u64>, lock: CommitLock, every: Duration) {
+    loop {
+        tokio::time::sleep(every).await;
+        if head.is_closed() {
+            return;
+        }
+        let _no_commit_in_flight = lock.lock().await;
+        if let Ok(stored) = stored_head(&db).await {
+            head.send_if_modified(|known| raise(known, stored));
+        }
+    }
+}
+
+fn raise(known: &mut u64, to: u64) -> bool {
+    let raised = to > *known;
+    if raised {
+        *known = to;
+    }
+    raised
+}
+
+struct Writer {
+    db: Db,
+    head: watch::Sender<u64>,
+    lock: CommitLock,
+}
+
+/// What the plan decided for one append of the batch.
+enum Outcome {
+    Write(Vec<AppendedEvent>),
+    Answer(Result<Appended, StoreError>),
+    /// The same command id as an earlier append of this batch: answered as its duplicate.
+    SameAs(usize),
+}
+
+struct Plan {
+    outcomes: Vec<Outcome>,
+    rows: Vec<Value>,
+    new_head: u64,
+}
+
+impl Writer {
+    async fn run(self, mut receiver: mpsc::Receiver<Pending>) {
+        while let Some(first) = receiver.recv().await {
+            let mut batch = vec![first];
+            while batch.len() < MAX_BATCH {
+                match receiver.try_recv() {
+                    Ok(next) => batch.push(next),
+                    Err(_) => break,
+                }
+            }
+            self.commit(batch, true).await;
+        }
+    }
+
+    async fn commit(&self, batch: Vec<Pending>, may_split: bool) {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let head = *self.head.borrow();
+            let plan = match self.plan(&batch, head).await {
+                Ok(plan) => plan,
+                Err(error) => return answer_all(batch, || Err(clone_error(&error))),
+            };
+            let result = if plan.rows.is_empty() { Ok(()) } else { self.execute(&plan, head).await };
+            match result {
+                Ok(()) => {
+                    self.head.send_if_modified(|known| raise(known, plan.new_head));
+                    return answer(batch, plan.outcomes);
+                }
+                Err(error) if attempt < MAX_ATTEMPTS && (is_retryable(&error) || head_moved(&error)) => {
+                    if let Ok(stored) = stored_head(&self.db).await {
+                        self.head.send_if_modified(|known| raise(known, stored));
+                    }
+                    tokio::time::sleep(Duration::from_micros(200 * u64::from(attempt.min(20)))).await;
+                }
+                Err(error) if unique_violation(&error) && may_split && batch.len() > 1 => {
+                    for pending in batch {
+                        Box::pin(self.commit(vec![pending], false)).await;
+                    }
+                    return;
+                }
+                Err(error) if unique_violation(&error) && batch.len() == 1 => {
+                    let outcome = self.explain_collision(&batch[0].append).await;
+                    return answer_all(batch, || outcome.clone_result());
+                }
+                Err(error) => {
+                    tracing::error!(%error, "append failed");
+                    return answer_all(batch, || Err(StoreError::Database(error.clone())));
+                }
+            }
+        }
+    }
+
+    /// Assigns positions and versions, answering at once what needs no write.
+    async fn plan(&self, batch: &[Pending], head: u64) -> Result<Plan, StoreError> {
+        let current = self.current_versions(batch).await?;
+        let mut versions: HashMap<&str, u64> = HashMap::new();
+        let mut first_of_command: HashMap<Uuid, usize> = HashMap::new();
+        let mut plan = Plan { outcomes: Vec::with_capacity(batch.len()), rows: vec![], new_head: head };
+        let at = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
+        for (index, Pending { append, .. }) in batch.iter().enumerate() {
+            if let Some(&first) = first_of_command.get(&append.metadata.command_id) {
+                plan.outcomes.push(Outcome::SameAs(first));
+                continue;
+            }
+            first_of_command.insert(append.metadata.command_id, index);
+            let stream = append.stream.as_str();
+            let known = versions.get(stream).copied().or_else(|| current.get(stream).copied());
+            let base = match (append.expected, known) {
+                (ExpectedVersion::Any, Some(actual)) => actual,
+                (ExpectedVersion::Any | ExpectedVersion::NoStream, None) => 0,
+                (ExpectedVersion::NoStream, Some(actual)) if actual > 0 => {
+                    plan.outcomes.push(conflict(append, actual));
+                    continue;
+                }
+                (ExpectedVersion::NoStream, Some(_)) => 0,
+                (ExpectedVersion::Exact(expected), Some(actual)) if expected != actual => {
+                    plan.outcomes.push(conflict(append, actual));
+                    continue;
+                }
+                // Exact(0) of a stream not read: the unique index refuses it if the stream exists.
+                (ExpectedVersion::Exact(expected), _) => expected,
+            };
+            let mut appended = Vec::with_capacity(append.events.len());
+            for (seq, event) in append.events.iter().enumerate() {
+                plan.new_head += 1;
+                let version = base + seq as u64 + 1;
+                plan.rows.push(row(append, seq, plan.new_head, version, &at));
+                appended.push(AppendedEvent {
+                    position: plan.new_head,
+                    stream: append.stream.clone(),
+                    version,
+                    event_type: event.event_type.clone(),
+                });
+            }
+            versions.insert(stream, base + append.events.len() as u64);
+            plan.outcomes.push(Outcome::Write(appended));
+        }
+        Ok(plan)
+    }
+
+    /// The last version of each stream whose append needs it known: `Any`, and `Exact(n > 0)` (a
+    /// version ahead of the stream must be refused, which the unique index alone would not do).
+    /// Events never change, so what this reads stays true; newer appends are caught by the index.
+    async fn current_versions(&self, batch: &[Pending]) -> Result<HashMap<String, u64>, StoreError> {
+        let mut streams: Vec<&str> = batch
+            .iter()
+            .filter(|p| matches!(p.append.expected, ExpectedVersion::Any | ExpectedVersion::Exact(1..)))
+            .map(|p| p.append.stream.as_str())
+            .collect();
+        streams.sort_unstable();
+        streams.dedup();
+        if streams.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let sql = (0..streams.len())
+            .map(|i| format!("SELECT VALUE version FROM event WHERE stream = $s{i} ORDER BY version DESC LIMIT 1;"))
+            .collect::<String>();
+        let vars: Map<String, Value> =
+            streams.iter().enumerate().map(|(i, s)| (format!("s{i}"), json!(s))).collect();
+        let mut results = db::run(&self.db, sql, Value::Object(vars)).await?;
+        let mut current = HashMap::new();
+        for (i, stream) in streams.iter().enumerate() {
+            let last: Vec<Value> = results.take(i)?;
+            current.insert(stream.to_string(), last.first().and_then(Value::as_u64).unwrap_or(0));
+        }
+        Ok(current)
+    }
+
+    async fn execute(&self, plan: &Plan, head: u64) -> Result<(), surrealdb::Error> {
+        let sql = format!(
+            "BEGIN;
+             IF ((SELECT VALUE position FROM meta:head)[0] ?? 0) != $head {{ THROW '{HEAD_MOVED}' }};
+             INSERT INTO event $rows;
+             UPSERT meta:head SET position = $new_head;
+             COMMIT;"
+        );
+        let vars = json!({ "head": head, "new_head": plan.new_head, "rows": plan.rows });
+        let _commit = self.lock.lock().await;
+        db::run(&self.db, sql, vars).await.map(drop)
+    }
+
+    /// A lone append hit a unique index: its command ran before, or its stream moved on.
+    async fn explain_collision(&self, append: &Append) -> Result<Appended, StoreError> {
+        if let Some(first) = find_command(&self.db, append.metadata.command_id).await? {
+            return Ok(Appended::Duplicate(first));
+        }
+        let sql = "SELECT VALUE version FROM event WHERE stream = $s ORDER BY version DESC LIMIT 1";
+        let last = db::rows(&self.db, sql, json!({ "s": append.stream })).await?;
+        let actual = last.first().and_then(Value::as_u64).unwrap_or(0);
+        Err(StoreError::Conflict { stream: append.stream.clone(), expected: append.expected, actual })
+    }
+}
+
+/// The stored row of one event: its record id is its position.
+fn row(append: &Append, seq: usize, position: u64, version: u64, at: &str) -> Value {
+    let event = &append.events[seq];
+    let meta = &append.metadata;
+    let mut row = json!({
+        "id": position,
+        "position": position,
+        "event_id": event.event_id.to_string(),
+        "stream": append.stream,
+        "version": version,
+        "type": event.event_type,
+        "schema": event.schema,
+        "data": event.data,
+        "command_id": meta.command_id.to_string(),
+        "command_seq": seq,
+        "correlation_id": meta.correlation_id.to_string(),
+        "at": at,
+    });
+    // option<string> fields take NONE, not NULL: absent keys stay NONE.
+    if let Some(causation) = meta.causation_id {
+        row["causation_id"] = json!(causation.to_string());
+    }
+    if let Some(actor) = &meta.actor {
+        row["actor"] = json!(actor);
+    }
+    row
+}
+
+fn conflict(append: &Append, actual: u64) -> Outcome {
+    Outcome::Answer(Err(StoreError::Conflict {
+        stream: append.stream.clone(),
+        expected: append.expected,
+        actual,
+    }))
+}
+
+fn answer(batch: Vec<Pending>, outcomes: Vec<Outcome>) {
+    let mut results: Vec<Result<Appended, StoreError>> = Vec::with_capacity(outcomes.len());
+    for outcome in outcomes {
+        let result = match outcome {
+            Outcome::Write(events) => {
+                let position = events.last().map_or(0, |e| e.position);
+                Ok(Appended::New(CommandRecord { position, events }))
+            }
+            Outcome::Answer(result) => result,
+            Outcome::SameAs(first) => match results[first].clone_result() {
+                Ok(Appended::New(record) | Appended::Duplicate(record)) => Ok(Appended::Duplicate(record)),
+                Err(error) => Err(error),
+            },
+        };
+        results.push(result);
+    }
+    for (pending, result) in batch.into_iter().zip(results) {
+        let _ = pending.reply.send(result);
+    }
+}
+
+fn answer_all(batch: Vec<Pending>, result: impl Fn() -> Result<Appended, StoreError>) {
+    for pending in batch {
+        let _ = pending.reply.send(result());
+    }
+}
+
+trait CloneResult {
+    fn clone_result(&self) -> Result<Appended, StoreError>;
+}
+
+impl CloneResult for Result<Appended, StoreError> {
+    fn clone_result(&self) -> Result<Appended, StoreError> {
+        match self {
+            Ok(appended) => Ok(appended.clone()),
+            Err(error) => Err(clone_error(error)),
+        }
+    }
+}
+
+fn clone_error(error: &StoreError) -> StoreError {
+    match error {
+        StoreError::Conflict { stream, expected, actual } => {
+            StoreError::Conflict { stream: stream.clone(), expected: *expected, actual: *actual }
+        }
+        StoreError::Database(error) => StoreError::Database(error.clone()),
+        StoreError::Corrupt(message) => StoreError::Corrupt(message.clone()),
+        StoreError::Closed => StoreError::Closed,
+    }
+}
+
+fn head_moved(error: &surrealdb::Error) -> bool {
+    error.to_string().contains(HEAD_MOVED)
+}
+
+fn unique_violation(error: &surrealdb::Error) -> bool {
+    let text = error.to_string();
+    text.contains("already contains") || text.contains("already exists")
+}
+
+/// Records a command that appended nothing. If another node recorded it first, its answer wins.
+pub async fn record_noop(db: &Db, command_id: Uuid, head: u64) -> Result<CommandRecord, StoreError> {
+    let sql = "CREATE type::record('command', $id) SET position = $position";
+    match db::run(db, sql, json!({ "id": command_id.to_string(), "position": head })).await {
+        Ok(_) => Ok(CommandRecord { position: head, events: vec![] }),
+        Err(error) if unique_violation(&error) => find_command(db, command_id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("a command record vanished".into())),
+        Err(error) => Err(error.into()),
+    }
+}

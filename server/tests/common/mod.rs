@@ -1,0 +1,126 @@
+//! One harness for every integration test: the real app on port 0 against its own `mem://` database.
+#![allow(dead_code)]
+
+use agora::state::AppState;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use uuid::Uuid;
+
+pub const ADMIN: &str = "root_admin";
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub state: AppState,
+}
+
+/// Starts the app on a fresh in-memory database.
+pub async fn spawn() -> TestApp {
+    let db = agora::db::connect("mem://").await.expect("mem:// opens");
+    spawn_on(db).await
+}
+
+/// Starts the app on an open database handle (two apps on one handle act as two nodes).
+pub async fn spawn_on(db: agora::db::Db) -> TestApp {
+    let options = leptos::prelude::get_configuration(None).expect("leptos options").leptos_options;
+    let state = agora::start_on(db, vec![ADMIN.to_owned()], options).await.expect("the app starts");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = agora::http::app(state.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    TestApp { addr, state }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// A client with its own cookie jar (one browser).
+    pub fn client(&self) -> Client {
+        let http = reqwest::Client::builder().cookie_store(true).build().unwrap();
+        Client { http, base: format!("http://{}", self.addr) }
+    }
+
+    /// A signed-up client.
+    pub async fn user(&self, handle: &str) -> Client {
+        let client = self.client();
+        let (status, body) = client.signup(handle).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        client
+    }
+
+    pub fn head(&self) -> u64 {
+        self.state.store.head()
+    }
+}
+
+pub struct Client {
+    pub http: reqwest::Client,
+    pub base: String,
+}
+
+impl Client {
+    pub async fn signup(&self, handle: &str) -> (StatusCode, Value) {
+        self.post("/api/auth/signup", json!({ "handle": handle, "password": PASSWORD, "display_name": handle.to_uppercase() }))
+            .await
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        answer(self.http.get(format!("{}{path}", self.base)).send().await.unwrap()).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        answer(self.http.post(format!("{}{path}", self.base)).json(&body).send().await.unwrap()).await
+    }
+
+    /// Sends a raw body (for malformed input).
+    pub async fn post_raw(&self, path: &str, body: &str, headers: &[(&str, &str)]) -> (StatusCode, Value) {
+        let mut request = self.http.post(format!("{}{path}", self.base)).body(body.to_owned());
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        answer(request.send().await.unwrap()).await
+    }
+
+    pub async fn command(&self, command_type: &str, payload: Value) -> (StatusCode, Value) {
+        self.command_with(Uuid::now_v7(), command_type, payload, None).await
+    }
+
+    pub async fn command_with(
+        &self,
+        command_id: Uuid,
+        command_type: &str,
+        payload: Value,
+        expected_version: Option<u64>,
+    ) -> (StatusCode, Value) {
+        let mut body = json!({ "command_id": command_id, "type": command_type, "payload": payload });
+        if let Some(version) = expected_version {
+            body["expected_version"] = json!(version);
+        }
+        self.post("/api/commands", body).await
+    }
+
+    /// Creates a post and returns the command's answer.
+    pub async fn create_post(&self, text: &str) -> Value {
+        let (status, body) = self.command("CreatePost", json!({ "text": text })).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body
+    }
+}
+
+async fn answer(response: reqwest::Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    (status, body)
+}
+
+/// Asserts the contract's error shape and code.
+#[track_caller]
+pub fn assert_error(status: StatusCode, body: &Value, expected: StatusCode, code: &str) {
+    assert_eq!(status, expected, "{body}");
+    assert_eq!(body["error"]["code"], code, "{body}");
+    assert!(body["error"]["message"].is_string(), "{body}");
+}

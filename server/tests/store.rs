@@ -1,0 +1,214 @@
+//! The event store's promises, tested on `mem://`: immutability, idempotency, contiguous positions
+//! and versions under concurrent writers, catch-up → live without gap, several nodes, upcasting.
+
+use agora::db::{self, Db};
+use agora::store::{Append, Appended, ExpectedVersion, Metadata, NewEvent, Store, StoreError};
+use proptest::prelude::*;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashSet};
+use std::time::Duration;
+use uuid::Uuid;
+
+async fn open() -> (Db, Store) {
+    let db = db::connect("mem://").await.unwrap();
+    let store = Store::open(db.clone()).await.unwrap();
+    (db, store)
+}
+
+fn append(stream: &str, expected: ExpectedVersion, count: usize) -> Append {
+    let command_id = Uuid::now_v7();
+    Append {
+        stream: stream.to_owned(),
+        expected,
+        events: (0..count)
+            .map(|n| NewEvent {
+                event_id: Uuid::now_v7(),
+                event_type: "ProfileUpdated".into(),
+                schema: 1,
+                data: json!({ "handle": stream, "bio": format!("bio {n}") }),
+            })
+            .collect(),
+        metadata: Metadata { command_id, correlation_id: command_id, causation_id: None, actor: Some("test".into()) },
+    }
+}
+
+#[tokio::test]
+async fn the_database_refuses_every_change_to_an_event() {
+    let (db, store) = open().await;
+    store.append(append("user-ann", ExpectedVersion::NoStream, 1)).await.unwrap();
+    let before = store.event(1).await.unwrap().unwrap();
+    let attempts = [
+        "UPDATE event:1 SET type = 'Tampered'",
+        "UPDATE event:1 CONTENT { position: 1, event_id: 'x', stream: 'user-ann', version: 1, type: 'Tampered', schema: 1, data: { bio: 'evil' }, command_id: 'c', command_seq: 0, correlation_id: 'c', at: 'now' }",
+        "UPSERT event:1 SET data = { bio: 'evil' }",
+        "UPDATE event:1 MERGE { data: { bio: 'evil' } }",
+        "INSERT INTO event { id: 1, position: 1, event_id: 'y', stream: 'user-ann', version: 1, type: 'Tampered', schema: 1, data: {}, command_id: 'd', command_seq: 0, correlation_id: 'd', at: 'now' } ON DUPLICATE KEY UPDATE type = 'Tampered'",
+        "DELETE event:1",
+        "DELETE event",
+    ];
+    for sql in attempts {
+        let outcome = db::run(&db, sql, Value::Null).await;
+        assert!(outcome.is_err(), "the database accepted: {sql}");
+    }
+    assert_eq!(store.event(1).await.unwrap().unwrap(), before);
+    let count = db::rows(&db, "SELECT VALUE count() FROM event GROUP ALL", Value::Null).await.unwrap();
+    assert_eq!(count, vec![json!(1)]);
+}
+
+#[tokio::test]
+async fn a_command_id_is_appended_once_even_when_retries_race() {
+    let (_, store) = open().await;
+    let first = append("user-ann", ExpectedVersion::Any, 2);
+    let racers = (0..10).map(|_| store.append(first.clone()));
+    let outcomes = futures::future::join_all(racers).await;
+    let new = outcomes.iter().filter(|o| matches!(o, Ok(Appended::New(_)))).count();
+    let duplicates = outcomes.iter().filter(|o| matches!(o, Ok(Appended::Duplicate(_)))).count();
+    assert_eq!((new, duplicates), (1, 9), "{outcomes:?}");
+    assert_eq!(store.head(), 2);
+    let record = store.find_command(first.metadata.command_id).await.unwrap().unwrap();
+    assert_eq!(record.position, 2);
+    assert_eq!(record.events.len(), 2);
+}
+
+#[tokio::test]
+async fn a_stale_or_future_expected_version_is_a_conflict_that_writes_nothing() {
+    let (_, store) = open().await;
+    store.append(append("s", ExpectedVersion::NoStream, 2)).await.unwrap();
+    for expected in [ExpectedVersion::NoStream, ExpectedVersion::Exact(1), ExpectedVersion::Exact(3)] {
+        let outcome = store.append(append("s", expected, 1)).await;
+        assert!(matches!(outcome, Err(StoreError::Conflict { actual: 2, .. })), "{expected:?}: {outcome:?}");
+    }
+    assert_eq!(store.head(), 2);
+    store.append(append("s", ExpectedVersion::Exact(2), 1)).await.unwrap();
+    assert_eq!(store.read_stream("s", 0).await.unwrap().len(), 3);
+}
+
+/// Checks the log: positions 1..=n in order, each stream's versions 1..=k in order.
+async fn assert_contiguous(store: &Store) -> usize {
+    let events = store.read_all(0, 100_000).await.unwrap();
+    for (index, event) in events.iter().enumerate() {
+        assert_eq!(event.position, index as u64 + 1, "positions have a gap or a repeat");
+    }
+    let mut versions: BTreeMap<&str, u64> = BTreeMap::new();
+    for event in &events {
+        let last = versions.entry(event.stream.as_str()).or_default();
+        assert_eq!(event.version, *last + 1, "{} skipped a version", event.stream);
+        *last = event.version;
+    }
+    events.len()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 8, ..ProptestConfig::default() })]
+
+    /// N concurrent writers with random expectations on a few streams: every acknowledged append is
+    /// in the log, nothing else is, and conflicts happen only where a version was really taken.
+    #[test]
+    fn concurrent_writers_keep_positions_and_versions_contiguous(
+        plan in prop::collection::vec((0usize..3, 0u64..4, 1usize..3), 1..40)
+    ) {
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        runtime.block_on(async move {
+            let (_, store) = open().await;
+            let appends: Vec<Append> = plan
+                .iter()
+                .map(|(stream, expected, count)| {
+                    let expected = match expected {
+                        0 => ExpectedVersion::Any,
+                        1 => ExpectedVersion::NoStream,
+                        n => ExpectedVersion::Exact(*n - 1),
+                    };
+                    append(&format!("stream-{stream}"), expected, *count)
+                })
+                .collect();
+            let outcomes = futures::future::join_all(appends.iter().cloned().map(|a| {
+                let store = store.clone();
+                tokio::spawn(async move { store.append(a).await })
+            }))
+            .await;
+            let mut acknowledged = HashSet::new();
+            let mut expected_total = 0;
+            for (append, outcome) in appends.iter().zip(outcomes) {
+                match outcome.unwrap() {
+                    Ok(Appended::New(record)) => {
+                        assert_eq!(record.events.len(), append.events.len());
+                        acknowledged.insert(append.metadata.command_id);
+                        expected_total += append.events.len();
+                    }
+                    Err(StoreError::Conflict { actual, expected, .. }) => {
+                        let collided = match expected {
+                            ExpectedVersion::NoStream => actual > 0,
+                            ExpectedVersion::Exact(v) => actual != v,
+                            ExpectedVersion::Any => false,
+                        };
+                        assert!(collided, "a conflict where none was: {expected:?} vs {actual}");
+                    }
+                    other => panic!("unexpected {other:?}"),
+                }
+            }
+            assert_eq!(assert_contiguous(&store).await, expected_total);
+            for command_id in acknowledged {
+                assert!(store.find_command(command_id).await.unwrap().is_some());
+            }
+        });
+    }
+}
+
+#[tokio::test]
+async fn a_subscription_switches_from_catch_up_to_live_without_gap_or_duplicate() {
+    let (_, store) = open().await;
+    for n in 0..30 {
+        store.append(append(&format!("early-{n}"), ExpectedVersion::NoStream, 1)).await.unwrap();
+    }
+    let writer = store.clone();
+    let appending = tokio::spawn(async move {
+        let appends = (0..70).map(|n| writer.append(append(&format!("late-{n}"), ExpectedVersion::NoStream, 1)));
+        futures::future::join_all(appends).await
+    });
+    let mut subscription = store.subscribe(0);
+    let mut seen = vec![];
+    while seen.len() < 100 {
+        let batch = tokio::time::timeout(Duration::from_secs(10), subscription.next_batch(7)).await.unwrap().unwrap();
+        seen.extend(batch.into_iter().map(|e| e.position));
+    }
+    appending.await.unwrap();
+    assert_eq!(seen, (1..=100).collect::<Vec<u64>>());
+}
+
+#[tokio::test]
+async fn two_nodes_on_one_database_share_one_log() {
+    let db = db::connect("mem://").await.unwrap();
+    let node_a = Store::open(db.clone()).await.unwrap();
+    let node_b = Store::open(db.clone()).await.unwrap();
+    let mut subscription = node_a.subscribe(0);
+    let appends = (0..40).map(|n| {
+        let node = if n % 2 == 0 { node_a.clone() } else { node_b.clone() };
+        async move { node.append(append(&format!("s-{}", n % 5), ExpectedVersion::Any, 1)).await }
+    });
+    let outcomes = futures::future::join_all(appends).await;
+    assert!(outcomes.iter().all(|o| matches!(o, Ok(Appended::New(_)))), "{outcomes:?}");
+    let mut seen = vec![];
+    while seen.len() < 40 {
+        let batch = tokio::time::timeout(Duration::from_secs(10), subscription.next_batch(100)).await.unwrap().unwrap();
+        seen.extend(batch.into_iter().map(|e| e.position));
+    }
+    assert_eq!(seen, (1..=40).collect::<Vec<u64>>());
+    assert_eq!(assert_contiguous(&node_b).await, 40);
+}
+
+#[tokio::test]
+async fn an_old_schema_is_upcast_on_read() {
+    let (db, store) = open().await;
+    // A PostCreated stored by schema 1, before mentions and tags were recorded.
+    let sql = "BEGIN;
+        INSERT INTO event { id: 1, position: 1, event_id: $id, stream: 'post-old', version: 1, type: 'PostCreated',
+            schema: 1, data: { post_id: $id, author: 'ann', text: 'old times @bob #History' },
+            command_id: $id, command_seq: 0, correlation_id: $id, at: '2020-01-01T00:00:00.000000Z' };
+        UPSERT meta:head SET position = 1;
+        COMMIT;";
+    db::run(&db, sql, json!({ "id": Uuid::now_v7().to_string() })).await.unwrap();
+    let events = store.read_stream("post-old", 0).await.unwrap();
+    assert_eq!(events[0].schema, 2);
+    assert_eq!(events[0].data["mentions"], json!(["bob"]));
+    assert_eq!(events[0].data["tags"], json!(["history"]));
+}
