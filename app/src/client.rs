@@ -1,5 +1,6 @@
 //! The browser's side of the contract: JSON calls to `/api` and the `/ws` live connection.
 
+use crate::components::connection::Connection;
 use crate::wire::{ClientFrame, ErrorBody, ServerFrame};
 use futures::{SinkExt, StreamExt};
 use gloo_net::http::{Request, Response};
@@ -39,14 +40,6 @@ pub async fn get<T: DeserializeOwned>(url: &str) -> Result<T, ApiFailure> {
 pub async fn post<B: Serialize, T: DeserializeOwned>(url: &str, body: &B) -> Result<T, ApiFailure> {
     let request = Request::post(url).json(body).map_err(|e| ApiFailure { status: 0, message: e.to_string() })?;
     read(request.send().await).await
-}
-
-/// The state of the live connection, as the page shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Connection {
-    Connecting,
-    Live,
-    Reconnecting,
 }
 
 fn socket_url() -> String {

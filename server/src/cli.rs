@@ -16,6 +16,55 @@ pub struct Cli {
 pub enum Command {
     /// Serve the site, the API and the live socket (the default).
     Serve(ServeArgs),
+    /// Benchmarks that print numbers.
+    #[command(subcommand)]
+    Bench(Bench),
+    /// Print the events after a position as NDJSON (one envelope a line) on standard output.
+    Export {
+        #[arg(long, env = "AGORA_DB", default_value = DEFAULT_DB)]
+        db: String,
+        #[arg(long, default_value_t = 0)]
+        after: u64,
+    },
+    /// Append an NDJSON log (from `export`) read from a file or `-` (standard input). The whole file is
+    /// checked first (order, versions, ids); a broken file is refused with its line number and
+    /// nothing is written.
+    Import {
+        #[arg(long, env = "AGORA_DB", default_value = DEFAULT_DB)]
+        db: String,
+        file: String,
+    },
+    /// Administration.
+    #[command(subcommand)]
+    Admin(Admin),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Admin {
+    /// Make a registered user an admin (recorded as an AdminGranted event).
+    Grant {
+        handle: String,
+        #[arg(long, env = "AGORA_DB", default_value = DEFAULT_DB)]
+        db: String,
+    },
+}
+
+const DEFAULT_DB: &str = "surrealkv://./data/agora";
+
+#[derive(Debug, Subcommand)]
+pub enum Bench {
+    /// Durable single-event commands at 1, 32 and 256 in flight, against the raw INSERT ceiling.
+    Append {
+        /// Where to create the benchmark's fresh databases (each run gets its own folder).
+        #[arg(long, default_value = "surrealkv:///tmp/agora-bench")]
+        db: String,
+        /// Commands at 256 in flight (a quarter of that at 32, 300 at 1).
+        #[arg(long, default_value_t = 20_000)]
+        commands: usize,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Clone, Args)]
@@ -27,7 +76,7 @@ pub struct ServeArgs {
     /// The database: `surrealkv://PATH` (embedded, durable), `mem://` (embedded, gone at exit) or
     /// `ws://HOST:PORT` (a SurrealDB server; set AGORA_DB_USER and AGORA_DB_PASS to sign in as root).
     /// One SurrealKV folder can be opened by one process at a time.
-    #[arg(long, env = "AGORA_DB", default_value = "surrealkv://./data/agora")]
+    #[arg(long, env = "AGORA_DB", default_value = DEFAULT_DB)]
     pub db: String,
 
     /// Makes this handle an admin when it signs up or in (repeat for several, or comma-separate in
@@ -39,10 +88,11 @@ pub struct ServeArgs {
 
 impl Cli {
     /// The serve arguments, whether given after `serve` or alone.
-    pub fn serve_args(self) -> Option<ServeArgs> {
-        match self.command {
-            None => Some(self.serve),
-            Some(Command::Serve(args)) => Some(args),
+    pub fn serve_args(&self) -> Option<ServeArgs> {
+        match &self.command {
+            None => Some(self.serve.clone()),
+            Some(Command::Serve(args)) => Some(args.clone()),
+            Some(_) => None,
         }
     }
 }

@@ -4,12 +4,14 @@
 //! Read side: `store` subscription → `projections` (read models) → `http` queries and `live` topics.
 //! `policies` turn events into new commands. `db` opens SurrealDB; `cli` is the `agora` binary.
 
+pub mod bench;
 pub mod cli;
 pub mod commands;
 pub mod db;
 pub mod domain;
 pub mod http;
 pub mod live;
+pub mod ops;
 pub mod pages;
 pub mod policies;
 pub mod projections;

@@ -1,4 +1,4 @@
-use agora::cli::Cli;
+use agora::cli::{Admin, Bench, Cli, Command};
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
@@ -6,8 +6,32 @@ use tracing_subscriber::EnvFilter;
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,surrealdb=warn")))
+        // Logs go to standard error: standard output carries `export`'s NDJSON.
+        .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    match &cli.command {
+        Some(Command::Bench(bench)) => return run_bench(bench).await,
+        Some(Command::Export { db, after }) => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let count = agora::ops::export(&agora::ops::open(db).await?, *after, &mut out).await?;
+            std::io::Write::flush(&mut out)?;
+            eprintln!("exported {count} events");
+            return Ok(());
+        }
+        Some(Command::Import { db, file }) => {
+            let text = if file == "-" { std::io::read_to_string(std::io::stdin())? } else { std::fs::read_to_string(file)? };
+            let count = agora::ops::import(&agora::ops::open(db).await?, &text).await?;
+            eprintln!("imported {count} events");
+            return Ok(());
+        }
+        Some(Command::Admin(Admin::Grant { handle, db })) => {
+            let position = agora::ops::grant_admin(&agora::commands::CommandBus::new(agora::ops::open(db).await?), handle).await?;
+            eprintln!("@{handle} is an admin (position {position})");
+            return Ok(());
+        }
+        _ => {}
+    }
     let Some(args) = cli.serve_args() else { return Ok(()) };
     let mut options = leptos::prelude::get_configuration(None)?.leptos_options;
     options.site_addr = args.addr;
@@ -21,4 +45,25 @@ async fn main() -> anyhow::Result<()> {
 async fn shutdown() {
     let _ = tokio::signal::ctrl_c().await;
     tracing::info!("shutting down");
+}
+
+async fn run_bench(bench: &Bench) -> anyhow::Result<()> {
+    match bench {
+        Bench::Append { db, commands, json } => {
+            let report = agora::bench::append(db, *commands).await?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                for run in &report.runs {
+                    println!(
+                        "{:>4} in flight: {:>8.0} events/s  p50 {:>6.2} ms  p99 {:>6.2} ms  ({} commands)",
+                        run.in_flight, run.events_per_s, run.p50_ms, run.p99_ms, run.commands
+                    );
+                }
+                println!("ceiling (raw INSERT, 256 rows/tx): {:.0} rows/s", report.ceiling_rows_per_s);
+                println!("256 in flight / ceiling: {:.0} %", report.ratio_at_256 * 100.0);
+            }
+            Ok(())
+        }
+    }
 }

@@ -39,8 +39,11 @@ fn AuthForm(kind: Kind, me: RwSignal<Option<Me>>) -> impl IntoView {
         ev.prevent_default();
         #[cfg(feature = "hydrate")]
         submit(kind, me, [handle, password, display_name], error, busy);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = me;
     };
     let title = kind.title();
+    let password_autocomplete = if kind == Kind::SignUp { "new-password" } else { "current-password" };
     view! {
         <form class="auth-form" aria-label=title on:submit=on_submit>
             <h2>{title}</h2>
@@ -51,7 +54,7 @@ fn AuthForm(kind: Kind, me: RwSignal<Option<Me>>) -> impl IntoView {
             <label>
                 "Password"
                 <input type="password" name="password" required
-                    autocomplete=if kind == Kind::SignUp { "new-password" } else { "current-password" }
+                    autocomplete=password_autocomplete
                     bind:value=password/>
             </label>
             <button type="submit" disabled=move || busy.get()>{title}</button>

@@ -52,7 +52,7 @@ fn Home(me: Option<Me>, page: Result<Page<Post>, String>) -> impl IntoView {
             <Show when=move || me.with(Option::is_some) fallback=move || view! { <AuthForms me/> }>
                 <Compose me posts/>
             </Show>
-            <section class="timeline" aria-label="Public timeline">
+            <section class="timeline" aria-label="Public timeline" data-position=move || position.get()>
                 <h2>"Public timeline"</h2>
                 {load_error.map(|error| view! { <p class="error" role="alert">{error}</p> })}
                 <Show when=move || posts.with(Vec::is_empty)>
@@ -107,8 +107,12 @@ fn refresh(posts: RwSignal<Vec<Item>>, position: RwSignal<u64>, min_position: Op
         if let Ok(page) = crate::client::get::<Page<Post>>(&url).await {
             posts.update(|list| {
                 let fetched: Vec<Item> = page.items.into_iter().map(|post| Item { post, pending: false }).collect();
-                let still_pending = list.iter().filter(|item| item.pending && !fetched.iter().any(|f| f.post.id == item.post.id));
-                *list = still_pending.cloned().chain(fetched).collect();
+                let still_pending: Vec<Item> = list
+                    .iter()
+                    .filter(|item| item.pending && !fetched.iter().any(|f| f.post.id == item.post.id))
+                    .cloned()
+                    .collect();
+                *list = still_pending.into_iter().chain(fetched).collect();
             });
             position.update(|p| *p = (*p).max(page.position));
         }

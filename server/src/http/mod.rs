@@ -4,6 +4,7 @@ pub mod auth;
 mod commands;
 pub mod error;
 mod events;
+mod metrics;
 mod queries;
 
 pub use queries::DEFAULT_LIMIT as PAGE_SIZE;
@@ -44,6 +45,7 @@ pub fn app(state: AppState) -> Router {
         .route("/ws", get(live::websocket))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
+        .route("/metrics", get(metrics::prometheus))
         .leptos_routes_with_context(
             &state,
             routes,

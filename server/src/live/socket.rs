@@ -69,7 +69,7 @@ async fn serve(socket: WebSocket, hub: Hub, viewer: Option<(String, bool)>) {
                 Message::Close(_) => break,
                 _ => continue,
             };
-            let answers = match serde_json::from_str::<ClientFrame>(&text) {
+            let answers = match serde_json::from_str::<ClientFrame>(text.as_str()) {
                 Ok(frame) => handle(frame, &receive_hub, &subscriber, viewer.as_ref()),
                 Err(error) => vec![ServerFrame::Error {
                     topic: None,

@@ -99,9 +99,9 @@ impl Projections {
     pub async fn wait_for(&self, name: &str, position: u64, timeout: Duration) -> (bool, u64) {
         let Some(runner) = self.runners.get(name) else { return (false, 0) };
         let mut receiver = runner.position.subscribe();
-        let reached = tokio::time::timeout(timeout, receiver.wait_for(|at| *at >= position)).await;
+        let reached = matches!(tokio::time::timeout(timeout, receiver.wait_for(|at| *at >= position)).await, Ok(Ok(_)));
         let now = *runner.position.borrow();
-        (matches!(reached, Ok(Ok(_))), now)
+        (reached, now)
     }
 
     pub fn statuses(&self) -> Vec<ProjectorStatus> {
@@ -153,13 +153,12 @@ impl Runner {
         if self.try_commit(batch).await {
             return;
         }
-        if batch.len() > 1 {
-            for event in batch {
-                Box::pin(self.apply(std::slice::from_ref(event))).await;
+        for event in batch {
+            let alone = std::slice::from_ref(event);
+            if batch.len() == 1 || !self.try_commit(alone).await {
+                self.park(event).await;
             }
-            return;
         }
-        self.park(&batch[0]).await;
     }
 
     async fn try_commit(&self, events: &[Envelope]) -> bool {

@@ -22,12 +22,14 @@
 //!   are noticed by polling `meta:head`; they are read once that node has committed them.
 //! - **Immutability.** The schema refuses any change to an event (see `schema.rs`).
 
+mod import;
 mod read;
 mod schema;
 mod subscription;
 mod writer;
 
-pub use read::{EventFilter, Direction};
+pub use import::{check as check_import, ImportError};
+pub use read::{Direction, EventFilter};
 pub use subscription::Subscription;
 
 use crate::db::Db;

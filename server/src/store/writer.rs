@@ -94,24 +94,33 @@ impl Writer {
                     Err(_) => break,
                 }
             }
-            self.commit(batch, true).await;
+            if let Some(batch) = self.commit(batch, true).await {
+                for pending in batch {
+                    self.commit(vec![pending], false).await;
+                }
+            }
         }
     }
 
-    async fn commit(&self, batch: Vec<Pending>, may_split: bool) {
+    /// Commits the batch and answers each append; hands the batch back when it must be split.
+    async fn commit(&self, batch: Vec<Pending>, may_split: bool) -> Option<Vec<Pending>> {
         let mut attempt = 0;
         loop {
             attempt += 1;
             let head = *self.head.borrow();
             let plan = match self.plan(&batch, head).await {
                 Ok(plan) => plan,
-                Err(error) => return answer_all(batch, || Err(clone_error(&error))),
+                Err(error) => {
+                    answer_all(batch, || Err(clone_error(&error)));
+                    return None;
+                }
             };
             let result = if plan.rows.is_empty() { Ok(()) } else { self.execute(&plan, head).await };
             match result {
                 Ok(()) => {
                     self.head.send_if_modified(|known| raise(known, plan.new_head));
-                    return answer(batch, plan.outcomes);
+                    answer(batch, plan.outcomes);
+                    return None;
                 }
                 Err(error) if attempt < MAX_ATTEMPTS && (is_retryable(&error) || head_moved(&error)) => {
                     if let Ok(stored) = stored_head(&self.db).await {
@@ -119,19 +128,16 @@ impl Writer {
                     }
                     tokio::time::sleep(Duration::from_micros(200 * u64::from(attempt.min(20)))).await;
                 }
-                Err(error) if unique_violation(&error) && may_split && batch.len() > 1 => {
-                    for pending in batch {
-                        Box::pin(self.commit(vec![pending], false)).await;
-                    }
-                    return;
-                }
+                Err(error) if unique_violation(&error) && may_split && batch.len() > 1 => return Some(batch),
                 Err(error) if unique_violation(&error) && batch.len() == 1 => {
                     let outcome = self.explain_collision(&batch[0].append).await;
-                    return answer_all(batch, || outcome.clone_result());
+                    answer_all(batch, || outcome.clone_result());
+                    return None;
                 }
                 Err(error) => {
                     tracing::error!(%error, "append failed");
-                    return answer_all(batch, || Err(StoreError::Database(error.clone())));
+                    answer_all(batch, || Err(StoreError::Database(error.clone())));
+                    return None;
                 }
             }
         }

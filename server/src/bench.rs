@@ -1,0 +1,115 @@
+//! `agora bench …`: benchmarks that print numbers (never timed tests).
+//!
+//! `bench append` measures durable single-event commands (idempotency check, load, decide, group
+//! commit, acknowledged after fsync) at 1, 32 and 256 in flight, and in the same run the ceiling on
+//! the same kind of database: raw batched `INSERT` of the same event rows with the same indexes, 256
+//! rows a transaction.
+
+use crate::commands::{Command, CommandBus, Origin};
+use crate::db::{self, Db};
+use crate::domain::Actor;
+use crate::store::Store;
+use serde::Serialize;
+use serde_json::json;
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+#[derive(Debug, Serialize)]
+pub struct AppendRun {
+    pub in_flight: usize,
+    pub commands: usize,
+    pub events_per_s: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AppendReport {
+    pub db: String,
+    pub runs: Vec<AppendRun>,
+    pub ceiling_rows_per_s: f64,
+    /// events/s at 256 in flight ÷ the ceiling.
+    pub ratio_at_256: f64,
+}
+
+/// A fresh database of the kind `base` names: a new folder for `surrealkv://`, a new one for `mem://`.
+async fn fresh(base: &str, name: &str) -> anyhow::Result<(String, Db)> {
+    let url = match base.strip_prefix("surrealkv://") {
+        Some(path) => format!("surrealkv://{}/{name}-{}", path.trim_end_matches('/'), Uuid::now_v7()),
+        None => base.to_owned(),
+    };
+    let db = db::connect(&url).await?;
+    Ok((url, db))
+}
+
+pub async fn append(base: &str, commands_at_256: usize) -> anyhow::Result<AppendReport> {
+    let mut runs = vec![];
+    for (in_flight, commands) in [(1, 300), (32, commands_at_256 / 4), (256, commands_at_256)] {
+        let (_, db) = fresh(base, "bench-append").await?;
+        let bus = CommandBus::new(Store::open(db).await?);
+        runs.push(run_commands(&bus, in_flight, commands).await?);
+    }
+    let ceiling = ceiling(base, commands_at_256).await?;
+    let at_256 = runs.last().map_or(0.0, |run| run.events_per_s);
+    Ok(AppendReport { db: base.to_owned(), runs, ceiling_rows_per_s: ceiling, ratio_at_256: at_256 / ceiling })
+}
+
+async fn run_commands(bus: &CommandBus, in_flight: usize, commands: usize) -> anyhow::Result<AppendRun> {
+    let started = Instant::now();
+    let workers = (0..in_flight).map(|worker| {
+        let bus = bus.clone();
+        let share = commands / in_flight + usize::from(worker < commands % in_flight);
+        tokio::spawn(async move {
+            let mut latencies = Vec::with_capacity(share);
+            for n in 0..share {
+                let sent = Instant::now();
+                let origin = Origin::new(Uuid::now_v7(), Actor::user(&format!("writer{worker}")));
+                let text = format!("bench post {n} from writer {worker} #bench");
+                let command = Command::CreatePost { post_id: None, text, reply_to: None };
+                bus.submit(origin, command, None).await?;
+                latencies.push(sent.elapsed());
+            }
+            anyhow::Ok(latencies)
+        })
+    });
+    let mut latencies: Vec<Duration> = vec![];
+    for worker in futures::future::join_all(workers).await {
+        latencies.extend(worker??);
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    latencies.sort_unstable();
+    let percentile = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
+    Ok(AppendRun {
+        in_flight,
+        commands,
+        events_per_s: commands as f64 / elapsed,
+        p50_ms: percentile(0.50).as_secs_f64() * 1000.0,
+        p99_ms: percentile(0.99).as_secs_f64() * 1000.0,
+    })
+}
+
+/// Raw batched INSERT of event rows shaped like the store's, into the store's schema.
+async fn ceiling(base: &str, rows: usize) -> anyhow::Result<f64> {
+    let (_, db) = fresh(base, "bench-ceiling").await?;
+    Store::open(db.clone()).await?;
+    let started = Instant::now();
+    let mut position = 0u64;
+    while (position as usize) < rows {
+        let batch: Vec<_> = (0..256.min(rows - position as usize))
+            .map(|_| {
+                position += 1;
+                let id = Uuid::now_v7().to_string();
+                json!({
+                    "id": position, "position": position, "event_id": id, "stream": format!("post-{id}"),
+                    "version": 1, "type": "PostCreated", "schema": 2,
+                    "data": { "post_id": id, "author": "writer", "text": "bench post #bench", "reply_to": null,
+                              "mentions": [], "tags": ["bench"] },
+                    "command_id": id, "command_seq": 0, "correlation_id": id, "actor": "writer",
+                    "at": chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
+                })
+            })
+            .collect();
+        db::run(&db, "BEGIN; INSERT INTO event $rows; COMMIT;", json!({ "rows": batch })).await?;
+    }
+    Ok(rows as f64 / started.elapsed().as_secs_f64())
+}
