@@ -27,8 +27,8 @@ impl Sessions {
         let mut bytes = [0u8; 32];
         rand::thread_rng().fill_bytes(&mut bytes);
         let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        let sql = "CREATE type::record('session', $token) SET handle = $handle, created_at = time::now()";
-        db::run(&self.db, sql, json!({ "token": token, "handle": handle })).await?;
+        let sql = "CREATE type::record('session', $session_key) SET handle = $handle, created_at = time::now()";
+        db::run(&self.db, sql, json!({ "session_key": token, "handle": handle })).await?;
         Ok(token)
     }
 
@@ -37,12 +37,12 @@ impl Sessions {
         if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Ok(None);
         }
-        let rows = db::rows(&self.db, "SELECT VALUE handle FROM type::record('session', $token)", json!({ "token": token })).await?;
+        let rows = db::rows(&self.db, "SELECT VALUE handle FROM type::record('session', $session_key)", json!({ "session_key": token })).await?;
         Ok(rows.first().and_then(Value::as_str).map(str::to_owned))
     }
 
     pub async fn delete(&self, token: &str) -> Result<(), surrealdb::Error> {
-        db::run(&self.db, "DELETE type::record('session', $token)", json!({ "token": token })).await?;
+        db::run(&self.db, "DELETE type::record('session', $session_key)", json!({ "session_key": token })).await?;
         Ok(())
     }
 }

@@ -222,6 +222,11 @@ mod tests {
     }
 
     #[test]
+    fn a_post_that_does_not_exist_cannot_be_reported() {
+        given::<Post>(&[]).when(report("bob")).then_refused(Rule::NotFound("no such post".into()));
+    }
+
+    #[test]
     fn a_deleted_post_takes_no_more_commands() {
         let deleted = Event::PostDeleted { post_id: ID, by: "ann".into() };
         given::<Post>(&[created(), deleted]).when(report("bob")).then_refused_as(Rule::NotFound);

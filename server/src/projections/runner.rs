@@ -130,9 +130,9 @@ async fn prepare(db: &Db, projector: &dyn Projector) -> anyhow::Result<u64> {
 }
 
 async fn count_parked(db: &Db, name: &str) -> anyhow::Result<u64> {
-    let sql = "SELECT VALUE count() FROM parked WHERE projector = $name GROUP ALL";
+    let sql = "SELECT count() AS parked FROM parked WHERE projector = $name GROUP ALL";
     let rows = db::rows(db, sql, json!({ "name": name })).await?;
-    Ok(rows.first().and_then(Value::as_u64).unwrap_or(0))
+    Ok(rows.first().and_then(|row| row["parked"].as_u64()).unwrap_or(0))
 }
 
 impl Runner {

@@ -180,9 +180,9 @@ async fn authors_of_new_posts(db: &Db, events: &[Envelope]) -> anyhow::Result<Ha
 /// `GET /api/timeline/public`: visible posts, newest first, in keyset pages by position.
 pub async fn public(db: &Db, cursor: Option<u64>, limit: usize, position: u64) -> anyhow::Result<Page<Post>> {
     let sql = "SELECT post_id, author, author_name, text, created_at, reply_to, position FROM timeline_post
-               WHERE visible = true AND position < $before ORDER BY position DESC LIMIT $limit";
+               WHERE visible = true AND position < $below ORDER BY position DESC LIMIT $limit";
     let before = cursor.unwrap_or(i64::MAX as u64);
-    let rows = db::rows(db, sql, json!({ "before": before, "limit": limit + 1 })).await?;
+    let rows = db::rows(db, sql, json!({ "below": before, "limit": limit + 1 })).await?;
     let mut rows: Vec<Row> = rows.into_iter().map(serde_json::from_value).collect::<Result<_, _>>()?;
     let next = (rows.len() > limit).then(|| rows[limit - 1].position.to_string());
     rows.truncate(limit);

@@ -82,6 +82,7 @@ impl Store {
                 UPSERT meta:head SET position = $last;
                 COMMIT;";
             db::run(self.db(), sql, json!({ "head": head, "last": last, "rows": rows })).await?;
+            self.raise_head(last);
         }
         Ok(())
     }

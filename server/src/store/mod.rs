@@ -114,6 +114,8 @@ struct Inner {
     db: Db,
     appends: mpsc::Sender<writer::Pending>,
     durable_head: watch::Receiver<u64>,
+    /// For appends that bypass the writer (imports) to raise the head once committed.
+    raise_head: watch::Sender<u64>,
 }
 
 /// How often a node looks for appends made by other nodes on the same database.
@@ -126,8 +128,8 @@ impl Store {
         let head = read::stored_head(&db).await?;
         let (head_tx, head_rx) = watch::channel(head);
         let (appends, commit_lock) = writer::spawn(db.clone(), head_tx.clone());
-        tokio::spawn(writer::watch_remote_head(db.clone(), head_tx, commit_lock, REMOTE_POLL));
-        Ok(Store { inner: Arc::new(Inner { db, appends, durable_head: head_rx }) })
+        tokio::spawn(writer::watch_remote_head(db.clone(), head_tx.clone(), commit_lock, REMOTE_POLL));
+        Ok(Store { inner: Arc::new(Inner { db, appends, durable_head: head_rx, raise_head: head_tx }) })
     }
 
     pub fn db(&self) -> &Db {
@@ -153,6 +155,14 @@ impl Store {
     /// The position of the last durable event.
     pub fn head(&self) -> u64 {
         *self.inner.durable_head.borrow()
+    }
+
+    fn raise_head(&self, position: u64) {
+        self.inner.raise_head.send_if_modified(|head| {
+            let raised = position > *head;
+            *head = (*head).max(position);
+            raised
+        });
     }
 
     /// A receiver that changes whenever the durable head moves.

@@ -63,8 +63,8 @@ pub async fn stored_head(db: &Db) -> Result<u64, StoreError> {
 }
 
 pub async fn stream(db: &Db, stream: &str, after_version: u64) -> Result<Vec<Envelope>, StoreError> {
-    let sql = format!("SELECT {FIELDS} FROM event WHERE stream = $stream AND version > $after ORDER BY version");
-    envelopes(db::rows(db, sql, json!({ "stream": stream, "after": after_version })).await?)
+    let sql = format!("SELECT {FIELDS} FROM event WHERE stream = $stream AND version > $after_version ORDER BY version");
+    envelopes(db::rows(db, sql, json!({ "stream": stream, "after_version": after_version })).await?)
 }
 
 /// Positions are gap-free, so the events after `after` are exactly the record range
@@ -158,10 +158,10 @@ pub async fn filtered(db: &Db, filter: &EventFilter, head: u64) -> Result<Vec<En
         }
         return Ok(events);
     }
-    let mut clauses = vec!["position > $after".to_owned(), "position < $before".to_owned()];
+    let mut clauses = vec!["position > $from_position".to_owned(), "position < $below_position".to_owned()];
     let mut vars = Map::new();
-    vars.insert("after".into(), json!(after));
-    vars.insert("before".into(), json!(before));
+    vars.insert("from_position".into(), json!(after));
+    vars.insert("below_position".into(), json!(before));
     let mut narrow = |field: &str, name: &str, op: &str, value: Option<String>| {
         if let Some(value) = value {
             clauses.push(format!("{field} {op} ${name}"));
@@ -169,12 +169,12 @@ pub async fn filtered(db: &Db, filter: &EventFilter, head: u64) -> Result<Vec<En
         }
     };
     narrow("stream", "stream", "=", filter.stream.clone());
-    narrow("type", "type", "=", filter.event_type.clone());
+    narrow("type", "event_type", "=", filter.event_type.clone());
     narrow("actor", "actor", "=", filter.actor.clone());
     narrow("correlation_id", "correlation", "=", filter.correlation.map(|c| c.to_string()));
     narrow("causation_id", "causation", "=", filter.causation.map(|c| c.to_string()));
-    narrow("at", "from", ">=", filter.from.clone());
-    narrow("at", "to", "<=", filter.to.clone());
+    narrow("at", "from_time", ">=", filter.from.clone());
+    narrow("at", "to_time", "<=", filter.to.clone());
     let order = match filter.direction() {
         Direction::Forward => "ASC",
         Direction::Backward => "DESC",

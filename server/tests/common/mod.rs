@@ -23,6 +23,8 @@ pub async fn spawn() -> TestApp {
 
 /// Starts the app on an open database handle (two apps on one handle act as two nodes).
 pub async fn spawn_on(db: agora::db::Db) -> TestApp {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into());
+    let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter(filter).try_init();
     let options = leptos::prelude::get_configuration(None).expect("leptos options").leptos_options;
     let state = agora::start_on(db, vec![ADMIN.to_owned()], options).await.expect("the app starts");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
