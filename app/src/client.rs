@@ -17,8 +17,13 @@ pub struct ApiFailure {
     pub message: String,
 }
 
-async fn read<T: DeserializeOwned>(response: Result<Response, gloo_net::Error>) -> Result<T, ApiFailure> {
-    let response = response.map_err(|e| ApiFailure { status: 0, message: format!("the server cannot be reached ({e})") })?;
+async fn read<T: DeserializeOwned>(
+    response: Result<Response, gloo_net::Error>,
+) -> Result<T, ApiFailure> {
+    let response = response.map_err(|e| ApiFailure {
+        status: 0,
+        message: format!("the server cannot be reached ({e})"),
+    })?;
     if !response.ok() {
         let status = response.status();
         let message = match response.json::<ErrorBody>().await {
@@ -28,9 +33,15 @@ async fn read<T: DeserializeOwned>(response: Result<Response, gloo_net::Error>) 
         return Err(ApiFailure { status, message });
     }
     if response.status() == 204 {
-        return serde_json::from_str("null").map_err(|e| ApiFailure { status: 204, message: e.to_string() });
+        return serde_json::from_str("null").map_err(|e| ApiFailure {
+            status: 204,
+            message: e.to_string(),
+        });
     }
-    response.json::<T>().await.map_err(|e| ApiFailure { status: response.status(), message: e.to_string() })
+    response.json::<T>().await.map_err(|e| ApiFailure {
+        status: response.status(),
+        message: e.to_string(),
+    })
 }
 
 pub async fn get<T: DeserializeOwned>(url: &str) -> Result<T, ApiFailure> {
@@ -38,13 +49,20 @@ pub async fn get<T: DeserializeOwned>(url: &str) -> Result<T, ApiFailure> {
 }
 
 pub async fn post<B: Serialize, T: DeserializeOwned>(url: &str, body: &B) -> Result<T, ApiFailure> {
-    let request = Request::post(url).json(body).map_err(|e| ApiFailure { status: 0, message: e.to_string() })?;
+    let request = Request::post(url).json(body).map_err(|e| ApiFailure {
+        status: 0,
+        message: e.to_string(),
+    })?;
     read(request.send().await).await
 }
 
 fn socket_url() -> String {
     let location = window().location();
-    let scheme = if location.protocol().as_deref() == Ok("https:") { "wss" } else { "ws" };
+    let scheme = if location.protocol().as_deref() == Ok("https:") {
+        "wss"
+    } else {
+        "ws"
+    };
     format!("{scheme}://{}/ws", location.host().unwrap_or_default())
 }
 
@@ -62,11 +80,16 @@ pub fn follow(
         loop {
             if let Ok(socket) = WebSocket::open(&socket_url()) {
                 let (mut sink, mut stream) = socket.split();
-                let subscribe = ClientFrame::Subscribe { topic: topic.to_owned(), after: Some(after()) };
+                let subscribe = ClientFrame::Subscribe {
+                    topic: topic.to_owned(),
+                    after: Some(after()),
+                };
                 let text = serde_json::to_string(&subscribe).expect("frames serialize");
                 if sink.send(Message::Text(text)).await.is_ok() {
                     while let Some(Ok(Message::Text(text))) = stream.next().await {
-                        let Ok(frame) = serde_json::from_str::<ServerFrame>(&text) else { continue };
+                        let Ok(frame) = serde_json::from_str::<ServerFrame>(&text) else {
+                            continue;
+                        };
                         if matches!(frame, ServerFrame::Subscribed { .. }) {
                             state.set(Connection::Live);
                             backoff = Duration::from_millis(250);

@@ -71,12 +71,18 @@ pub fn load_public_timeline() -> impl Future<Output = Result<Page<Post>, String>
     }
     #[cfg(not(feature = "ssr"))]
     {
-        browser(async { crate::client::get::<Page<Post>>("/api/timeline/public").await.map_err(|e| e.message) })
+        browser(async {
+            crate::client::get::<Page<Post>>("/api/timeline/public")
+                .await
+                .map_err(|e| e.message)
+        })
     }
 }
 
 /// Browser futures are not `Send`; a page's thread is the only one there is, so this is sound.
 #[cfg(not(feature = "ssr"))]
-fn browser<T>(future: impl Future<Output = T> + 'static) -> impl Future<Output = T> + Send + 'static {
+fn browser<T>(
+    future: impl Future<Output = T> + 'static,
+) -> impl Future<Output = T> + Send + 'static {
     send_wrapper::SendWrapper::new(future)
 }

@@ -7,7 +7,9 @@ pub mod pages;
 pub mod wire;
 
 #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
-compile_error!("build `app` with feature `ssr` (inside the server) or `hydrate` (the browser bundle)");
+compile_error!(
+    "build `app` with feature `ssr` (inside the server) or `hydrate` (the browser bundle)"
+);
 
 #[cfg(feature = "hydrate")]
 pub mod client;

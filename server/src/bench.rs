@@ -35,7 +35,11 @@ pub struct AppendReport {
 /// A fresh database of the kind `base` names: a new folder for `surrealkv://`, a new one for `mem://`.
 async fn fresh(base: &str, name: &str) -> anyhow::Result<(String, Db)> {
     let url = match base.strip_prefix("surrealkv://") {
-        Some(path) => format!("surrealkv://{}/{name}-{}", path.trim_end_matches('/'), Uuid::now_v7()),
+        Some(path) => format!(
+            "surrealkv://{}/{name}-{}",
+            path.trim_end_matches('/'),
+            Uuid::now_v7()
+        ),
         None => base.to_owned(),
     };
     let db = db::connect(&url).await?;
@@ -51,10 +55,19 @@ pub async fn append(base: &str, commands_at_256: usize) -> anyhow::Result<Append
     }
     let ceiling = ceiling(base, commands_at_256).await?;
     let at_256 = runs.last().map_or(0.0, |run| run.events_per_s);
-    Ok(AppendReport { db: base.to_owned(), runs, ceiling_rows_per_s: ceiling, ratio_at_256: at_256 / ceiling })
+    Ok(AppendReport {
+        db: base.to_owned(),
+        runs,
+        ceiling_rows_per_s: ceiling,
+        ratio_at_256: at_256 / ceiling,
+    })
 }
 
-async fn run_commands(bus: &CommandBus, in_flight: usize, commands: usize) -> anyhow::Result<AppendRun> {
+async fn run_commands(
+    bus: &CommandBus,
+    in_flight: usize,
+    commands: usize,
+) -> anyhow::Result<AppendRun> {
     let started = Instant::now();
     let workers = (0..in_flight).map(|worker| {
         let bus = bus.clone();
@@ -65,7 +78,11 @@ async fn run_commands(bus: &CommandBus, in_flight: usize, commands: usize) -> an
                 let sent = Instant::now();
                 let origin = Origin::new(Uuid::now_v7(), Actor::user(&format!("writer{worker}")));
                 let text = format!("bench post {n} from writer {worker} #bench");
-                let command = Command::CreatePost { post_id: None, text, reply_to: None };
+                let command = Command::CreatePost {
+                    post_id: None,
+                    text,
+                    reply_to: None,
+                };
                 bus.submit(origin, command, None).await?;
                 latencies.push(sent.elapsed());
             }
@@ -78,7 +95,8 @@ async fn run_commands(bus: &CommandBus, in_flight: usize, commands: usize) -> an
     }
     let elapsed = started.elapsed().as_secs_f64();
     latencies.sort_unstable();
-    let percentile = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
+    let percentile =
+        |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
     Ok(AppendRun {
         in_flight,
         commands,
@@ -109,7 +127,12 @@ async fn ceiling(base: &str, rows: usize) -> anyhow::Result<f64> {
                 })
             })
             .collect();
-        db::run(&db, "BEGIN; INSERT INTO event $rows; COMMIT;", json!({ "rows": batch })).await?;
+        db::run(
+            &db,
+            "BEGIN; INSERT INTO event $rows; COMMIT;",
+            json!({ "rows": batch }),
+        )
+        .await?;
     }
     Ok(rows as f64 / started.elapsed().as_secs_f64())
 }

@@ -4,7 +4,12 @@ use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 
 #[derive(Debug, Parser)]
-#[command(name = "agora", version, about = "Agora: an event-sourced social network", args_conflicts_with_subcommands = true)]
+#[command(
+    name = "agora",
+    version,
+    about = "Agora: an event-sourced social network",
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,

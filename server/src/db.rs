@@ -17,21 +17,40 @@ pub async fn connect(url: &str) -> anyhow::Result<Db> {
     if let Some(path) = url.strip_prefix("surrealkv://") {
         let folder = path.split('?').next().unwrap_or(path);
         if let Some(parent) = std::path::Path::new(folder).parent() {
-            std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
         }
     }
-    let db = surrealdb::engine::any::connect(url).await.with_context(|| format!("opening {url}"))?;
-    if let (Ok(username), Ok(password)) = (std::env::var("AGORA_DB_USER"), std::env::var("AGORA_DB_PASS")) {
-        db.signin(surrealdb::opt::auth::Root { username, password }).await.context("signing in")?;
+    let db = surrealdb::engine::any::connect(url)
+        .await
+        .with_context(|| format!("opening {url}"))?;
+    if let (Ok(username), Ok(password)) = (
+        std::env::var("AGORA_DB_USER"),
+        std::env::var("AGORA_DB_PASS"),
+    ) {
+        db.signin(surrealdb::opt::auth::Root { username, password })
+            .await
+            .context("signing in")?;
     }
-    db.use_ns(NAMESPACE).use_db(DATABASE).await.context("selecting the database")?;
+    db.use_ns(NAMESPACE)
+        .use_db(DATABASE)
+        .await
+        .context("selecting the database")?;
     Ok(db)
 }
 
 /// Runs SurrealQL and fails if any statement failed (`query().await` alone is Ok even then).
-pub async fn run(db: &Db, sql: impl Into<String>, vars: Value) -> Result<surrealdb::IndexedResults, surrealdb::Error> {
+pub async fn run(
+    db: &Db,
+    sql: impl Into<String>,
+    vars: Value,
+) -> Result<surrealdb::IndexedResults, surrealdb::Error> {
     let query = db.query(sql.into());
-    let query = if vars.is_null() { query } else { query.bind(vars) };
+    let query = if vars.is_null() {
+        query
+    } else {
+        query.bind(vars)
+    };
     let mut results = query.await?;
     let mut errors: Vec<(usize, surrealdb::Error)> = results.take_errors().into_iter().collect();
     if errors.is_empty() {
@@ -40,7 +59,10 @@ pub async fn run(db: &Db, sql: impl Into<String>, vars: Value) -> Result<surreal
     errors.sort_by_key(|(index, _)| *index);
     // In a failed BEGIN…COMMIT every other statement reports a placeholder; the cause is the one that
     // does not.
-    let cause = errors.iter().position(|(_, e)| !is_placeholder(e)).unwrap_or(0);
+    let cause = errors
+        .iter()
+        .position(|(_, e)| !is_placeholder(e))
+        .unwrap_or(0);
     Err(errors.swap_remove(cause).1)
 }
 
@@ -52,12 +74,18 @@ fn is_placeholder(error: &surrealdb::Error) -> bool {
 }
 
 /// Runs one statement and returns its rows as JSON.
-pub async fn rows(db: &Db, sql: impl Into<String>, vars: Value) -> Result<Vec<Value>, surrealdb::Error> {
+pub async fn rows(
+    db: &Db,
+    sql: impl Into<String>,
+    vars: Value,
+) -> Result<Vec<Value>, surrealdb::Error> {
     run(db, sql, vars).await?.take::<Vec<Value>>(0)
 }
 
 /// True for the error SurrealDB gives when an optimistic transaction lost a write-write race.
 pub fn is_retryable(error: &surrealdb::Error) -> bool {
-    matches!(error.query_details(), Some(surrealdb::types::QueryError::TransactionConflict))
-        || error.message().contains("can be retried")
+    matches!(
+        error.query_details(),
+        Some(surrealdb::types::QueryError::TransactionConflict)
+    ) || error.message().contains("can be retried")
 }

@@ -24,21 +24,34 @@ use state::AppState;
 use std::sync::Arc;
 
 /// Opens the database at `db_url` and starts the store, projectors and policies.
-pub async fn start(db_url: &str, admins: Vec<String>, leptos_options: LeptosOptions) -> anyhow::Result<AppState> {
+pub async fn start(
+    db_url: &str,
+    admins: Vec<String>,
+    leptos_options: LeptosOptions,
+) -> anyhow::Result<AppState> {
     let db = db::connect(db_url).await?;
     start_on(db, admins, leptos_options).await
 }
 
 /// The same on an open database handle (tests share one `mem://` handle between instances).
-pub async fn start_on(db: db::Db, admins: Vec<String>, leptos_options: LeptosOptions) -> anyhow::Result<AppState> {
+pub async fn start_on(
+    db: db::Db,
+    admins: Vec<String>,
+    leptos_options: LeptosOptions,
+) -> anyhow::Result<AppState> {
     let store = store::Store::open(db.clone()).await?;
     let sessions = sessions::Sessions::open(db).await?;
     // Changes before this start cannot be replayed to resuming subscribers: they are told to resync.
     let hub = live::Hub::new(store.head());
-    let projectors: Vec<Arc<dyn projections::Projector>> = vec![Arc::new(projections::timeline::Timeline)];
+    let projectors: Vec<Arc<dyn projections::Projector>> =
+        vec![Arc::new(projections::timeline::Timeline)];
     let projections = projections::Projections::start(&store, hub.clone(), projectors).await?;
     let bus = commands::CommandBus::new(store.clone());
-    policies::start(bus.clone(), vec![Arc::new(policies::moderation::Moderation)]).await?;
+    policies::start(
+        bus.clone(),
+        vec![Arc::new(policies::moderation::Moderation)],
+    )
+    .await?;
     tokio::spawn(live::feed_events(store.clone(), hub.clone()));
     Ok(AppState {
         leptos_options,

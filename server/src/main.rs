@@ -5,7 +5,10 @@ use tracing_subscriber::EnvFilter;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,surrealdb=warn")))
+        .with_env_filter(
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("info,surrealdb=warn")),
+        )
         // Logs go to standard error: standard output carries `export`'s NDJSON.
         .with_writer(std::io::stderr)
         .init();
@@ -20,25 +23,37 @@ async fn main() -> anyhow::Result<()> {
             return Ok(());
         }
         Some(Command::Import { db, file }) => {
-            let text = if file == "-" { std::io::read_to_string(std::io::stdin())? } else { std::fs::read_to_string(file)? };
+            let text = if file == "-" {
+                std::io::read_to_string(std::io::stdin())?
+            } else {
+                std::fs::read_to_string(file)?
+            };
             let count = agora::ops::import(&agora::ops::open(db).await?, &text).await?;
             eprintln!("imported {count} events");
             return Ok(());
         }
         Some(Command::Admin(Admin::Grant { handle, db })) => {
-            let position = agora::ops::grant_admin(&agora::commands::CommandBus::new(agora::ops::open(db).await?), handle).await?;
+            let position = agora::ops::grant_admin(
+                &agora::commands::CommandBus::new(agora::ops::open(db).await?),
+                handle,
+            )
+            .await?;
             eprintln!("@{handle} is an admin (position {position})");
             return Ok(());
         }
         _ => {}
     }
-    let Some(args) = cli.serve_args() else { return Ok(()) };
+    let Some(args) = cli.serve_args() else {
+        return Ok(());
+    };
     let mut options = leptos::prelude::get_configuration(None)?.leptos_options;
     options.site_addr = args.addr;
     let state = agora::start(&args.db, args.admins, options).await?;
     let listener = tokio::net::TcpListener::bind(args.addr).await?;
     tracing::info!("Agora is listening on http://{}", listener.local_addr()?);
-    axum::serve(listener, agora::http::app(state)).with_graceful_shutdown(shutdown()).await?;
+    axum::serve(listener, agora::http::app(state))
+        .with_graceful_shutdown(shutdown())
+        .await?;
     Ok(())
 }
 
@@ -60,8 +75,14 @@ async fn run_bench(bench: &Bench) -> anyhow::Result<()> {
                         run.in_flight, run.events_per_s, run.p50_ms, run.p99_ms, run.commands
                     );
                 }
-                println!("ceiling (raw INSERT, 256 rows/tx): {:.0} rows/s", report.ceiling_rows_per_s);
-                println!("256 in flight / ceiling: {:.0} %", report.ratio_at_256 * 100.0);
+                println!(
+                    "ceiling (raw INSERT, 256 rows/tx): {:.0} rows/s",
+                    report.ceiling_rows_per_s
+                );
+                println!(
+                    "256 in flight / ceiling: {:.0} %",
+                    report.ratio_at_256 * 100.0
+                );
             }
             Ok(())
         }

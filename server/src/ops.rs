@@ -13,7 +13,9 @@ pub async fn export(store: &Store, after: u64, out: &mut impl Write) -> anyhow::
     let mut position = after;
     loop {
         let events = store.read_all(position, PAGE).await?;
-        let Some(last) = events.last() else { return Ok(position - after) };
+        let Some(last) = events.last() else {
+            return Ok(position - after);
+        };
         position = last.position;
         for event in &events {
             serde_json::to_writer(&mut *out, event)?;
@@ -32,7 +34,15 @@ pub async fn import(store: &Store, ndjson: &str) -> anyhow::Result<usize> {
 /// Makes a registered user an admin, recorded as an event.
 pub async fn grant_admin(bus: &CommandBus, handle: &str) -> anyhow::Result<u64> {
     let origin = Origin::new(Uuid::now_v7(), Actor::system("cli"));
-    let answer = bus.submit(origin, Command::GrantAdmin { handle: handle.to_owned() }, None).await?;
+    let answer = bus
+        .submit(
+            origin,
+            Command::GrantAdmin {
+                handle: handle.to_owned(),
+            },
+            None,
+        )
+        .await?;
     Ok(answer.position)
 }
 

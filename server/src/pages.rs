@@ -13,7 +13,9 @@ struct PageBackend {
 }
 
 pub fn backend(state: &AppState) -> BackendHandle {
-    BackendHandle(Arc::new(PageBackend { state: state.clone() }))
+    BackendHandle(Arc::new(PageBackend {
+        state: state.clone(),
+    }))
 }
 
 impl Backend for PageBackend {
@@ -23,7 +25,10 @@ impl Backend for PageBackend {
             let token = token_from_cookies(cookie_header.as_deref()?)?.to_owned();
             let handle = state.sessions.handle(&token).await.ok()??;
             let user = signed_in(&state, &handle).await.ok()??;
-            Some(Me { user: user.user, is_admin: user.is_admin })
+            Some(Me {
+                user: user.user,
+                is_admin: user.is_admin,
+            })
         })
     }
 
@@ -31,10 +36,15 @@ impl Backend for PageBackend {
         let state = self.state.clone();
         Box::pin(async move {
             let position = state.projections.position(timeline::NAME);
-            timeline::public(state.store.db(), None, crate::http::PAGE_SIZE, position).await.map_err(|error| {
-                tracing::error!(error = format!("{error:#}"), "rendering the timeline failed");
-                "The timeline cannot be read right now.".to_owned()
-            })
+            timeline::public(state.store.db(), None, crate::http::PAGE_SIZE, position)
+                .await
+                .map_err(|error| {
+                    tracing::error!(
+                        error = format!("{error:#}"),
+                        "rendering the timeline failed"
+                    );
+                    "The timeline cannot be read right now.".to_owned()
+                })
         })
     }
 }

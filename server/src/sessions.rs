@@ -2,7 +2,9 @@
 //! browser, not what happened in Agora), so they live in their own table, not in the event log.
 
 use crate::db::{self, Db};
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use rand::RngCore;
 use serde_json::{json, Value};
@@ -18,7 +20,12 @@ pub struct Sessions {
 
 impl Sessions {
     pub async fn open(db: Db) -> Result<Sessions, surrealdb::Error> {
-        db::run(&db, "DEFINE TABLE IF NOT EXISTS session SCHEMALESS", Value::Null).await?;
+        db::run(
+            &db,
+            "DEFINE TABLE IF NOT EXISTS session SCHEMALESS",
+            Value::Null,
+        )
+        .await?;
         Ok(Sessions { db })
     }
 
@@ -28,7 +35,12 @@ impl Sessions {
         rand::thread_rng().fill_bytes(&mut bytes);
         let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
         let sql = "CREATE type::record('session', $session_key) SET handle = $handle, created_at = time::now()";
-        db::run(&self.db, sql, json!({ "session_key": token, "handle": handle })).await?;
+        db::run(
+            &self.db,
+            sql,
+            json!({ "session_key": token, "handle": handle }),
+        )
+        .await?;
         Ok(token)
     }
 
@@ -37,12 +49,22 @@ impl Sessions {
         if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Ok(None);
         }
-        let rows = db::rows(&self.db, "SELECT VALUE handle FROM type::record('session', $session_key)", json!({ "session_key": token })).await?;
+        let rows = db::rows(
+            &self.db,
+            "SELECT VALUE handle FROM type::record('session', $session_key)",
+            json!({ "session_key": token }),
+        )
+        .await?;
         Ok(rows.first().and_then(Value::as_str).map(str::to_owned))
     }
 
     pub async fn delete(&self, token: &str) -> Result<(), surrealdb::Error> {
-        db::run(&self.db, "DELETE type::record('session', $session_key)", json!({ "session_key": token })).await?;
+        db::run(
+            &self.db,
+            "DELETE type::record('session', $session_key)",
+            json!({ "session_key": token }),
+        )
+        .await?;
         Ok(())
     }
 }
@@ -57,7 +79,11 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
 }
 
 pub fn verify_password(hash: &str, password: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
 }
 
 /// The `Set-Cookie` value that opens (or, with an empty token, closes) a session.
@@ -89,7 +115,10 @@ mod tests {
 
     #[test]
     fn the_session_cookie_is_found_among_others() {
-        assert_eq!(token_from_cookies("a=1; agora_session=abc; b=2"), Some("abc"));
+        assert_eq!(
+            token_from_cookies("a=1; agora_session=abc; b=2"),
+            Some("abc")
+        );
         assert_eq!(token_from_cookies("a=1"), None);
     }
 }

@@ -39,7 +39,12 @@ async fn bad_handles_and_short_passwords_are_invalid_and_write_nothing() {
         let (status, body) = client.signup(handle).await;
         assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid");
     }
-    let (status, body) = client.post("/api/auth/signup", json!({ "handle": "ann", "password": "short" })).await;
+    let (status, body) = client
+        .post(
+            "/api/auth/signup",
+            json!({ "handle": "ann", "password": "short" }),
+        )
+        .await;
     assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid");
     assert_eq!(app.head(), 0);
 }
@@ -49,11 +54,26 @@ async fn sign_in_checks_the_password() {
     let app = spawn().await;
     app.user("ann").await;
     let client = app.client();
-    let (status, body) = client.post("/api/auth/signin", json!({ "handle": "ann", "password": "not the one" })).await;
+    let (status, body) = client
+        .post(
+            "/api/auth/signin",
+            json!({ "handle": "ann", "password": "not the one" }),
+        )
+        .await;
     assert_error(status, &body, StatusCode::UNAUTHORIZED, "unauthorized");
-    let (status, body) = client.post("/api/auth/signin", json!({ "handle": "nobody", "password": PASSWORD })).await;
+    let (status, body) = client
+        .post(
+            "/api/auth/signin",
+            json!({ "handle": "nobody", "password": PASSWORD }),
+        )
+        .await;
     assert_error(status, &body, StatusCode::UNAUTHORIZED, "unauthorized");
-    let (status, body) = client.post("/api/auth/signin", json!({ "handle": "ann", "password": PASSWORD })).await;
+    let (status, body) = client
+        .post(
+            "/api/auth/signin",
+            json!({ "handle": "ann", "password": PASSWORD }),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(client.get("/api/me").await.0, StatusCode::OK);
 }
@@ -88,6 +108,17 @@ async fn an_admin_flag_handle_becomes_admin_by_an_event() {
     let admin = app.user(common::ADMIN).await;
     let (_, me) = admin.get("/api/me").await;
     assert_eq!(me["is_admin"], true);
-    let events = app.state.store.read_stream(&format!("user-{}", common::ADMIN), 0).await.unwrap();
-    assert_eq!(events.iter().map(|e| e.event_type.as_str()).collect::<Vec<_>>(), ["UserRegistered", "AdminGranted"]);
+    let events = app
+        .state
+        .store
+        .read_stream(&format!("user-{}", common::ADMIN), 0)
+        .await
+        .unwrap();
+    assert_eq!(
+        events
+            .iter()
+            .map(|e| e.event_type.as_str())
+            .collect::<Vec<_>>(),
+        ["UserRegistered", "AdminGranted"]
+    );
 }

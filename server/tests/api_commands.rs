@@ -12,16 +12,27 @@ async fn create_post_answers_its_position_and_events() {
     let app = spawn().await;
     let ann = app.user("ann").await;
     let post_id = Uuid::now_v7();
-    let (status, body) = ann.command("CreatePost", json!({ "post_id": post_id, "text": "hello #agora" })).await;
+    let (status, body) = ann
+        .command(
+            "CreatePost",
+            json!({ "post_id": post_id, "text": "hello #agora" }),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["position"], 2);
     assert_eq!(body["duplicate"], false);
     assert_eq!(body["id"], post_id.to_string());
-    assert_eq!(body["events"], json!([{ "position": 2, "stream": format!("post-{post_id}"), "version": 1, "type": "PostCreated" }]));
+    assert_eq!(
+        body["events"],
+        json!([{ "position": 2, "stream": format!("post-{post_id}"), "version": 1, "type": "PostCreated" }])
+    );
     let stored = app.state.store.event(2).await.unwrap().unwrap();
     assert_eq!(stored.data["tags"], json!(["agora"]));
     assert_eq!(stored.metadata.actor.as_deref(), Some("ann"));
-    assert_eq!(stored.metadata.command_id, body["command_id"].as_str().map(|id| id.parse().unwrap()));
+    assert_eq!(
+        stored.metadata.command_id,
+        body["command_id"].as_str().map(|id| id.parse().unwrap())
+    );
 }
 
 #[tokio::test]
@@ -29,9 +40,13 @@ async fn the_same_command_id_answers_the_first_answer_and_appends_nothing() {
     let app = spawn().await;
     let ann = app.user("ann").await;
     let command_id = Uuid::now_v7();
-    let (_, first) = ann.command_with(command_id, "CreatePost", json!({ "text": "once" }), None).await;
+    let (_, first) = ann
+        .command_with(command_id, "CreatePost", json!({ "text": "once" }), None)
+        .await;
     let head = app.head();
-    let (status, again) = ann.command_with(command_id, "CreatePost", json!({ "text": "once" }), None).await;
+    let (status, again) = ann
+        .command_with(command_id, "CreatePost", json!({ "text": "once" }), None)
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(again["duplicate"], true);
     assert_eq!(again["position"], first["position"]);
@@ -45,10 +60,21 @@ async fn racing_duplicates_append_once() {
     let app = spawn().await;
     let ann = app.user("ann").await;
     let command_id = Uuid::now_v7();
-    let sends = (0..8).map(|_| ann.command_with(command_id, "CreatePost", json!({ "text": "race" }), None));
+    let sends =
+        (0..8).map(|_| ann.command_with(command_id, "CreatePost", json!({ "text": "race" }), None));
     let answers = futures::future::join_all(sends).await;
-    assert!(answers.iter().all(|(status, _)| *status == StatusCode::OK), "{answers:?}");
-    assert_eq!(answers.iter().filter(|(_, body)| body["duplicate"] == false).count(), 1, "{answers:?}");
+    assert!(
+        answers.iter().all(|(status, _)| *status == StatusCode::OK),
+        "{answers:?}"
+    );
+    assert_eq!(
+        answers
+            .iter()
+            .filter(|(_, body)| body["duplicate"] == false)
+            .count(),
+        1,
+        "{answers:?}"
+    );
     assert_eq!(app.head(), 2);
 }
 
@@ -56,7 +82,14 @@ async fn racing_duplicates_append_once() {
 async fn update_profile_checks_the_expected_version() {
     let app = spawn().await;
     let ann = app.user("ann").await;
-    let update = |version| ann.command_with(Uuid::now_v7(), "UpdateProfile", json!({ "bio": format!("v{version}") }), Some(version));
+    let update = |version| {
+        ann.command_with(
+            Uuid::now_v7(),
+            "UpdateProfile",
+            json!({ "bio": format!("v{version}") }),
+            Some(version),
+        )
+    };
     let (status, body) = update(0).await;
     assert_error(status, &body, StatusCode::CONFLICT, "conflict");
     let (status, body) = update(5).await;
@@ -73,7 +106,9 @@ async fn update_profile_checks_the_expected_version() {
 async fn a_command_that_changes_nothing_answers_the_head_and_no_events() {
     let app = spawn().await;
     let ann = app.user("ann").await;
-    let (status, body) = ann.command("UpdateProfile", json!({ "display_name": "ANN" })).await;
+    let (status, body) = ann
+        .command("UpdateProfile", json!({ "display_name": "ANN" }))
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["events"], json!([]));
     assert_eq!(body["position"], app.head());
@@ -86,13 +121,17 @@ async fn bad_input_gets_the_contract_error_and_writes_nothing() {
     let head = app.head();
     let json_header = [("content-type", "application/json")];
 
-    let (status, body) = ann.post_raw("/api/commands", "{not json", &json_header).await;
+    let (status, body) = ann
+        .post_raw("/api/commands", "{not json", &json_header)
+        .await;
     assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid");
 
     let (status, body) = ann.command("LaunchRocket", json!({})).await;
     assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid");
 
-    let (status, body) = ann.command("CreatePost", json!({ "text": "x".repeat(501) })).await;
+    let (status, body) = ann
+        .command("CreatePost", json!({ "text": "x".repeat(501) }))
+        .await;
     assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid");
 
     let (status, body) = ann.command("CreatePost", json!({ "text": "   " })).await;
@@ -101,15 +140,26 @@ async fn bad_input_gets_the_contract_error_and_writes_nothing() {
     let (status, body) = ann.command("CreatePost", json!({ "text": 42 })).await;
     assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid");
 
-    let (status, body) = app.client().command("CreatePost", json!({ "text": "who am I" })).await;
+    let (status, body) = app
+        .client()
+        .command("CreatePost", json!({ "text": "who am I" }))
+        .await;
     assert_error(status, &body, StatusCode::UNAUTHORIZED, "unauthorized");
 
     let command = json!({ "command_id": Uuid::now_v7(), "type": "CreatePost", "payload": { "text": "csrf" } }).to_string();
-    let cross_site = [("content-type", "application/json"), ("origin", "https://evil.example")];
+    let cross_site = [
+        ("content-type", "application/json"),
+        ("origin", "https://evil.example"),
+    ];
     let (status, body) = ann.post_raw("/api/commands", &command, &cross_site).await;
     assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden");
 
-    let (status, body) = ann.command("HidePost", json!({ "post_id": Uuid::now_v7(), "reason": "mine" })).await;
+    let (status, body) = ann
+        .command(
+            "HidePost",
+            json!({ "post_id": Uuid::now_v7(), "reason": "mine" }),
+        )
+        .await;
     assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden");
 
     assert_eq!(app.head(), head, "a refused request appended something");
@@ -121,7 +171,10 @@ async fn a_same_origin_browser_write_is_accepted() {
     let ann = app.user("ann").await;
     let origin = format!("http://{}", app.addr);
     let command = json!({ "command_id": Uuid::now_v7(), "type": "CreatePost", "payload": { "text": "mine" } }).to_string();
-    let headers = [("content-type", "application/json"), ("origin", origin.as_str())];
+    let headers = [
+        ("content-type", "application/json"),
+        ("origin", origin.as_str()),
+    ];
     let (status, body) = ann.post_raw("/api/commands", &command, &headers).await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }

@@ -15,18 +15,26 @@ async fn min_position_reads_your_own_write() {
     let ann = app.user("ann").await;
     let answer = ann.create_post("read me").await;
     let position = answer["position"].as_u64().unwrap();
-    let (status, page) = ann.get(&format!("/api/timeline/public?min_position={position}")).await;
+    let (status, page) = ann
+        .get(&format!("/api/timeline/public?min_position={position}"))
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(page["stale"], false);
     assert!(page["position"].as_u64().unwrap() >= position);
     assert_eq!(page["items"][0]["text"], "read me");
-    assert_eq!(page["items"][0]["author"], json!({ "handle": "ann", "display_name": "ANN" }));
+    assert_eq!(
+        page["items"][0]["author"],
+        json!({ "handle": "ann", "display_name": "ANN" })
+    );
 }
 
 #[tokio::test]
 async fn an_unreached_position_answers_stale_when_the_wait_runs_out() {
     let app = spawn().await;
-    let (status, page) = app.client().get("/api/timeline/public?min_position=999&wait_ms=100").await;
+    let (status, page) = app
+        .client()
+        .get("/api/timeline/public?min_position=999&wait_ms=100")
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(page["stale"], true);
 }
@@ -37,14 +45,35 @@ async fn pages_are_keyset_pages_newest_first() {
     let ann = app.user("ann").await;
     let mut last = 0;
     for n in 0..5 {
-        last = ann.create_post(&format!("post {n}")).await["position"].as_u64().unwrap();
+        last = ann.create_post(&format!("post {n}")).await["position"]
+            .as_u64()
+            .unwrap();
     }
-    let (_, first) = ann.get(&format!("/api/timeline/public?limit=2&min_position={last}")).await;
-    let texts = |page: &Value| page["items"].as_array().unwrap().iter().map(|p| p["text"].clone()).collect::<Vec<_>>();
+    let (_, first) = ann
+        .get(&format!("/api/timeline/public?limit=2&min_position={last}"))
+        .await;
+    let texts = |page: &Value| {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["text"].clone())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(texts(&first), [json!("post 4"), json!("post 3")]);
-    let (_, second) = ann.get(&format!("/api/timeline/public?limit=2&cursor={}", first["next"].as_str().unwrap())).await;
+    let (_, second) = ann
+        .get(&format!(
+            "/api/timeline/public?limit=2&cursor={}",
+            first["next"].as_str().unwrap()
+        ))
+        .await;
     assert_eq!(texts(&second), [json!("post 2"), json!("post 1")]);
-    let (_, third) = ann.get(&format!("/api/timeline/public?limit=2&cursor={}", second["next"].as_str().unwrap())).await;
+    let (_, third) = ann
+        .get(&format!(
+            "/api/timeline/public?limit=2&cursor={}",
+            second["next"].as_str().unwrap()
+        ))
+        .await;
     assert_eq!(texts(&third), [json!("post 0")]);
     assert_eq!(third["next"], Value::Null);
 }
@@ -53,16 +82,25 @@ async fn pages_are_keyset_pages_newest_first() {
 async fn bad_query_parameters_are_invalid() {
     let app = spawn().await;
     let client = app.client();
-    for query in ["limit=0", "limit=101", "limit=x", "cursor=abc", "min_position=-1"] {
+    for query in [
+        "limit=0",
+        "limit=101",
+        "limit=x",
+        "cursor=abc",
+        "min_position=-1",
+    ] {
         let (status, body) = client.get(&format!("/api/timeline/public?{query}")).await;
         assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid");
     }
 }
 
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn connect(app: &common::TestApp) -> Socket {
-    let (socket, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", app.addr)).await.unwrap();
+    let (socket, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", app.addr))
+        .await
+        .unwrap();
     socket
 }
 
@@ -80,7 +118,10 @@ async fn next_frame(socket: &mut Socket) -> Value {
 }
 
 async fn send(socket: &mut Socket, frame: Value) {
-    socket.send(Message::Text(frame.to_string().into())).await.unwrap();
+    socket
+        .send(Message::Text(frame.to_string().into()))
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -111,11 +152,20 @@ async fn a_subscriber_of_public_receives_each_new_post() {
 async fn a_resuming_subscriber_misses_nothing() {
     let app = spawn().await;
     let ann = app.user("ann").await;
-    let first = ann.create_post("before").await["position"].as_u64().unwrap();
-    let second = ann.create_post("while away").await["position"].as_u64().unwrap();
-    ann.get(&format!("/api/timeline/public?min_position={second}")).await;
+    let first = ann.create_post("before").await["position"]
+        .as_u64()
+        .unwrap();
+    let second = ann.create_post("while away").await["position"]
+        .as_u64()
+        .unwrap();
+    ann.get(&format!("/api/timeline/public?min_position={second}"))
+        .await;
     let mut socket = connect(&app).await;
-    send(&mut socket, json!({ "op": "subscribe", "topic": "public", "after": first })).await;
+    send(
+        &mut socket,
+        json!({ "op": "subscribe", "topic": "public", "after": first }),
+    )
+    .await;
     assert_eq!(next_frame(&mut socket).await["op"], "subscribed");
     let replayed = next_frame(&mut socket).await;
     assert_eq!(replayed["position"], second);
@@ -133,7 +183,11 @@ async fn private_and_admin_topics_are_refused_to_those_who_may_not_read_them() {
         assert_eq!(refused["topic"], topic);
         assert_eq!(refused["code"], "forbidden");
     }
-    send(&mut socket, json!({ "op": "subscribe", "topic": "nonsense" })).await;
+    send(
+        &mut socket,
+        json!({ "op": "subscribe", "topic": "nonsense" }),
+    )
+    .await;
     assert_eq!(next_frame(&mut socket).await["op"], "error");
     send(&mut socket, json!({ "op": "dance" })).await;
     assert_eq!(next_frame(&mut socket).await["code"], "invalid");

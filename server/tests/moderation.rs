@@ -29,40 +29,103 @@ async fn three_reports_hide_a_post_through_the_policy() {
     let mut last_report = json!(null);
     for reporter in ["bob", "cat", "dan"] {
         let client = app.user(reporter).await;
-        let (status, body) = client.command("ReportPost", json!({ "post_id": post_id, "reason": "offensive" })).await;
+        let (status, body) = client
+            .command(
+                "ReportPost",
+                json!({ "post_id": post_id, "reason": "offensive" }),
+            )
+            .await;
         assert_eq!(status, StatusCode::OK, "{body}");
         last_report = body;
         if reporter == "bob" {
-            let (status, again) = client.command("ReportPost", json!({ "post_id": post_id, "reason": "again" })).await;
+            let (status, again) = client
+                .command(
+                    "ReportPost",
+                    json!({ "post_id": post_id, "reason": "again" }),
+                )
+                .await;
             assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{again}");
         }
     }
 
     let hidden = wait_for_type(&app, "PostHidden").await;
-    let third_report = app.state.store.event(last_report["position"].as_u64().unwrap()).await.unwrap().unwrap();
+    let third_report = app
+        .state
+        .store
+        .event(last_report["position"].as_u64().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(hidden.metadata.causation_id, Some(third_report.event_id));
-    assert_eq!(hidden.metadata.correlation_id, third_report.metadata.correlation_id);
-    assert_eq!(hidden.metadata.command_id, Some(derived_command_id("moderation", third_report.event_id, 0)));
+    assert_eq!(
+        hidden.metadata.correlation_id,
+        third_report.metadata.correlation_id
+    );
+    assert_eq!(
+        hidden.metadata.command_id,
+        Some(derived_command_id("moderation", third_report.event_id, 0))
+    );
     assert_eq!(hidden.metadata.actor.as_deref(), Some("system:moderation"));
 
-    let (_, page) = ann.get(&format!("/api/timeline/public?min_position={}", hidden.position)).await;
-    assert!(page["items"].as_array().unwrap().iter().all(|p| p["id"] != post_id.as_str()), "{page}");
+    let (_, page) = ann
+        .get(&format!(
+            "/api/timeline/public?min_position={}",
+            hidden.position
+        ))
+        .await;
+    assert!(
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["id"] != post_id.as_str()),
+        "{page}"
+    );
 }
 
 #[tokio::test]
 async fn a_redelivered_event_issues_its_command_once() {
     let app = spawn().await;
     let ann = app.user("ann").await;
-    let post_id = ann.create_post("spam").await["id"].as_str().unwrap().to_owned();
+    let post_id = ann.create_post("spam").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     for reporter in ["bob", "cat", "dan"] {
-        app.user(reporter).await.command("ReportPost", json!({ "post_id": post_id, "reason": "spam" })).await;
+        app.user(reporter)
+            .await
+            .command(
+                "ReportPost",
+                json!({ "post_id": post_id, "reason": "spam" }),
+            )
+            .await;
     }
     let hidden = wait_for_type(&app, "PostHidden").await;
-    let cause = app.state.store.read_all(0, 1000).await.unwrap().into_iter().find(|e| Some(e.event_id) == hidden.metadata.causation_id).unwrap();
+    let cause = app
+        .state
+        .store
+        .read_all(0, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|e| Some(e.event_id) == hidden.metadata.causation_id)
+        .unwrap();
     let head = app.head();
-    policies::handle(&Moderation, &app.state.bus, &cause).await.unwrap();
-    policies::handle(&Moderation, &app.state.bus, &cause).await.unwrap();
+    policies::handle(&Moderation, &app.state.bus, &cause)
+        .await
+        .unwrap();
+    policies::handle(&Moderation, &app.state.bus, &cause)
+        .await
+        .unwrap();
     assert_eq!(app.head(), head, "redelivery appended again");
-    let hides = app.state.store.read_all(0, 1000).await.unwrap().into_iter().filter(|e| e.event_type == "PostHidden").count();
+    let hides = app
+        .state
+        .store
+        .read_all(0, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.event_type == "PostHidden")
+        .count();
     assert_eq!(hides, 1);
 }

@@ -12,16 +12,27 @@ async fn an_exported_log_imports_into_an_empty_database_identically() {
     let ann = source.user("ann").await;
     let bob = source.user("bob").await;
     ann.create_post("first").await;
-    bob.command("UpdateProfile", json!({ "display_name": "Robert" })).await;
-    let last = bob.create_post("second").await["position"].as_u64().unwrap();
+    bob.command("UpdateProfile", json!({ "display_name": "Robert" }))
+        .await;
+    let last = bob.create_post("second").await["position"]
+        .as_u64()
+        .unwrap();
 
     let mut exported = Vec::new();
-    assert_eq!(ops::export(&source.state.store, 0, &mut exported).await.unwrap(), last);
+    assert_eq!(
+        ops::export(&source.state.store, 0, &mut exported)
+            .await
+            .unwrap(),
+        last
+    );
     let exported = String::from_utf8(exported).unwrap();
 
     let target_db = agora::db::connect("mem://").await.unwrap();
     let target = spawn_on(target_db).await;
-    assert_eq!(ops::import(&target.state.store, &exported).await.unwrap() as u64, last);
+    assert_eq!(
+        ops::import(&target.state.store, &exported).await.unwrap() as u64,
+        last
+    );
 
     let original = source.state.store.read_all(0, 1000).await.unwrap();
     let imported = target.state.store.read_all(0, 1000).await.unwrap();
@@ -41,12 +52,20 @@ async fn a_broken_log_is_refused_with_its_line_and_writes_nothing() {
     ann.create_post("one").await;
     ann.create_post("two").await;
     let mut exported = Vec::new();
-    ops::export(&source.state.store, 0, &mut exported).await.unwrap();
-    let mut lines: Vec<String> = String::from_utf8(exported).unwrap().lines().map(str::to_owned).collect();
+    ops::export(&source.state.store, 0, &mut exported)
+        .await
+        .unwrap();
+    let mut lines: Vec<String> = String::from_utf8(exported)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
     lines.remove(1);
 
     let target = spawn().await;
-    let error = ops::import(&target.state.store, &lines.join("\n")).await.unwrap_err();
+    let error = ops::import(&target.state.store, &lines.join("\n"))
+        .await
+        .unwrap_err();
     assert!(error.to_string().starts_with("line 2:"), "{error}");
     assert_eq!(target.state.store.read_all(0, 100).await.unwrap(), vec![]);
 }

@@ -28,14 +28,22 @@ fn append(stream: &str, expected: ExpectedVersion, count: usize) -> Append {
                 data: json!({ "handle": stream, "bio": format!("bio {n}") }),
             })
             .collect(),
-        metadata: Metadata { command_id, correlation_id: command_id, causation_id: None, actor: Some("test".into()) },
+        metadata: Metadata {
+            command_id,
+            correlation_id: command_id,
+            causation_id: None,
+            actor: Some("test".into()),
+        },
     }
 }
 
 #[tokio::test]
 async fn the_database_refuses_every_change_to_an_event() {
     let (db, store) = open().await;
-    store.append(append("user-ann", ExpectedVersion::NoStream, 1)).await.unwrap();
+    store
+        .append(append("user-ann", ExpectedVersion::NoStream, 1))
+        .await
+        .unwrap();
     let before = store.event(1).await.unwrap().unwrap();
     let attempts = [
         "UPDATE event:1 SET type = 'Tampered'",
@@ -47,12 +55,24 @@ async fn the_database_refuses_every_change_to_an_event() {
         "DELETE event",
     ];
     for sql in attempts {
-        let refusal = db::run(&db, sql, Value::Null).await.expect_err(sql).to_string();
+        let refusal = db::run(&db, sql, Value::Null)
+            .await
+            .expect_err(sql)
+            .to_string();
         // Refused by the schema's guards, not by a typo in the attempt.
-        assert!(refusal.contains("immutable") || refusal.contains("readonly"), "{sql}: {refusal}");
+        assert!(
+            refusal.contains("immutable") || refusal.contains("readonly"),
+            "{sql}: {refusal}"
+        );
     }
     assert_eq!(store.event(1).await.unwrap().unwrap(), before);
-    let count = db::rows(&db, "SELECT count() AS events FROM event GROUP ALL", Value::Null).await.unwrap();
+    let count = db::rows(
+        &db,
+        "SELECT count() AS events FROM event GROUP ALL",
+        Value::Null,
+    )
+    .await
+    .unwrap();
     assert_eq!(count, vec![json!({ "events": 1 })]);
 }
 
@@ -62,11 +82,21 @@ async fn a_command_id_is_appended_once_even_when_retries_race() {
     let first = append("user-ann", ExpectedVersion::Any, 2);
     let racers = (0..10).map(|_| store.append(first.clone()));
     let outcomes = futures::future::join_all(racers).await;
-    let new = outcomes.iter().filter(|o| matches!(o, Ok(Appended::New(_)))).count();
-    let duplicates = outcomes.iter().filter(|o| matches!(o, Ok(Appended::Duplicate(_)))).count();
+    let new = outcomes
+        .iter()
+        .filter(|o| matches!(o, Ok(Appended::New(_))))
+        .count();
+    let duplicates = outcomes
+        .iter()
+        .filter(|o| matches!(o, Ok(Appended::Duplicate(_))))
+        .count();
     assert_eq!((new, duplicates), (1, 9), "{outcomes:?}");
     assert_eq!(store.head(), 2);
-    let record = store.find_command(first.metadata.command_id).await.unwrap().unwrap();
+    let record = store
+        .find_command(first.metadata.command_id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(record.position, 2);
     assert_eq!(record.events.len(), 2);
 }
@@ -74,13 +104,26 @@ async fn a_command_id_is_appended_once_even_when_retries_race() {
 #[tokio::test]
 async fn a_stale_or_future_expected_version_is_a_conflict_that_writes_nothing() {
     let (_, store) = open().await;
-    store.append(append("s", ExpectedVersion::NoStream, 2)).await.unwrap();
-    for expected in [ExpectedVersion::NoStream, ExpectedVersion::Exact(1), ExpectedVersion::Exact(3)] {
+    store
+        .append(append("s", ExpectedVersion::NoStream, 2))
+        .await
+        .unwrap();
+    for expected in [
+        ExpectedVersion::NoStream,
+        ExpectedVersion::Exact(1),
+        ExpectedVersion::Exact(3),
+    ] {
         let outcome = store.append(append("s", expected, 1)).await;
-        assert!(matches!(outcome, Err(StoreError::Conflict { actual: 2, .. })), "{expected:?}: {outcome:?}");
+        assert!(
+            matches!(outcome, Err(StoreError::Conflict { actual: 2, .. })),
+            "{expected:?}: {outcome:?}"
+        );
     }
     assert_eq!(store.head(), 2);
-    store.append(append("s", ExpectedVersion::Exact(2), 1)).await.unwrap();
+    store
+        .append(append("s", ExpectedVersion::Exact(2), 1))
+        .await
+        .unwrap();
     assert_eq!(store.read_stream("s", 0).await.unwrap().len(), 3);
 }
 
@@ -88,12 +131,21 @@ async fn a_stale_or_future_expected_version_is_a_conflict_that_writes_nothing() 
 async fn assert_contiguous(store: &Store) -> usize {
     let events = store.read_all(0, 100_000).await.unwrap();
     for (index, event) in events.iter().enumerate() {
-        assert_eq!(event.position, index as u64 + 1, "positions have a gap or a repeat");
+        assert_eq!(
+            event.position,
+            index as u64 + 1,
+            "positions have a gap or a repeat"
+        );
     }
     let mut versions: BTreeMap<&str, u64> = BTreeMap::new();
     for event in &events {
         let last = versions.entry(event.stream.as_str()).or_default();
-        assert_eq!(event.version, *last + 1, "{} skipped a version", event.stream);
+        assert_eq!(
+            event.version,
+            *last + 1,
+            "{} skipped a version",
+            event.stream
+        );
         *last = event.version;
     }
     events.len()
@@ -159,17 +211,24 @@ proptest! {
 async fn a_subscription_switches_from_catch_up_to_live_without_gap_or_duplicate() {
     let (_, store) = open().await;
     for n in 0..30 {
-        store.append(append(&format!("early-{n}"), ExpectedVersion::NoStream, 1)).await.unwrap();
+        store
+            .append(append(&format!("early-{n}"), ExpectedVersion::NoStream, 1))
+            .await
+            .unwrap();
     }
     let writer = store.clone();
     let appending = tokio::spawn(async move {
-        let appends = (0..70).map(|n| writer.append(append(&format!("late-{n}"), ExpectedVersion::NoStream, 1)));
+        let appends = (0..70)
+            .map(|n| writer.append(append(&format!("late-{n}"), ExpectedVersion::NoStream, 1)));
         futures::future::join_all(appends).await
     });
     let mut subscription = store.subscribe(0);
     let mut seen = vec![];
     while seen.len() < 100 {
-        let batch = tokio::time::timeout(Duration::from_secs(10), subscription.next_batch(7)).await.unwrap().unwrap();
+        let batch = tokio::time::timeout(Duration::from_secs(10), subscription.next_batch(7))
+            .await
+            .unwrap()
+            .unwrap();
         seen.extend(batch.into_iter().map(|e| e.position));
     }
     appending.await.unwrap();
@@ -183,20 +242,36 @@ async fn two_nodes_on_one_database_share_one_log() {
     let node_b = Store::open(db.clone()).await.unwrap();
     let mut subscription = node_a.subscribe(0);
     let appends = (0..40).map(|n| {
-        let node = if n % 2 == 0 { node_a.clone() } else { node_b.clone() };
-        async move { node.append(append(&format!("s-{}", n % 5), ExpectedVersion::Any, 1)).await }
+        let node = if n % 2 == 0 {
+            node_a.clone()
+        } else {
+            node_b.clone()
+        };
+        async move {
+            node.append(append(&format!("s-{}", n % 5), ExpectedVersion::Any, 1))
+                .await
+        }
     });
     let outcomes = futures::future::join_all(appends).await;
-    assert!(outcomes.iter().all(|o| matches!(o, Ok(Appended::New(_)))), "{outcomes:?}");
+    assert!(
+        outcomes.iter().all(|o| matches!(o, Ok(Appended::New(_)))),
+        "{outcomes:?}"
+    );
     let mut seen = vec![];
     while seen.len() < 40 {
-        let batch = tokio::time::timeout(Duration::from_secs(10), subscription.next_batch(100)).await.unwrap().unwrap();
+        let batch = tokio::time::timeout(Duration::from_secs(10), subscription.next_batch(100))
+            .await
+            .unwrap()
+            .unwrap();
         seen.extend(batch.into_iter().map(|e| e.position));
     }
     assert_eq!(seen, (1..=40).collect::<Vec<u64>>());
     // The other node notices the appends it did not make.
     let mut head_b = node_b.watch_head();
-    tokio::time::timeout(Duration::from_secs(5), head_b.wait_for(|head| *head >= 40)).await.unwrap().unwrap();
+    tokio::time::timeout(Duration::from_secs(5), head_b.wait_for(|head| *head >= 40))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(assert_contiguous(&node_b).await, 40);
 }
 
@@ -210,9 +285,56 @@ async fn an_old_schema_is_upcast_on_read() {
             command_id: $id, command_seq: 0, correlation_id: $id, at: '2020-01-01T00:00:00.000000Z' };
         UPSERT meta:head SET position = 1;
         COMMIT;";
-    db::run(&db, sql, json!({ "id": Uuid::now_v7().to_string() })).await.unwrap();
+    db::run(&db, sql, json!({ "id": Uuid::now_v7().to_string() }))
+        .await
+        .unwrap();
     let events = store.read_stream("post-old", 0).await.unwrap();
     assert_eq!(events[0].schema, 2);
     assert_eq!(events[0].data["mentions"], json!(["bob"]));
     assert_eq!(events[0].data["tags"], json!(["history"]));
+}
+
+#[tokio::test]
+async fn a_long_stream_loads_from_its_snapshot_and_the_tail() {
+    use agora::commands::{Command, CommandBus, Origin};
+    use agora::domain::user::User;
+    use agora::domain::Actor;
+    let (_, store) = open().await;
+    let bus = CommandBus::new(store.clone());
+    let register = Command::RegisterUser {
+        user_id: Uuid::now_v7(),
+        handle: "ann".into(),
+        display_name: None,
+        password_hash: "hash".into(),
+    };
+    bus.submit(
+        Origin::new(Uuid::now_v7(), Actor::user("ann")),
+        register,
+        None,
+    )
+    .await
+    .unwrap();
+    for n in 0..130 {
+        let bio = Command::UpdateProfile {
+            display_name: None,
+            bio: Some(format!("bio {n}")),
+        };
+        bus.submit(Origin::new(Uuid::now_v7(), Actor::user("ann")), bio, None)
+            .await
+            .unwrap();
+    }
+    // Loads past 100 events after the last snapshot took one; wait for it to be stored.
+    let mut snapshot = None;
+    for _ in 0..50 {
+        snapshot = store.snapshot("user-ann", 1).await.unwrap();
+        if snapshot.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let snapshot = snapshot.expect("a snapshot was taken");
+    assert!(snapshot.version >= 100, "{}", snapshot.version);
+    let (state, version) = bus.load::<User>("user-ann").await.unwrap();
+    assert_eq!(version, 131);
+    assert_eq!(state.registered.unwrap().bio, "bio 129");
 }

@@ -43,7 +43,11 @@ fn AuthForm(kind: Kind, me: RwSignal<Option<Me>>) -> impl IntoView {
         let _ = me;
     };
     let title = kind.title();
-    let password_autocomplete = if kind == Kind::SignUp { "new-password" } else { "current-password" };
+    let password_autocomplete = if kind == Kind::SignUp {
+        "new-password"
+    } else {
+        "current-password"
+    };
     view! {
         <form class="auth-form" aria-label=title on:submit=on_submit>
             <h2>{title}</h2>
@@ -74,16 +78,33 @@ fn submit(
     busy: RwSignal<bool>,
 ) {
     use crate::wire::{AuthAnswer, SignIn, SignUp};
-    let (handle, password, name) = (handle.get_untracked(), password.get_untracked(), display_name.get_untracked());
+    let (handle, password, name) = (
+        handle.get_untracked(),
+        password.get_untracked(),
+        display_name.get_untracked(),
+    );
     busy.set(true);
     leptos::task::spawn_local(async move {
         let answer = match kind {
             Kind::SignUp => {
                 let display_name = (!name.trim().is_empty()).then_some(name);
-                crate::client::post::<_, AuthAnswer>("/api/auth/signup", &SignUp { handle, password, display_name })
-                    .await
+                crate::client::post::<_, AuthAnswer>(
+                    "/api/auth/signup",
+                    &SignUp {
+                        handle,
+                        password,
+                        display_name,
+                    },
+                )
+                .await
             }
-            Kind::SignIn => crate::client::post::<_, AuthAnswer>("/api/auth/signin", &SignIn { handle, password }).await,
+            Kind::SignIn => {
+                crate::client::post::<_, AuthAnswer>(
+                    "/api/auth/signin",
+                    &SignIn { handle, password },
+                )
+                .await
+            }
         };
         busy.set(false);
         match answer {
@@ -94,7 +115,9 @@ fn submit(
                 }
                 Err(failure) => error.set(Some(failure.message)),
             },
-            Err(failure) if failure.status == 401 => error.set(Some("Wrong handle or password.".into())),
+            Err(failure) if failure.status == 401 => {
+                error.set(Some("Wrong handle or password.".into()))
+            }
             Err(failure) => error.set(Some(failure.message)),
         }
     });

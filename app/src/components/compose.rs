@@ -32,7 +32,12 @@ pub fn Compose(me: RwSignal<Option<Me>>, posts: RwSignal<Vec<Item>>) -> impl Int
 }
 
 #[cfg(feature = "hydrate")]
-fn submit(me: RwSignal<Option<Me>>, posts: RwSignal<Vec<Item>>, text: RwSignal<String>, error: RwSignal<Option<String>>) {
+fn submit(
+    me: RwSignal<Option<Me>>,
+    posts: RwSignal<Vec<Item>>,
+    text: RwSignal<String>,
+    error: RwSignal<Option<String>>,
+) {
     use crate::wire::{Author, CommandAnswer, CommandRequest, Post};
     use uuid::Uuid;
     let Some(me) = me.get_untracked() else { return };
@@ -44,7 +49,10 @@ fn submit(me: RwSignal<Option<Me>>, posts: RwSignal<Vec<Item>>, text: RwSignal<S
     let post_id = Uuid::now_v7();
     let optimistic = Post {
         id: post_id,
-        author: Author { handle: me.user.handle, display_name: me.user.display_name },
+        author: Author {
+            handle: me.user.handle,
+            display_name: me.user.display_name,
+        },
         text: body.trim().to_owned(),
         created_at: String::new(),
         reply_to: None,
@@ -55,7 +63,15 @@ fn submit(me: RwSignal<Option<Me>>, posts: RwSignal<Vec<Item>>, text: RwSignal<S
         reposted_by_me: false,
         repost_of: None,
     };
-    posts.update(|list| list.insert(0, Item { post: optimistic, pending: true }));
+    posts.update(|list| {
+        list.insert(
+            0,
+            Item {
+                post: optimistic,
+                pending: true,
+            },
+        )
+    });
     text.set(String::new());
     error.set(None);
     leptos::task::spawn_local(async move {

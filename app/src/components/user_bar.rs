@@ -8,7 +8,10 @@ pub fn UserBar(me: RwSignal<Option<Me>>) -> impl IntoView {
     let sign_out = move |_| {
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
-            if crate::client::post::<_, ()>("/api/auth/signout", &()).await.is_ok() {
+            if crate::client::post::<_, ()>("/api/auth/signout", &())
+                .await
+                .is_ok()
+            {
                 me.set(None);
             }
         });

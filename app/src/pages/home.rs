@@ -31,15 +31,26 @@ fn Home(me: Option<Me>, page: Result<Page<Post>, String>) -> impl IntoView {
         Ok(page) => (page.items, page.position, None),
         Err(error) => (vec![], 0, Some(error)),
     };
-    let posts = RwSignal::new(items.into_iter().map(|post| Item { post, pending: false }).collect::<Vec<_>>());
+    let posts = RwSignal::new(
+        items
+            .into_iter()
+            .map(|post| Item {
+                post,
+                pending: false,
+            })
+            .collect::<Vec<_>>(),
+    );
     let position = RwSignal::new(position);
     let connection = RwSignal::new(Connection::Connecting);
 
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
-        crate::client::follow("public", move || position.get_untracked(), connection, move |frame| {
-            apply(frame, posts, position)
-        });
+        crate::client::follow(
+            "public",
+            move || position.get_untracked(),
+            connection,
+            move |frame| apply(frame, posts, position),
+        );
     });
 
     view! {
@@ -71,13 +82,23 @@ fn Home(me: Option<Me>, page: Result<Page<Post>, String>) -> impl IntoView {
 fn apply(frame: crate::wire::ServerFrame, posts: RwSignal<Vec<Item>>, position: RwSignal<u64>) {
     use crate::wire::{ChangeKind, ServerFrame};
     match frame {
-        ServerFrame::Change { kind: ChangeKind::Upsert, data, position: at, .. } => {
+        ServerFrame::Change {
+            kind: ChangeKind::Upsert,
+            data,
+            position: at,
+            ..
+        } => {
             if let Ok(post) = serde_json::from_value::<Post>(data) {
                 posts.update(|list| upsert(list, post));
             }
             position.update(|p| *p = (*p).max(at));
         }
-        ServerFrame::Change { kind: ChangeKind::Remove, data, position: at, .. } => {
+        ServerFrame::Change {
+            kind: ChangeKind::Remove,
+            data,
+            position: at,
+            ..
+        } => {
             if let Ok(id) = serde_json::from_value::<uuid::Uuid>(data) {
                 posts.update(|list| list.retain(|item| item.post.id != id));
             }
@@ -91,8 +112,19 @@ fn apply(frame: crate::wire::ServerFrame, posts: RwSignal<Vec<Item>>, position: 
 #[cfg(feature = "hydrate")]
 fn upsert(list: &mut Vec<Item>, post: Post) {
     match list.iter_mut().find(|item| item.post.id == post.id) {
-        Some(item) => *item = Item { post, pending: false },
-        None => list.insert(0, Item { post, pending: false }),
+        Some(item) => {
+            *item = Item {
+                post,
+                pending: false,
+            }
+        }
+        None => list.insert(
+            0,
+            Item {
+                post,
+                pending: false,
+            },
+        ),
     }
 }
 
@@ -106,10 +138,19 @@ fn refresh(posts: RwSignal<Vec<Item>>, position: RwSignal<u64>, min_position: Op
         };
         if let Ok(page) = crate::client::get::<Page<Post>>(&url).await {
             posts.update(|list| {
-                let fetched: Vec<Item> = page.items.into_iter().map(|post| Item { post, pending: false }).collect();
+                let fetched: Vec<Item> = page
+                    .items
+                    .into_iter()
+                    .map(|post| Item {
+                        post,
+                        pending: false,
+                    })
+                    .collect();
                 let still_pending: Vec<Item> = list
                     .iter()
-                    .filter(|item| item.pending && !fetched.iter().any(|f| f.post.id == item.post.id))
+                    .filter(|item| {
+                        item.pending && !fetched.iter().any(|f| f.post.id == item.post.id)
+                    })
                     .cloned()
                     .collect();
                 *list = still_pending.into_iter().chain(fetched).collect();
@@ -124,7 +165,10 @@ fn refresh(posts: RwSignal<Vec<Item>>, position: RwSignal<u64>, min_position: Op
 pub fn refresh_if_pending(posts: RwSignal<Vec<Item>>, post_id: uuid::Uuid, position: u64) {
     leptos::task::spawn_local(async move {
         gloo_timers::future::sleep(std::time::Duration::from_millis(1500)).await;
-        if posts.with_untracked(|list| list.iter().any(|item| item.post.id == post_id && item.pending)) {
+        if posts.with_untracked(|list| {
+            list.iter()
+                .any(|item| item.post.id == post_id && item.pending)
+        }) {
             let seen = RwSignal::new(0);
             refresh(posts, seen, Some(position));
         }

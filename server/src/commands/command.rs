@@ -50,7 +50,11 @@ pub enum Command {
 impl Command {
     /// Parses the contract's `{type, payload}`.
     pub fn parse(command_type: &str, payload: &serde_json::Value) -> Result<Command, String> {
-        let payload = if payload.is_null() { serde_json::json!({}) } else { payload.clone() };
+        let payload = if payload.is_null() {
+            serde_json::json!({})
+        } else {
+            payload.clone()
+        };
         serde_json::from_value(serde_json::json!({ "type": command_type, "payload": payload }))
             .map_err(|e| format!("{command_type}: {e}"))
     }

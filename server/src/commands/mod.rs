@@ -12,7 +12,10 @@ pub use command::Command;
 use crate::domain::post::{self, Parent, Post, PostCommand};
 use crate::domain::user::{self, User, UserCommand};
 use crate::domain::{Actor, Aggregate, Event, Rule};
-use crate::store::{Append, Appended, CommandRecord, ExpectedVersion, Metadata, NewEvent, Store, StoreError};
+use crate::store::{
+    Append, Appended, CommandRecord, ExpectedVersion, Metadata, NewEvent, Snapshot, Store,
+    StoreError,
+};
 use app::wire::CommandAnswer;
 use uuid::Uuid;
 
@@ -31,7 +34,12 @@ pub struct Origin {
 impl Origin {
     /// A command that starts a new chain (sent by a person): it is its own correlation.
     pub fn new(command_id: Uuid, actor: Actor) -> Self {
-        Origin { command_id, correlation_id: command_id, causation_id: None, actor }
+        Origin {
+            command_id,
+            correlation_id: command_id,
+            causation_id: None,
+            actor,
+        }
     }
 
     fn metadata(&self) -> Metadata {
@@ -51,7 +59,11 @@ pub enum CommandError {
     #[error(transparent)]
     Rule(#[from] Rule),
     #[error("{stream} is at version {actual}, not {expected}")]
-    Conflict { stream: String, expected: u64, actual: u64 },
+    Conflict {
+        stream: String,
+        expected: u64,
+        actual: u64,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -82,55 +94,129 @@ impl CommandBus {
         }
         let actor = origin.actor.clone();
         let (record, duplicate) = match command {
-            Command::RegisterUser { user_id, handle, display_name, password_hash } => {
-                let command = UserCommand::Register { user_id, handle: handle.clone(), display_name, password_hash };
-                self.run::<User>(user::stream(&handle), command, expected_version, &origin).await?
+            Command::RegisterUser {
+                user_id,
+                handle,
+                display_name,
+                password_hash,
+            } => {
+                let command = UserCommand::Register {
+                    user_id,
+                    handle: handle.clone(),
+                    display_name,
+                    password_hash,
+                };
+                self.run::<User>(user::stream(&handle), command, expected_version, &origin)
+                    .await?
             }
             Command::GrantAdmin { handle } => {
-                self.run::<User>(user::stream(&handle), UserCommand::GrantAdmin, expected_version, &origin).await?
+                self.run::<User>(
+                    user::stream(&handle),
+                    UserCommand::GrantAdmin,
+                    expected_version,
+                    &origin,
+                )
+                .await?
             }
             Command::UpdateProfile { display_name, bio } => {
                 let command = UserCommand::UpdateProfile { display_name, bio };
-                self.run::<User>(user::stream(&actor.handle), command, expected_version, &origin).await?
+                self.run::<User>(
+                    user::stream(&actor.handle),
+                    command,
+                    expected_version,
+                    &origin,
+                )
+                .await?
             }
-            Command::CreatePost { post_id, text, reply_to } => {
+            Command::CreatePost {
+                post_id,
+                text,
+                reply_to,
+            } => {
                 let post_id = post_id.unwrap_or_else(Uuid::now_v7);
                 let reply_to = match reply_to {
                     Some(parent) => Some(self.parent(parent).await?),
                     None => None,
                 };
-                let command = PostCommand::Create { post_id, author: actor.handle.clone(), text, reply_to };
-                self.run::<Post>(post::stream(post_id), command, expected_version, &origin).await?
+                let command = PostCommand::Create {
+                    post_id,
+                    author: actor.handle.clone(),
+                    text,
+                    reply_to,
+                };
+                self.run::<Post>(post::stream(post_id), command, expected_version, &origin)
+                    .await?
             }
             Command::DeletePost { post_id } => {
                 let command = PostCommand::Delete { actor };
-                self.run::<Post>(post::stream(post_id), command, expected_version, &origin).await?
+                self.run::<Post>(post::stream(post_id), command, expected_version, &origin)
+                    .await?
             }
             Command::ReportPost { post_id, reason } => {
-                let command = PostCommand::Report { reporter: actor.handle, reason };
-                self.run::<Post>(post::stream(post_id), command, expected_version, &origin).await?
+                let command = PostCommand::Report {
+                    reporter: actor.handle,
+                    reason,
+                };
+                self.run::<Post>(post::stream(post_id), command, expected_version, &origin)
+                    .await?
             }
             Command::HidePost { post_id, reason } => {
                 if !actor.is_admin {
-                    return Err(Rule::Forbidden("only admins and the moderation policy hide posts".into()).into());
+                    return Err(Rule::Forbidden(
+                        "only admins and the moderation policy hide posts".into(),
+                    )
+                    .into());
                 }
-                self.run::<Post>(post::stream(post_id), PostCommand::Hide { reason }, expected_version, &origin)
-                    .await?
+                self.run::<Post>(
+                    post::stream(post_id),
+                    PostCommand::Hide { reason },
+                    expected_version,
+                    &origin,
+                )
+                .await?
             }
         };
         Ok(answer(origin.command_id, record, duplicate))
     }
 
-    /// Loads a stream and folds it into its aggregate's state, with the stream's version.
+    /// Loads a stream and folds it into its aggregate's state, with the stream's version: from its
+    /// latest snapshot plus the events after it, taking a new snapshot when that tail grew long.
     pub async fn load<A: Aggregate>(&self, stream: &str) -> Result<(A::State, u64), CommandError> {
-        let history = self.store.read_stream(stream, 0).await?;
-        let version = history.last().map_or(0, |e| e.version);
-        let events = history
+        let (snapshot, tail) = self
+            .store
+            .read_from_snapshot(stream, A::STATE_SHAPE)
+            .await?;
+        let (state, from) = snapshot
+            .and_then(|s| Some((serde_json::from_value::<A::State>(s.state).ok()?, s.version)))
+            .unwrap_or_default();
+        let version = tail.last().map_or(from, |e| e.version);
+        let events = tail
             .iter()
             .map(|e| Event::from_parts(&e.event_type, &e.data))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| StoreError::Corrupt(format!("{stream}: {e}")))?;
-        Ok((A::replay(&events), version))
+        let state = events.iter().fold(state, A::evolve);
+        if tail.len() as u64 >= A::SNAPSHOT_EVERY {
+            self.snapshot::<A>(stream, &state, version);
+        }
+        Ok((state, version))
+    }
+
+    /// Saves a snapshot in the background: a failure costs only a longer load next time.
+    fn snapshot<A: Aggregate>(&self, stream: &str, state: &A::State, version: u64) {
+        let Ok(state) = serde_json::to_value(state) else {
+            return;
+        };
+        let (store, stream) = (self.store.clone(), stream.to_owned());
+        tokio::spawn(async move {
+            let snapshot = Snapshot { version, state };
+            if let Err(error) = store
+                .save_snapshot(&stream, A::STATE_SHAPE, &snapshot)
+                .await
+            {
+                tracing::warn!(%stream, %error, "snapshot not saved");
+            }
+        });
     }
 
     async fn parent(&self, post_id: Uuid) -> Result<Parent, CommandError> {
@@ -151,7 +237,11 @@ impl CommandBus {
             attempts += 1;
             let (state, version) = self.load::<A>(&stream).await?;
             if let Some(expected) = expected_version.filter(|expected| *expected != version) {
-                return Err(CommandError::Conflict { stream, expected, actual: version });
+                return Err(CommandError::Conflict {
+                    stream,
+                    expected,
+                    actual: version,
+                });
             }
             let decided = A::decide(&state, &command)?;
             if decided.is_empty() {
@@ -166,11 +256,17 @@ impl CommandBus {
             match self.store.append(append).await {
                 Ok(Appended::New(record)) => return Ok((record, false)),
                 Ok(Appended::Duplicate(record)) => return Ok((record, true)),
-                Err(StoreError::Conflict { actual, .. }) if expected_version.is_none() && attempts < MAX_DECISIONS => {
+                Err(StoreError::Conflict { actual, .. })
+                    if expected_version.is_none() && attempts < MAX_DECISIONS =>
+                {
                     tracing::debug!(%stream, actual, "stream moved while deciding; deciding again");
                 }
                 Err(StoreError::Conflict { actual, .. }) => {
-                    return Err(CommandError::Conflict { stream, expected: version, actual })
+                    return Err(CommandError::Conflict {
+                        stream,
+                        expected: version,
+                        actual,
+                    })
                 }
                 Err(error) => return Err(error.into()),
             }
@@ -180,7 +276,12 @@ impl CommandBus {
 
 fn new_event(event: &Event) -> NewEvent {
     let (event_type, data) = event.to_parts();
-    NewEvent { event_id: Uuid::now_v7(), event_type: event_type.to_owned(), schema: event.schema(), data }
+    NewEvent {
+        event_id: Uuid::now_v7(),
+        event_type: event_type.to_owned(),
+        schema: event.schema(),
+        data,
+    }
 }
 
 /// The contract's answer. `id` names what the command created: the id part of a stream it began.
@@ -191,5 +292,11 @@ fn answer(command_id: Uuid, record: CommandRecord, duplicate: bool) -> CommandAn
         .filter(|first| first.version == 1)
         .and_then(|first| first.stream.split_once('-'))
         .map(|(_, id)| id.to_owned());
-    CommandAnswer { command_id, position: record.position, duplicate, id, events: record.events }
+    CommandAnswer {
+        command_id,
+        position: record.position,
+        duplicate,
+        id,
+        events: record.events,
+    }
 }

@@ -72,7 +72,10 @@ impl Event {
     /// Splits the event into the envelope's `type` and `data`.
     pub fn to_parts(&self) -> (&'static str, Value) {
         let mut tagged = serde_json::to_value(self).expect("events serialize");
-        let data = tagged.get_mut("data").map(Value::take).unwrap_or(Value::Null);
+        let data = tagged
+            .get_mut("data")
+            .map(Value::take)
+            .unwrap_or(Value::Null);
         (self.type_name(), data)
     }
 
@@ -94,7 +97,11 @@ pub fn current_schema(event_type: &str) -> u32 {
 /// Lifts stored data of an older schema to the current one. Pure: the same input gives the same output.
 pub fn upcast(event_type: &str, schema: u32, mut data: Value) -> (u32, Value) {
     if event_type == "PostCreated" && schema < 2 {
-        let text = data.get("text").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let text = data
+            .get("text")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
         let parsed = super::text::parse(&text);
         if let Some(object) = data.as_object_mut() {
             object.insert("mentions".into(), serde_json::json!(parsed.mentions));
@@ -112,7 +119,10 @@ mod tests {
 
     #[test]
     fn an_event_round_trips_through_its_parts() {
-        let event = Event::PostHidden { post_id: Uuid::nil(), reason: "spam".into() };
+        let event = Event::PostHidden {
+            post_id: Uuid::nil(),
+            reason: "spam".into(),
+        };
         let (event_type, data) = event.to_parts();
         assert_eq!(event_type, "PostHidden");
         assert_eq!(Event::from_parts(event_type, &data).unwrap(), event);
@@ -120,11 +130,17 @@ mod tests {
 
     #[test]
     fn a_version_one_post_gains_its_mentions_and_tags() {
-        let old = serde_json::json!({"post_id": Uuid::nil(), "author": "ann", "text": "hi @bob #Rust"});
+        let old =
+            serde_json::json!({"post_id": Uuid::nil(), "author": "ann", "text": "hi @bob #Rust"});
         let (schema, data) = upcast("PostCreated", 1, old);
         assert_eq!(schema, 2);
         match Event::from_parts("PostCreated", &data).unwrap() {
-            Event::PostCreated { mentions, tags, reply_to, .. } => {
+            Event::PostCreated {
+                mentions,
+                tags,
+                reply_to,
+                ..
+            } => {
                 assert_eq!(mentions, vec!["bob"]);
                 assert_eq!(tags, vec!["rust"]);
                 assert_eq!(reply_to, None);

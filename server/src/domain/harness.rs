@@ -9,7 +9,10 @@ pub struct Given<A: Aggregate> {
 }
 
 pub fn given<A: Aggregate>(history: &[Event]) -> Given<A> {
-    Given { state: A::replay(history), _aggregate: PhantomData }
+    Given {
+        state: A::replay(history),
+        _aggregate: PhantomData,
+    }
 }
 
 pub struct When<A: Aggregate> {
@@ -19,7 +22,10 @@ pub struct When<A: Aggregate> {
 
 impl<A: Aggregate> Given<A> {
     pub fn when(self, command: A::Command) -> When<A> {
-        When { outcome: A::decide(&self.state, &command), _aggregate: PhantomData }
+        When {
+            outcome: A::decide(&self.state, &command),
+            _aggregate: PhantomData,
+        }
     }
 }
 

@@ -36,15 +36,24 @@ pub enum Rule {
 
 /// An event-sourced aggregate: the state is rebuilt by folding `evolve` over its stream.
 pub trait Aggregate {
-    type State: Default + Clone + std::fmt::Debug;
+    /// Serialisable so it can be snapshotted; raise [`Aggregate::STATE_SHAPE`] when its shape changes.
+    type State: Default + Clone + std::fmt::Debug + serde::Serialize + serde::de::DeserializeOwned;
     type Command;
+
+    /// The version of `State`'s shape: snapshots of another shape are ignored.
+    const STATE_SHAPE: u32 = 1;
+
+    /// Loading a stream with at least this many events after its snapshot takes a new snapshot.
+    const SNAPSHOT_EVERY: u64 = 100;
 
     fn decide(state: &Self::State, command: &Self::Command) -> Result<Vec<Event>, Rule>;
     fn evolve(state: Self::State, event: &Event) -> Self::State;
 
     /// Folds a whole history into a state.
     fn replay<'a>(events: impl IntoIterator<Item = &'a Event>) -> Self::State {
-        events.into_iter().fold(Self::State::default(), Self::evolve)
+        events
+            .into_iter()
+            .fold(Self::State::default(), Self::evolve)
     }
 }
 
@@ -57,11 +66,17 @@ pub struct Actor {
 
 impl Actor {
     pub fn user(handle: &str) -> Self {
-        Actor { handle: handle.to_owned(), is_admin: false }
+        Actor {
+            handle: handle.to_owned(),
+            is_admin: false,
+        }
     }
 
     /// The identity under which policies issue their commands.
     pub fn system(name: &str) -> Self {
-        Actor { handle: format!("system:{name}"), is_admin: true }
+        Actor {
+            handle: format!("system:{name}"),
+            is_admin: true,
+        }
     }
 }

@@ -35,10 +35,20 @@ pub fn parse(text: &str) -> Parsed {
         let marker = chars[i];
         let starts_word = i == 0 || !is_word(chars[i - 1]);
         if (marker == '@' || marker == '#') && starts_word {
-            let end = (i + 1..chars.len()).find(|&j| !is_word(chars[j])).unwrap_or(chars.len());
+            let end = (i + 1..chars.len())
+                .find(|&j| !is_word(chars[j]))
+                .unwrap_or(chars.len());
             let word: String = chars[i + 1..end].iter().collect::<String>().to_lowercase();
-            let list = if marker == '@' { &mut parsed.mentions } else { &mut parsed.tags };
-            let fits = if marker == '@' { (3..=20).contains(&word.len()) } else { !word.is_empty() };
+            let list = if marker == '@' {
+                &mut parsed.mentions
+            } else {
+                &mut parsed.tags
+            };
+            let fits = if marker == '@' {
+                (3..=20).contains(&word.len())
+            } else {
+                !word.is_empty()
+            };
             if fits && !list.contains(&word) {
                 list.push(word);
             }
@@ -70,6 +80,9 @@ mod tests {
         assert_eq!(validate_post_text("  hi  "), Ok("hi".into()));
         assert!(matches!(validate_post_text(" \n "), Err(Rule::Invalid(_))));
         assert!(validate_post_text(&"é".repeat(500)).is_ok());
-        assert!(matches!(validate_post_text(&"é".repeat(501)), Err(Rule::Invalid(_))));
+        assert!(matches!(
+            validate_post_text(&"é".repeat(501)),
+            Err(Rule::Invalid(_))
+        ));
     }
 }

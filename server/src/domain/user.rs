@@ -1,17 +1,18 @@
 //! The user aggregate, one stream per handle (`user-<handle>`): registration, profile, admin role.
 
 use super::{Aggregate, Event, Rule};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 pub const MAX_DISPLAY_NAME: usize = 50;
 pub const MAX_BIO: usize = 300;
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserState {
     pub registered: Option<Profile>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Profile {
     pub user_id: Uuid,
     pub handle: String,
@@ -24,8 +25,16 @@ pub struct Profile {
 #[derive(Debug, Clone)]
 pub enum UserCommand {
     /// The password is hashed before the command is built: the domain never sees it.
-    Register { user_id: Uuid, handle: String, display_name: Option<String>, password_hash: String },
-    UpdateProfile { display_name: Option<String>, bio: Option<String> },
+    Register {
+        user_id: Uuid,
+        handle: String,
+        display_name: Option<String>,
+        password_hash: String,
+    },
+    UpdateProfile {
+        display_name: Option<String>,
+        bio: Option<String>,
+    },
     GrantAdmin,
 }
 
@@ -39,13 +48,17 @@ pub fn stream(handle: &str) -> String {
 /// `^[a-z0-9_]{3,20}$`, as the contract has it.
 pub fn valid_handle(handle: &str) -> bool {
     (3..=20).contains(&handle.len())
-        && handle.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && handle
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 fn bounded(field: &str, value: &str, max: usize) -> Result<String, Rule> {
     let value = value.trim();
     if value.chars().count() > max {
-        return Err(Rule::Invalid(format!("{field} has at most {max} characters")));
+        return Err(Rule::Invalid(format!(
+            "{field} has at most {max} characters"
+        )));
     }
     Ok(value.to_owned())
 }
@@ -56,14 +69,24 @@ impl Aggregate for User {
 
     fn decide(state: &UserState, command: &UserCommand) -> Result<Vec<Event>, Rule> {
         match (command, &state.registered) {
-            (UserCommand::Register { user_id, handle, display_name, password_hash }, None) => {
+            (
+                UserCommand::Register {
+                    user_id,
+                    handle,
+                    display_name,
+                    password_hash,
+                },
+                None,
+            ) => {
                 if !valid_handle(handle) {
                     return Err(Rule::Invalid(
                         "a handle is 3 to 20 characters: a-z, 0-9 and _".into(),
                     ));
                 }
                 let display_name = match display_name.as_deref().map(str::trim) {
-                    Some(name) if !name.is_empty() => bounded("display_name", name, MAX_DISPLAY_NAME)?,
+                    Some(name) if !name.is_empty() => {
+                        bounded("display_name", name, MAX_DISPLAY_NAME)?
+                    }
                     _ => handle.clone(),
                 };
                 Ok(vec![Event::UserRegistered {
@@ -91,18 +114,30 @@ impl Aggregate for User {
                 if display_name.is_none() && bio.is_none() {
                     return Ok(vec![]);
                 }
-                Ok(vec![Event::ProfileUpdated { handle: profile.handle.clone(), display_name, bio }])
+                Ok(vec![Event::ProfileUpdated {
+                    handle: profile.handle.clone(),
+                    display_name,
+                    bio,
+                }])
             }
             (UserCommand::GrantAdmin, Some(profile)) if profile.is_admin => Ok(vec![]),
-            (UserCommand::GrantAdmin, Some(profile)) => {
-                Ok(vec![Event::AdminGranted { handle: profile.handle.clone() }])
-            }
+            (UserCommand::GrantAdmin, Some(profile)) => Ok(vec![Event::AdminGranted {
+                handle: profile.handle.clone(),
+            }]),
         }
     }
 
     fn evolve(mut state: UserState, event: &Event) -> UserState {
         match (event, state.registered.as_mut()) {
-            (Event::UserRegistered { user_id, handle, display_name, password_hash }, _) => {
+            (
+                Event::UserRegistered {
+                    user_id,
+                    handle,
+                    display_name,
+                    password_hash,
+                },
+                _,
+            ) => {
                 state.registered = Some(Profile {
                     user_id: *user_id,
                     handle: handle.clone(),
@@ -112,7 +147,12 @@ impl Aggregate for User {
                     is_admin: false,
                 });
             }
-            (Event::ProfileUpdated { display_name, bio, .. }, Some(profile)) => {
+            (
+                Event::ProfileUpdated {
+                    display_name, bio, ..
+                },
+                Some(profile),
+            ) => {
                 if let Some(name) = display_name {
                     profile.display_name = name.clone();
                 }
@@ -152,35 +192,46 @@ mod tests {
 
     #[test]
     fn a_new_handle_registers_with_its_display_name() {
-        given::<User>(&[]).when(register("ann", Some(" Ann "))).then(&[registered()]);
+        given::<User>(&[])
+            .when(register("ann", Some(" Ann ")))
+            .then(&[registered()]);
     }
 
     #[test]
     fn without_a_display_name_the_handle_stands_in() {
-        given::<User>(&[]).when(register("bob", None)).then(&[Event::UserRegistered {
-            user_id: Uuid::nil(),
-            handle: "bob".into(),
-            display_name: "bob".into(),
-            password_hash: "hash".into(),
-        }]);
+        given::<User>(&[])
+            .when(register("bob", None))
+            .then(&[Event::UserRegistered {
+                user_id: Uuid::nil(),
+                handle: "bob".into(),
+                display_name: "bob".into(),
+                password_hash: "hash".into(),
+            }]);
     }
 
     #[test]
     fn a_taken_handle_is_refused() {
-        given::<User>(&[registered()]).when(register("ann", None)).then_refused_as(Rule::Conflict);
+        given::<User>(&[registered()])
+            .when(register("ann", None))
+            .then_refused_as(Rule::Conflict);
     }
 
     #[test]
     fn bad_handles_are_invalid() {
         for handle in ["an", "Ann", "ann-b", "a_very_long_handle_over_20"] {
-            given::<User>(&[]).when(register(handle, None)).then_refused_as(Rule::Invalid);
+            given::<User>(&[])
+                .when(register(handle, None))
+                .then_refused_as(Rule::Invalid);
         }
     }
 
     #[test]
     fn a_profile_update_records_only_what_changed() {
         given::<User>(&[registered()])
-            .when(UserCommand::UpdateProfile { display_name: Some("Ann".into()), bio: Some("hi".into()) })
+            .when(UserCommand::UpdateProfile {
+                display_name: Some("Ann".into()),
+                bio: Some("hi".into()),
+            })
             .then(&[Event::ProfileUpdated {
                 handle: "ann".into(),
                 display_name: None,
@@ -191,31 +242,49 @@ mod tests {
     #[test]
     fn an_update_that_changes_nothing_appends_nothing() {
         given::<User>(&[registered()])
-            .when(UserCommand::UpdateProfile { display_name: Some("Ann".into()), bio: None })
+            .when(UserCommand::UpdateProfile {
+                display_name: Some("Ann".into()),
+                bio: None,
+            })
             .then(&[]);
     }
 
     #[test]
     fn profile_fields_are_bounded() {
         given::<User>(&[registered()])
-            .when(UserCommand::UpdateProfile { display_name: Some("x".repeat(51)), bio: None })
+            .when(UserCommand::UpdateProfile {
+                display_name: Some("x".repeat(51)),
+                bio: None,
+            })
             .then_refused_as(Rule::Invalid);
         given::<User>(&[registered()])
-            .when(UserCommand::UpdateProfile { display_name: None, bio: Some("x".repeat(301)) })
+            .when(UserCommand::UpdateProfile {
+                display_name: None,
+                bio: Some("x".repeat(301)),
+            })
             .then_refused_as(Rule::Invalid);
     }
 
     #[test]
     fn an_unknown_user_cannot_update_a_profile() {
         given::<User>(&[])
-            .when(UserCommand::UpdateProfile { display_name: None, bio: Some("hi".into()) })
+            .when(UserCommand::UpdateProfile {
+                display_name: None,
+                bio: Some("hi".into()),
+            })
             .then_refused_as(Rule::NotFound);
     }
 
     #[test]
     fn granting_admin_twice_grants_once() {
-        let granted = Event::AdminGranted { handle: "ann".into() };
-        given::<User>(&[registered()]).when(UserCommand::GrantAdmin).then(&[granted.clone()]);
-        given::<User>(&[registered(), granted]).when(UserCommand::GrantAdmin).then(&[]);
+        let granted = Event::AdminGranted {
+            handle: "ann".into(),
+        };
+        given::<User>(&[registered()])
+            .when(UserCommand::GrantAdmin)
+            .then(std::slice::from_ref(&granted));
+        given::<User>(&[registered(), granted])
+            .when(UserCommand::GrantAdmin)
+            .then(&[]);
     }
 }

@@ -27,7 +27,10 @@ pub struct SignedIn {
 
 impl SignedIn {
     pub fn actor(&self) -> Actor {
-        Actor { handle: self.handle.clone(), is_admin: self.is_admin }
+        Actor {
+            handle: self.handle.clone(),
+            is_admin: self.is_admin,
+        }
     }
 }
 
@@ -41,8 +44,12 @@ impl FromRequestParts<AppState> for Viewer {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let Some(token) = session_token(&parts.headers) else { return Ok(Viewer(None)) };
-        let Some(handle) = state.sessions.handle(&token).await? else { return Ok(Viewer(None)) };
+        let Some(token) = session_token(&parts.headers) else {
+            return Ok(Viewer(None));
+        };
+        let Some(handle) = state.sessions.handle(&token).await? else {
+            return Ok(Viewer(None));
+        };
         Ok(Viewer(signed_in(state, &handle).await?))
     }
 }
@@ -51,7 +58,10 @@ impl FromRequestParts<AppState> for SignedIn {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        Viewer::from_request_parts(parts, state).await?.0.ok_or(AppError::Unauthorized)
+        Viewer::from_request_parts(parts, state)
+            .await?
+            .0
+            .ok_or(AppError::Unauthorized)
     }
 }
 
@@ -80,7 +90,11 @@ pub async fn signed_in(state: &AppState, handle: &str) -> Result<Option<SignedIn
     let (user_state, _) = state.bus.load::<User>(&user::stream(handle)).await?;
     Ok(user_state.registered.map(|profile| SignedIn {
         is_admin: profile.is_admin || state.admins.contains(handle),
-        user: WireUser { id: profile.user_id, handle: profile.handle.clone(), display_name: profile.display_name },
+        user: WireUser {
+            id: profile.user_id,
+            handle: profile.handle.clone(),
+            display_name: profile.display_name,
+        },
         handle: profile.handle,
     }))
 }
@@ -89,22 +103,43 @@ pub async fn signed_in(state: &AppState, handle: &str) -> Result<Option<SignedIn
 async fn grant_if_configured(state: &AppState, handle: &str) -> Result<(), AppError> {
     if state.admins.contains(handle) {
         let origin = Origin::new(Uuid::now_v7(), Actor::system("admin-flag"));
-        state.bus.submit(origin, Command::GrantAdmin { handle: handle.to_owned() }, None).await?;
+        state
+            .bus
+            .submit(
+                origin,
+                Command::GrantAdmin {
+                    handle: handle.to_owned(),
+                },
+                None,
+            )
+            .await?;
     }
     Ok(())
 }
 
-async fn with_session(state: &AppState, handle: &str, status: StatusCode, body: AuthAnswer) -> Result<Response, AppError> {
+async fn with_session(
+    state: &AppState,
+    handle: &str,
+    status: StatusCode,
+    body: AuthAnswer,
+) -> Result<Response, AppError> {
     let token = state.sessions.create(handle).await?;
     Ok((status, [(SET_COOKIE, cookie(&token))], Json(body)).into_response())
 }
 
-pub async fn signup(State(state): State<AppState>, ApiJson(form): ApiJson<SignUp>) -> Result<Response, AppError> {
+pub async fn signup(
+    State(state): State<AppState>,
+    ApiJson(form): ApiJson<SignUp>,
+) -> Result<Response, AppError> {
     if !valid_handle(&form.handle) {
-        return Err(AppError::Invalid("a handle is 3 to 20 characters: a-z, 0-9 and _".into()));
+        return Err(AppError::Invalid(
+            "a handle is 3 to 20 characters: a-z, 0-9 and _".into(),
+        ));
     }
     if form.password.chars().count() < MIN_PASSWORD {
-        return Err(AppError::Invalid(format!("a password has at least {MIN_PASSWORD} characters")));
+        return Err(AppError::Invalid(format!(
+            "a password has at least {MIN_PASSWORD} characters"
+        )));
     }
     let password = form.password;
     let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
@@ -119,12 +154,21 @@ pub async fn signup(State(state): State<AppState>, ApiJson(form): ApiJson<SignUp
     let origin = Origin::new(Uuid::now_v7(), Actor::user(&form.handle));
     let answer = state.bus.submit(origin, command, None).await?;
     grant_if_configured(&state, &form.handle).await?;
-    let user = signed_in(&state, &form.handle).await?.ok_or_else(|| anyhow::anyhow!("user vanished"))?.user;
-    let body = AuthAnswer { user, position: Some(answer.position) };
+    let user = signed_in(&state, &form.handle)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("user vanished"))?
+        .user;
+    let body = AuthAnswer {
+        user,
+        position: Some(answer.position),
+    };
     with_session(&state, &form.handle, StatusCode::CREATED, body).await
 }
 
-pub async fn signin(State(state): State<AppState>, ApiJson(form): ApiJson<SignIn>) -> Result<Response, AppError> {
+pub async fn signin(
+    State(state): State<AppState>,
+    ApiJson(form): ApiJson<SignIn>,
+) -> Result<Response, AppError> {
     let (user_state, _) = if valid_handle(&form.handle) {
         state.bus.load::<User>(&user::stream(&form.handle)).await?
     } else {
@@ -142,11 +186,26 @@ pub async fn signin(State(state): State<AppState>, ApiJson(form): ApiJson<SignIn
         return Err(AppError::Unauthorized);
     }
     grant_if_configured(&state, &form.handle).await?;
-    let user = signed_in(&state, &form.handle).await?.ok_or(AppError::Unauthorized)?.user;
-    with_session(&state, &form.handle, StatusCode::OK, AuthAnswer { user, position: None }).await
+    let user = signed_in(&state, &form.handle)
+        .await?
+        .ok_or(AppError::Unauthorized)?
+        .user;
+    with_session(
+        &state,
+        &form.handle,
+        StatusCode::OK,
+        AuthAnswer {
+            user,
+            position: None,
+        },
+    )
+    .await
 }
 
-pub async fn signout(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
+pub async fn signout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
     if let Some(token) = session_token(&headers) {
         state.sessions.delete(&token).await?;
     }
@@ -154,5 +213,8 @@ pub async fn signout(State(state): State<AppState>, headers: HeaderMap) -> Resul
 }
 
 pub async fn me(signed_in: SignedIn) -> Json<Me> {
-    Json(Me { user: signed_in.user, is_admin: signed_in.is_admin })
+    Json(Me {
+        user: signed_in.user,
+        is_admin: signed_in.is_admin,
+    })
 }

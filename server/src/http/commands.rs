@@ -13,7 +13,13 @@ pub async fn submit(
     signed_in: SignedIn,
     ApiJson(request): ApiJson<CommandRequest>,
 ) -> Result<Json<CommandAnswer>, AppError> {
-    let command = Command::parse(&request.command_type, &request.payload).map_err(AppError::Invalid)?;
+    let command =
+        Command::parse(&request.command_type, &request.payload).map_err(AppError::Invalid)?;
     let origin = Origin::new(request.command_id, signed_in.actor());
-    Ok(Json(state.bus.submit(origin, command, request.expected_version).await?))
+    Ok(Json(
+        state
+            .bus
+            .submit(origin, command, request.expected_version)
+            .await?,
+    ))
 }

@@ -2,8 +2,8 @@
 
 use super::auth::Admin;
 use super::error::{ApiQuery, AppError};
-use crate::store::EventFilter;
 use crate::state::AppState;
+use crate::store::EventFilter;
 use app::wire::{Envelope, Page};
 use axum::extract::{Path, State};
 use axum::http::header::CONTENT_TYPE;
@@ -33,7 +33,10 @@ pub async fn ndjson(
     if !(1..=MAX_EXPORT).contains(&limit) {
         return Err(AppError::Invalid(format!("limit is 1 to {MAX_EXPORT}")));
     }
-    let events = state.store.read_all(query.after.unwrap_or(0), limit).await?;
+    let events = state
+        .store
+        .read_all(query.after.unwrap_or(0), limit)
+        .await?;
     let mut body = String::new();
     for event in &events {
         body.push_str(&serde_json::to_string(event).map_err(anyhow::Error::from)?);
@@ -90,9 +93,21 @@ pub async fn browse(
     let mut items = state.store.query(&filter).await?;
     let more = items.len() > limit;
     items.truncate(limit);
-    let next = if more { items.last().map(|last| last.position.to_string()) } else { None };
+    let next = if more {
+        items.last().map(|last| last.position.to_string())
+    } else {
+        None
+    };
     let head = state.store.head();
-    Ok(Json(EventPage { page: Page { items, next, position: head, stale: false }, head }))
+    Ok(Json(EventPage {
+        page: Page {
+            items,
+            next,
+            position: head,
+            stale: false,
+        },
+        head,
+    }))
 }
 
 /// `GET /api/admin/events/{position}`.
@@ -101,7 +116,12 @@ pub async fn one(
     _admin: Admin,
     Path(position): Path<u64>,
 ) -> Result<Json<Envelope>, AppError> {
-    state.store.event(position).await?.map(Json).ok_or_else(|| AppError::NotFound(format!("no event at {position}")))
+    state
+        .store
+        .event(position)
+        .await?
+        .map(Json)
+        .ok_or_else(|| AppError::NotFound(format!("no event at {position}")))
 }
 
 #[derive(Debug, Serialize)]
@@ -125,8 +145,26 @@ pub async fn projections(State(state): State<AppState>, _admin: Admin) -> Json<V
             .map(|status| {
                 let lag = head.saturating_sub(status.position);
                 let state = if lag == 0 { "live" } else { "catching_up" };
-                ProjectionRow { status, head, lag, state }
+                ProjectionRow {
+                    status,
+                    head,
+                    lag,
+                    state,
+                }
             })
             .collect(),
     )
+}
+
+/// `POST /api/admin/projections/{name}/parked/retry`: 202, the retry runs in the background.
+pub async fn retry_parked(
+    State(state): State<AppState>,
+    _admin: Admin,
+    Path(name): Path<String>,
+) -> Result<axum::http::StatusCode, AppError> {
+    if state.projections.retry_parked(&name) {
+        Ok(axum::http::StatusCode::ACCEPTED)
+    } else {
+        Err(AppError::NotFound(format!("no projector named {name}")))
+    }
 }

@@ -16,15 +16,48 @@ pub async fn prometheus(State(state): State<AppState>) -> impl IntoResponse {
             let _ = writeln!(out, "{name}{labels} {value}");
         }
     };
-    gauge("agora_events_head", "Position of the last durable event.", "gauge", vec![(String::new(), head.to_string())]);
+    gauge(
+        "agora_events_head",
+        "Position of the last durable event.",
+        "gauge",
+        vec![(String::new(), head.to_string())],
+    );
     let statuses = state.projections.statuses();
     let per_projector = |value: &dyn Fn(&crate::projections::ProjectorStatus) -> String| {
-        statuses.iter().map(|s| (format!("{{projector=\"{}\"}}", s.name), value(s))).collect::<Vec<_>>()
+        statuses
+            .iter()
+            .map(|s| (format!("{{projector=\"{}\"}}", s.name), value(s)))
+            .collect::<Vec<_>>()
     };
-    gauge("agora_projector_position", "Position a projector has reached.", "gauge", per_projector(&|s| s.position.to_string()));
-    gauge("agora_projector_lag", "Events a projector is behind the head.", "gauge", per_projector(&|s| head.saturating_sub(s.position).to_string()));
-    gauge("agora_projector_events_per_second", "Events a projector applied per second lately.", "gauge", per_projector(&|s| format!("{:.1}", s.events_per_s)));
-    gauge("agora_projector_errors_total", "Failed tries of a projector's batches.", "counter", per_projector(&|s| s.errors.to_string()));
-    gauge("agora_projector_parked", "Events a projector parked.", "gauge", per_projector(&|s| s.parked.to_string()));
+    gauge(
+        "agora_projector_position",
+        "Position a projector has reached.",
+        "gauge",
+        per_projector(&|s| s.position.to_string()),
+    );
+    gauge(
+        "agora_projector_lag",
+        "Events a projector is behind the head.",
+        "gauge",
+        per_projector(&|s| head.saturating_sub(s.position).to_string()),
+    );
+    gauge(
+        "agora_projector_events_per_second",
+        "Events a projector applied per second lately.",
+        "gauge",
+        per_projector(&|s| format!("{:.1}", s.events_per_s)),
+    );
+    gauge(
+        "agora_projector_errors_total",
+        "Failed tries of a projector's batches.",
+        "counter",
+        per_projector(&|s| s.errors.to_string()),
+    );
+    gauge(
+        "agora_projector_parked",
+        "Events a projector parked.",
+        "gauge",
+        per_projector(&|s| s.parked.to_string()),
+    );
     ([(CONTENT_TYPE, "text/plain; version=0.0.4")], out)
 }

@@ -35,6 +35,10 @@ pub fn app(state: AppState) -> Router {
         .route("/admin/events", get(events::browse))
         .route("/admin/events/{position}", get(events::one))
         .route("/admin/projections", get(events::projections))
+        .route(
+            "/admin/projections/{name}/parked/retry",
+            post(events::retry_parked),
+        )
         .fallback(|| async { AppError::NotFound("no such API route".into()) })
         .layer(middleware::from_fn(same_origin_writes));
 
@@ -46,26 +50,30 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .route("/metrics", get(metrics::prometheus))
-        .leptos_routes_with_context(
-            &state,
-            routes,
-            move || provide_context(backend.clone()),
-            {
-                let options = state.leptos_options.clone();
-                move || app::shell(options.clone())
-            },
-        )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .leptos_routes_with_context(&state, routes, move || provide_context(backend.clone()), {
+            let options = state.leptos_options.clone();
+            move || app::shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+            app::shell,
+        ))
         .with_state(state)
 }
 
 /// Refuses browser writes from another site (CSRF): an `Origin` must name this server's host.
 async fn same_origin_writes(request: Request, next: Next) -> Response {
-    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
     if !safe {
         let headers = request.headers();
         if let Some(origin) = headers.get(ORIGIN) {
-            let origin_host = origin.to_str().ok().and_then(|o| o.split_once("://")).map(|(_, host)| host);
+            let origin_host = origin
+                .to_str()
+                .ok()
+                .and_then(|o| o.split_once("://"))
+                .map(|(_, host)| host);
             let host = headers.get(HOST).and_then(|h| h.to_str().ok());
             if origin_host.is_none() || origin_host != host {
                 return AppError::Forbidden("cross-site request refused".into()).into_response();

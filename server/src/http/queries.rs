@@ -36,7 +36,11 @@ impl PageQuery {
     fn cursor(&self) -> Result<Option<u64>, AppError> {
         self.cursor
             .as_deref()
-            .map(|cursor| cursor.parse().map_err(|_| AppError::Invalid("the cursor is not one this API gave".into())))
+            .map(|cursor| {
+                cursor
+                    .parse()
+                    .map_err(|_| AppError::Invalid("the cursor is not one this API gave".into()))
+            })
             .transpose()
     }
 }
@@ -46,7 +50,8 @@ pub async fn consistent(state: &AppState, projector: &str, query: &PageQuery) ->
     match query.min_position {
         None => (state.projections.position(projector), false),
         Some(min) => {
-            let wait = Duration::from_millis(query.wait_ms.unwrap_or(DEFAULT_WAIT_MS).min(MAX_WAIT_MS));
+            let wait =
+                Duration::from_millis(query.wait_ms.unwrap_or(DEFAULT_WAIT_MS).min(MAX_WAIT_MS));
             let (reached, position) = state.projections.wait_for(projector, min, wait).await;
             (position, !reached)
         }

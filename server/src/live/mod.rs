@@ -6,8 +6,11 @@
 //! nothing falls between the replay and the live changes. When P is older than what the hub kept
 //! (or the subscriber cannot keep up) it answers `resync` and the client refetches.
 
+mod feed;
 mod socket;
 pub mod topics;
+
+pub use feed::feed_events;
 
 pub use socket::websocket;
 
@@ -73,12 +76,20 @@ pub struct Hub {
 impl Hub {
     /// A hub whose read models have reached `position`: older changes cannot be replayed.
     pub fn new(position: u64) -> Hub {
-        let state = State { topics: HashMap::new(), floor: position, position };
-        Hub { state: Arc::new(Mutex::new(state)), next_id: Default::default() }
+        let state = State {
+            topics: HashMap::new(),
+            floor: position,
+            position,
+        };
+        Hub {
+            state: Arc::new(Mutex::new(state)),
+            next_id: Default::default(),
+        }
     }
 
     pub fn next_subscriber_id(&self) -> u64 {
-        self.next_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        self.next_id
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn position(&self) -> u64 {
@@ -86,7 +97,9 @@ impl Hub {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Publishes changes (in position order) and records that the feed reached `position`.
@@ -95,18 +108,23 @@ impl Hub {
         state.position = state.position.max(position);
         let floor = state.floor;
         for change in changes {
-            let topic = state.topics.entry(change.topic.clone()).or_insert_with(|| Topic {
-                complete_after: floor,
-                ..Topic::default()
-            });
+            let topic = state
+                .topics
+                .entry(change.topic.clone())
+                .or_insert_with(|| Topic {
+                    complete_after: floor,
+                    ..Topic::default()
+                });
             let frame = change.frame();
-            topic.subscribers.retain(|_, subscriber| match subscriber.frames.try_send(frame.clone()) {
-                Ok(()) => true,
-                Err(mpsc::error::TrySendError::Full(_)) => {
-                    let _ = subscriber.lagged.send(change.topic.clone());
-                    false
+            topic.subscribers.retain(|_, subscriber| {
+                match subscriber.frames.try_send(frame.clone()) {
+                    Ok(()) => true,
+                    Err(mpsc::error::TrySendError::Full(_)) => {
+                        let _ = subscriber.lagged.send(change.topic.clone());
+                        false
+                    }
+                    Err(mpsc::error::TrySendError::Closed(_)) => false,
                 }
-                Err(mpsc::error::TrySendError::Closed(_)) => false,
             });
             topic.recent.push_back(change);
             if topic.recent.len() > KEPT_PER_TOPIC {
@@ -119,21 +137,38 @@ impl Hub {
 
     /// Subscribes and returns the frames to send first: `subscribed`, then the replay above `after`
     /// or a `resync` when the hub no longer has all of it.
-    pub fn subscribe(&self, topic_name: &str, after: Option<u64>, subscriber: Subscriber) -> Vec<ServerFrame> {
+    pub fn subscribe(
+        &self,
+        topic_name: &str,
+        after: Option<u64>,
+        subscriber: Subscriber,
+    ) -> Vec<ServerFrame> {
         let mut state = self.lock();
         let (floor, position) = (state.floor, state.position);
-        let topic = state.topics.entry(topic_name.to_owned()).or_insert_with(|| Topic {
-            complete_after: floor,
-            ..Topic::default()
-        });
-        let mut frames = vec![ServerFrame::Subscribed { topic: topic_name.to_owned(), position }];
+        let topic = state
+            .topics
+            .entry(topic_name.to_owned())
+            .or_insert_with(|| Topic {
+                complete_after: floor,
+                ..Topic::default()
+            });
+        let mut frames = vec![ServerFrame::Subscribed {
+            topic: topic_name.to_owned(),
+            position,
+        }];
         match after {
             Some(after) if after < topic.complete_after => frames.push(ServerFrame::Resync {
                 topic: topic_name.to_owned(),
                 reason: format!("changes after {after} are no longer kept; refetch"),
             }),
             Some(after) => {
-                frames.extend(topic.recent.iter().filter(|c| c.position > after).map(Change::frame));
+                frames.extend(
+                    topic
+                        .recent
+                        .iter()
+                        .filter(|c| c.position > after)
+                        .map(Change::frame),
+                );
             }
             None => {}
         }
@@ -159,13 +194,25 @@ mod tests {
     use super::*;
 
     fn change(position: u64) -> Change {
-        Change { topic: "public".into(), position, kind: ChangeKind::Upsert, data: Value::from(position) }
+        Change {
+            topic: "public".into(),
+            position,
+            kind: ChangeKind::Upsert,
+            data: Value::from(position),
+        }
     }
 
     fn subscriber(hub: &Hub) -> (Subscriber, mpsc::Receiver<ServerFrame>) {
         let (frames, receiver) = mpsc::channel(8);
         let (lagged, _) = mpsc::unbounded_channel();
-        (Subscriber { id: hub.next_subscriber_id(), frames, lagged }, receiver)
+        (
+            Subscriber {
+                id: hub.next_subscriber_id(),
+                frames,
+                lagged,
+            },
+            receiver,
+        )
     }
 
     #[test]
@@ -177,7 +224,10 @@ mod tests {
         assert_eq!(first.len(), 2, "subscribed + the change at 2: {first:?}");
         assert!(matches!(first[1], ServerFrame::Change { position: 2, .. }));
         hub.publish(3, vec![change(3)]);
-        assert!(matches!(receiver.try_recv(), Ok(ServerFrame::Change { position: 3, .. })));
+        assert!(matches!(
+            receiver.try_recv(),
+            Ok(ServerFrame::Change { position: 3, .. })
+        ));
     }
 
     #[test]
@@ -186,31 +236,5 @@ mod tests {
         let (sub, _receiver) = subscriber(&hub);
         let frames = hub.subscribe("public", Some(5), sub);
         assert!(matches!(frames[1], ServerFrame::Resync { .. }));
-    }
-}
-
-/// Publishes every durable event on `admin:events` (the admin's live tail), from the head at start.
-pub async fn feed_events(store: crate::store::Store, hub: Hub) {
-    let mut subscription = store.subscribe(store.head());
-    loop {
-        match subscription.next_batch(500).await {
-            Ok(events) => {
-                let last = events.last().map_or(0, |e| e.position);
-                let changes = events
-                    .into_iter()
-                    .map(|event| Change {
-                        topic: "admin:events".into(),
-                        position: event.position,
-                        kind: ChangeKind::Event,
-                        data: serde_json::to_value(&event).unwrap_or_default(),
-                    })
-                    .collect();
-                hub.publish(last, changes);
-            }
-            Err(error) => {
-                tracing::error!(%error, "the admin event feed stopped reading");
-                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-            }
-        }
     }
 }

@@ -14,7 +14,11 @@ use tokio::sync::mpsc;
 /// Frames queued for one socket before it counts as fallen behind.
 const SOCKET_QUEUE: usize = 1024;
 
-pub async fn websocket(ws: WebSocketUpgrade, State(state): State<AppState>, Viewer(viewer): Viewer) -> Response {
+pub async fn websocket(
+    ws: WebSocketUpgrade,
+    State(state): State<AppState>,
+    Viewer(viewer): Viewer,
+) -> Response {
     let hub = state.hub.clone();
     ws.on_upgrade(move |socket| serve(socket, hub, viewer.map(|v| (v.handle, v.is_admin))))
 }
@@ -29,13 +33,25 @@ fn client_topic(hub_topic: &str) -> &str {
 
 fn with_client_topic(frame: ServerFrame) -> ServerFrame {
     match frame {
-        ServerFrame::Change { topic, position, kind, data } => {
-            ServerFrame::Change { topic: client_topic(&topic).to_owned(), position, kind, data }
-        }
-        ServerFrame::Subscribed { topic, position } => {
-            ServerFrame::Subscribed { topic: client_topic(&topic).to_owned(), position }
-        }
-        ServerFrame::Resync { topic, reason } => ServerFrame::Resync { topic: client_topic(&topic).to_owned(), reason },
+        ServerFrame::Change {
+            topic,
+            position,
+            kind,
+            data,
+        } => ServerFrame::Change {
+            topic: client_topic(&topic).to_owned(),
+            position,
+            kind,
+            data,
+        },
+        ServerFrame::Subscribed { topic, position } => ServerFrame::Subscribed {
+            topic: client_topic(&topic).to_owned(),
+            position,
+        },
+        ServerFrame::Resync { topic, reason } => ServerFrame::Resync {
+            topic: client_topic(&topic).to_owned(),
+            reason,
+        },
         other => other,
     }
 }
@@ -44,7 +60,11 @@ async fn serve(socket: WebSocket, hub: Hub, viewer: Option<(String, bool)>) {
     let (mut sink, mut stream) = socket.split();
     let (frames, mut outgoing) = mpsc::channel::<ServerFrame>(SOCKET_QUEUE);
     let (lagged, mut fell_behind) = mpsc::unbounded_channel::<String>();
-    let subscriber = Subscriber { id: hub.next_subscriber_id(), frames: frames.clone(), lagged };
+    let subscriber = Subscriber {
+        id: hub.next_subscriber_id(),
+        frames: frames.clone(),
+        lagged,
+    };
     let id = subscriber.id;
 
     let mut send = tokio::spawn(async move {
@@ -92,22 +112,36 @@ async fn serve(socket: WebSocket, hub: Hub, viewer: Option<(String, bool)>) {
     hub.unsubscribe_all(id);
 }
 
-fn handle(frame: ClientFrame, hub: &Hub, subscriber: &Subscriber, viewer: Option<&(String, bool)>) -> Vec<ServerFrame> {
+fn handle(
+    frame: ClientFrame,
+    hub: &Hub,
+    subscriber: &Subscriber,
+    viewer: Option<&(String, bool)>,
+) -> Vec<ServerFrame> {
     let refuse = |topic: String, code: &str, message: &str| {
-        vec![ServerFrame::Error { topic: Some(topic), code: code.into(), message: Some(message.into()) }]
+        vec![ServerFrame::Error {
+            topic: Some(topic),
+            code: code.into(),
+            message: Some(message.into()),
+        }]
     };
     match frame {
         ClientFrame::Ping => vec![ServerFrame::Pong],
-        ClientFrame::Subscribe { topic, after } => match resolve(&topic, viewer.map(|(handle, _)| handle.as_str())) {
-            None => refuse(topic, "not_found", "no such topic"),
-            Some((Access::SignedIn, _)) if viewer.is_none() => refuse(topic, "forbidden", "sign in first"),
-            Some((Access::Admin, _)) if !viewer.is_some_and(|(_, admin)| *admin) => {
-                refuse(topic, "forbidden", "admins only")
+        ClientFrame::Subscribe { topic, after } => {
+            match resolve(&topic, viewer.map(|(handle, _)| handle.as_str())) {
+                None => refuse(topic, "not_found", "no such topic"),
+                Some((Access::SignedIn, _)) if viewer.is_none() => {
+                    refuse(topic, "forbidden", "sign in first")
+                }
+                Some((Access::Admin, _)) if !viewer.is_some_and(|(_, admin)| *admin) => {
+                    refuse(topic, "forbidden", "admins only")
+                }
+                Some((_, hub_topic)) => hub.subscribe(&hub_topic, after, subscriber.clone()),
             }
-            Some((_, hub_topic)) => hub.subscribe(&hub_topic, after, subscriber.clone()),
-        },
+        }
         ClientFrame::Unsubscribe { topic } => {
-            if let Some((_, hub_topic)) = resolve(&topic, viewer.map(|(handle, _)| handle.as_str())) {
+            if let Some((_, hub_topic)) = resolve(&topic, viewer.map(|(handle, _)| handle.as_str()))
+            {
                 hub.unsubscribe(&hub_topic, subscriber.id);
             }
             vec![]

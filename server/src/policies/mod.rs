@@ -20,7 +20,11 @@ use uuid::Uuid;
 /// A policy's reaction to one event: the commands to issue (often none).
 pub trait Policy: Send + Sync + 'static {
     fn name(&self) -> &'static str;
-    fn react<'a>(&'a self, bus: &'a CommandBus, event: &'a Envelope) -> BoxFuture<'a, Result<Vec<Command>, CommandError>>;
+    fn react<'a>(
+        &'a self,
+        bus: &'a CommandBus,
+        event: &'a Envelope,
+    ) -> BoxFuture<'a, Result<Vec<Command>, CommandError>>;
 }
 
 /// Namespace of the command ids policies derive from event ids (UUID v5).
@@ -28,11 +32,18 @@ const POLICY_NAMESPACE: Uuid = Uuid::from_u128(0x6167_6f72_6170_6f6c_6963_7900_0
 
 /// The command id a policy uses for its `n`th command in reaction to an event: the same every time.
 pub fn derived_command_id(policy: &str, event_id: Uuid, n: usize) -> Uuid {
-    Uuid::new_v5(&POLICY_NAMESPACE, format!("{policy}/{event_id}/{n}").as_bytes())
+    Uuid::new_v5(
+        &POLICY_NAMESPACE,
+        format!("{policy}/{event_id}/{n}").as_bytes(),
+    )
 }
 
 /// Handles one event: runs the policy and issues its commands, each idempotent by its derived id.
-pub async fn handle(policy: &dyn Policy, bus: &CommandBus, event: &Envelope) -> Result<(), CommandError> {
+pub async fn handle(
+    policy: &dyn Policy,
+    bus: &CommandBus,
+    event: &Envelope,
+) -> Result<(), CommandError> {
     for (n, command) in policy.react(bus, event).await?.into_iter().enumerate() {
         let origin = Origin {
             command_id: derived_command_id(policy.name(), event.event_id, n),
@@ -51,10 +62,20 @@ pub async fn handle(policy: &dyn Policy, bus: &CommandBus, event: &Envelope) -> 
 /// Starts each policy from its checkpoint (kept in the `projection` table beside the projectors').
 pub async fn start(bus: CommandBus, policies: Vec<Arc<dyn Policy>>) -> anyhow::Result<()> {
     let db = bus.store().db().clone();
-    db::run(&db, "DEFINE TABLE IF NOT EXISTS projection SCHEMALESS", Value::Null).await?;
+    db::run(
+        &db,
+        "DEFINE TABLE IF NOT EXISTS projection SCHEMALESS",
+        Value::Null,
+    )
+    .await?;
     for policy in policies {
         let id = format!("policy:{}", policy.name());
-        let rows = db::rows(&db, "SELECT VALUE position FROM type::record('projection', $id)", json!({ "id": id })).await?;
+        let rows = db::rows(
+            &db,
+            "SELECT VALUE position FROM type::record('projection', $id)",
+            json!({ "id": id }),
+        )
+        .await?;
         let from = rows.first().and_then(Value::as_u64).unwrap_or(0);
         tokio::spawn(run(bus.clone(), policy, id, from));
     }
@@ -83,7 +104,13 @@ async fn run(bus: CommandBus, policy: Arc<dyn Policy>, checkpoint: String, from:
         }
         if let Some(last) = batch.last() {
             let sql = "UPSERT type::record('projection', $id) SET position = $position";
-            if let Err(error) = db::run(&db, sql, json!({ "id": checkpoint, "position": last.position })).await {
+            if let Err(error) = db::run(
+                &db,
+                sql,
+                json!({ "id": checkpoint, "position": last.position }),
+            )
+            .await
+            {
                 tracing::warn!(policy = policy.name(), %error, "checkpoint not saved; events will be redelivered");
             }
         }

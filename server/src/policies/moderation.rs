@@ -17,20 +17,33 @@ impl Policy for Moderation {
         "moderation"
     }
 
-    fn react<'a>(&'a self, bus: &'a CommandBus, event: &'a Envelope) -> BoxFuture<'a, Result<Vec<Command>, CommandError>> {
+    fn react<'a>(
+        &'a self,
+        bus: &'a CommandBus,
+        event: &'a Envelope,
+    ) -> BoxFuture<'a, Result<Vec<Command>, CommandError>> {
         Box::pin(async move {
             if event.event_type != "PostReported" {
                 return Ok(vec![]);
             }
-            let Some(post_id) = event.data.get("post_id").and_then(|id| id.as_str()).and_then(|id| Uuid::parse_str(id).ok())
+            let Some(post_id) = event
+                .data
+                .get("post_id")
+                .and_then(|id| id.as_str())
+                .and_then(|id| Uuid::parse_str(id).ok())
             else {
                 return Ok(vec![]);
             };
             // The post's state now, not as of the event: a redelivered report decides the same.
             let (state, _) = bus.load::<Post>(&post::stream(post_id)).await?;
-            let hide = state.created.is_some_and(|post| post.visible() && post.reporters.len() >= REPORTS_TO_HIDE);
+            let hide = state
+                .created
+                .is_some_and(|post| post.visible() && post.reporters.len() >= REPORTS_TO_HIDE);
             Ok(if hide {
-                vec![Command::HidePost { post_id, reason: format!("reported by {REPORTS_TO_HIDE} people") }]
+                vec![Command::HidePost {
+                    post_id,
+                    reason: format!("reported by {REPORTS_TO_HIDE} people"),
+                }]
             } else {
                 vec![]
             })

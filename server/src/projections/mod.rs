@@ -6,11 +6,12 @@
 //! with backoff; after [`runner::MAX_TRIES`] tries the events are applied one by one, and the one that
 //! still fails is parked (kept with its error) so the projector moves on.
 
+mod parked;
 mod runner;
 pub mod timeline;
 mod writes;
 
-pub use runner::{ProjectorStatus, Projections};
+pub use runner::{Projections, ProjectorStatus};
 pub use writes::Writes;
 
 use crate::db::Db;
@@ -39,6 +40,10 @@ pub trait Projector: Send + Sync + 'static {
     /// The tables `schema` defines: emptied when a new version rebuilds them.
     fn tables(&self) -> &'static [&'static str];
 
-    fn apply<'a>(&'a self, db: &'a Db, events: &'a [Envelope], out: &'a mut Output)
-        -> BoxFuture<'a, anyhow::Result<()>>;
+    fn apply<'a>(
+        &'a self,
+        db: &'a Db,
+        events: &'a [Envelope],
+        out: &'a mut Output,
+    ) -> BoxFuture<'a, anyhow::Result<()>>;
 }

@@ -18,7 +18,7 @@ const BATCH: usize = 500;
 /// Tries of a batch (and then of a lone event) before it is split (or parked).
 pub const MAX_TRIES: u32 = 5;
 const FIRST_BACKOFF: Duration = Duration::from_millis(50);
-const MAX_BACKOFF: Duration = Duration::from_secs(2);
+pub(super) const MAX_BACKOFF: Duration = Duration::from_secs(2);
 /// The window over which events per second are measured.
 const RATE_WINDOW: Duration = Duration::from_secs(10);
 
@@ -40,20 +40,21 @@ pub struct ProjectorStatus {
 }
 
 #[derive(Default)]
-struct Stats {
-    errors: u64,
-    last_error: Option<String>,
-    parked: u64,
+pub(super) struct Stats {
+    pub(super) errors: u64,
+    pub(super) last_error: Option<String>,
+    pub(super) parked: u64,
     /// (when, position) after each commit, over the last `RATE_WINDOW`.
     samples: VecDeque<(Instant, u64)>,
 }
 
-struct Runner {
-    projector: Arc<dyn Projector>,
-    db: Db,
-    hub: Hub,
-    position: watch::Sender<u64>,
-    stats: Mutex<Stats>,
+pub(super) struct Runner {
+    pub(super) projector: Arc<dyn Projector>,
+    pub(super) db: Db,
+    pub(super) store: Store,
+    pub(super) hub: Hub,
+    pub(super) position: watch::Sender<u64>,
+    pub(super) stats: Mutex<Stats>,
 }
 
 /// The running projectors, by name.
@@ -64,7 +65,11 @@ pub struct Projections {
 
 impl Projections {
     /// Defines each projector's tables, reads its checkpoint and starts it.
-    pub async fn start(store: &Store, hub: Hub, projectors: Vec<Arc<dyn Projector>>) -> anyhow::Result<Projections> {
+    pub async fn start(
+        store: &Store,
+        hub: Hub,
+        projectors: Vec<Arc<dyn Projector>>,
+    ) -> anyhow::Result<Projections> {
         let db = store.db().clone();
         db::run(&db, RUNTIME_TABLES, Value::Null).await?;
         let mut runners = HashMap::new();
@@ -73,39 +78,69 @@ impl Projections {
             let parked = count_parked(&db, projector.name()).await?;
             let runner = Arc::new(Runner {
                 db: db.clone(),
+                store: store.clone(),
                 hub: hub.clone(),
                 position: watch::channel(position).0,
-                stats: Mutex::new(Stats { parked, ..Stats::default() }),
+                stats: Mutex::new(Stats {
+                    parked,
+                    ..Stats::default()
+                }),
                 projector: projector.clone(),
             });
             tokio::spawn(runner.clone().run(store.subscribe(position)));
             runners.insert(projector.name(), runner);
         }
-        Ok(Projections { runners: Arc::new(runners) })
+        Ok(Projections {
+            runners: Arc::new(runners),
+        })
     }
 
     /// The position a projector has reached (0 for an unknown one).
     pub fn position(&self, name: &str) -> u64 {
-        self.runners.get(name).map_or(0, |runner| *runner.position.borrow())
+        self.runners
+            .get(name)
+            .map_or(0, |runner| *runner.position.borrow())
     }
 
     /// The lowest position of all projectors: every read model has reached it.
     pub fn min_position(&self) -> u64 {
-        self.runners.values().map(|runner| *runner.position.borrow()).min().unwrap_or(0)
+        self.runners
+            .values()
+            .map(|runner| *runner.position.borrow())
+            .min()
+            .unwrap_or(0)
     }
 
     /// Waits until the projector reaches `position` or `timeout` passes; answers whether it did and
     /// where it is. Woken by the projector's own commits, no polling.
     pub async fn wait_for(&self, name: &str, position: u64, timeout: Duration) -> (bool, u64) {
-        let Some(runner) = self.runners.get(name) else { return (false, 0) };
+        let Some(runner) = self.runners.get(name) else {
+            return (false, 0);
+        };
         let mut receiver = runner.position.subscribe();
-        let reached = matches!(tokio::time::timeout(timeout, receiver.wait_for(|at| *at >= position)).await, Ok(Ok(_)));
+        let reached = matches!(
+            tokio::time::timeout(timeout, receiver.wait_for(|at| *at >= position)).await,
+            Ok(Ok(_))
+        );
         let now = *runner.position.borrow();
         (reached, now)
     }
 
+    /// Applies a projector's parked events again (after a fix), in the background.
+    pub fn retry_parked(&self, name: &str) -> bool {
+        let Some(runner) = self.runners.get(name).cloned() else {
+            return false;
+        };
+        tokio::spawn(async move { runner.retry_parked().await });
+        true
+    }
+
     pub fn statuses(&self) -> Vec<ProjectorStatus> {
-        let mut statuses: Vec<ProjectorStatus> = self.runners.values().map(|runner| runner.status()).collect();
+        let mut statuses: Vec<ProjectorStatus> = self
+            .runners
+            .values()
+            .map(|runner| runner.status())
+            .collect();
         statuses.sort_by(|a, b| a.name.cmp(&b.name));
         statuses
     }
@@ -120,19 +155,31 @@ async fn prepare(db: &Db, projector: &dyn Projector) -> anyhow::Result<u64> {
     let checkpoint = rows.first();
     let version = checkpoint.and_then(|row| row["version"].as_u64());
     if version.is_some_and(|version| version != u64::from(projector.version())) {
-        tracing::warn!(projector = projector.name(), "new version: rebuilding from the first event");
-        let drop: String = projector.tables().iter().map(|t| format!("REMOVE TABLE IF EXISTS {t};")).collect();
+        tracing::warn!(
+            projector = projector.name(),
+            "new version: rebuilding from the first event"
+        );
+        let drop: String = projector
+            .tables()
+            .iter()
+            .map(|t| format!("REMOVE TABLE IF EXISTS {t};"))
+            .collect();
         db::run(db, drop, Value::Null).await?;
         db::run(db, projector.schema(), Value::Null).await?;
         return Ok(0);
     }
-    Ok(checkpoint.and_then(|row| row["position"].as_u64()).unwrap_or(0))
+    Ok(checkpoint
+        .and_then(|row| row["position"].as_u64())
+        .unwrap_or(0))
 }
 
 async fn count_parked(db: &Db, name: &str) -> anyhow::Result<u64> {
     let sql = "SELECT count() AS parked FROM parked WHERE projector = $name GROUP ALL";
     let rows = db::rows(db, sql, json!({ "name": name })).await?;
-    Ok(rows.first().and_then(|row| row["parked"].as_u64()).unwrap_or(0))
+    Ok(rows
+        .first()
+        .and_then(|row| row["parked"].as_u64())
+        .unwrap_or(0))
 }
 
 impl Runner {
@@ -168,7 +215,12 @@ impl Runner {
                 Ok(()) => return true,
                 Err(error) => {
                     let name = self.projector.name();
-                    tracing::warn!(projector = name, attempt, error = format!("{error:#}"), "projection failed");
+                    tracing::warn!(
+                        projector = name,
+                        attempt,
+                        error = format!("{error:#}"),
+                        "projection failed"
+                    );
                     let mut stats = self.lock_stats();
                     stats.errors += 1;
                     stats.last_error = Some(format!("{error:#}"));
@@ -183,46 +235,20 @@ impl Runner {
     }
 
     async fn commit(&self, events: &[Envelope]) -> anyhow::Result<()> {
-        let Some(last) = events.last().map(|e| e.position) else { return Ok(()) };
+        let Some(last) = events.last().map(|e| e.position) else {
+            return Ok(());
+        };
         let mut out = Output::default();
         self.projector.apply(&self.db, events, &mut out).await?;
-        let (sql, vars) = out.writes.into_transaction(&self.checkpoint_statement(last));
+        let (sql, vars) = out
+            .writes
+            .into_transaction(&self.checkpoint_statement(last));
         db::run(&self.db, sql, vars).await?;
         self.advanced(last, out.changes);
         Ok(())
     }
 
-    /// Keeps an event that cannot be projected, with its error, and moves past it in one transaction.
-    async fn park(&self, event: &Envelope) {
-        let error = self.lock_stats().last_error.clone().unwrap_or_default();
-        let name = self.projector.name();
-        tracing::error!(projector = name, position = event.position, %error, "event parked");
-        let sql = format!(
-            "BEGIN; CREATE parked CONTENT $parked; {}; COMMIT;",
-            self.checkpoint_statement(event.position)
-        );
-        let parked = json!({
-            "projector": name,
-            "position": event.position,
-            "event_id": event.event_id.to_string(),
-            "event_type": event.event_type,
-            "error": error,
-            "at": chrono::Utc::now().to_rfc3339(),
-        });
-        loop {
-            match db::run(&self.db, &sql, json!({ "parked": parked })).await {
-                Ok(_) => break,
-                Err(error) => {
-                    tracing::error!(projector = name, %error, "parking failed; trying again");
-                    tokio::time::sleep(MAX_BACKOFF).await;
-                }
-            }
-        }
-        self.lock_stats().parked += 1;
-        self.advanced(event.position, vec![]);
-    }
-
-    fn checkpoint_statement(&self, position: u64) -> String {
+    pub(super) fn checkpoint_statement(&self, position: u64) -> String {
         format!(
             "UPSERT type::record('projection', '{}') SET position = {position}, version = {}",
             self.projector.name(),
@@ -230,19 +256,25 @@ impl Runner {
         )
     }
 
-    fn advanced(&self, position: u64, changes: Vec<crate::live::Change>) {
+    pub(super) fn advanced(&self, position: u64, changes: Vec<crate::live::Change>) {
         self.hub.publish(position, changes);
         self.position.send_replace(position);
         let mut stats = self.lock_stats();
         let now = Instant::now();
         stats.samples.push_back((now, position));
-        while stats.samples.front().is_some_and(|(at, _)| now.duration_since(*at) > RATE_WINDOW) {
+        while stats
+            .samples
+            .front()
+            .is_some_and(|(at, _)| now.duration_since(*at) > RATE_WINDOW)
+        {
             stats.samples.pop_front();
         }
     }
 
-    fn lock_stats(&self) -> std::sync::MutexGuard<'_, Stats> {
-        self.stats.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    pub(super) fn lock_stats(&self) -> std::sync::MutexGuard<'_, Stats> {
+        self.stats
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn status(&self) -> ProjectorStatus {

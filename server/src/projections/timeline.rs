@@ -41,7 +41,10 @@ impl Row {
     fn post(self) -> Post {
         Post {
             id: self.post_id,
-            author: Author { handle: self.author, display_name: self.author_name },
+            author: Author {
+                handle: self.author,
+                display_name: self.author_name,
+            },
             text: self.text,
             created_at: self.created_at,
             reply_to: self.reply_to,
@@ -72,7 +75,12 @@ impl Projector for Timeline {
         &["timeline_post", "timeline_author"]
     }
 
-    fn apply<'a>(&'a self, db: &'a Db, events: &'a [Envelope], out: &'a mut Output) -> BoxFuture<'a, anyhow::Result<()>> {
+    fn apply<'a>(
+        &'a self,
+        db: &'a Db,
+        events: &'a [Envelope],
+        out: &'a mut Output,
+    ) -> BoxFuture<'a, anyhow::Result<()>> {
         Box::pin(apply(db, events, out))
     }
 }
@@ -87,18 +95,40 @@ async fn apply(db: &Db, events: &[Envelope], out: &mut Output) -> anyhow::Result
     let authors = authors_of_new_posts(db, events).await?;
     for envelope in events {
         let Ok(event) = Event::from_parts(&envelope.event_type, &envelope.data) else {
-            anyhow::bail!("event {} ({}) does not parse", envelope.position, envelope.event_type);
+            anyhow::bail!(
+                "event {} ({}) does not parse",
+                envelope.position,
+                envelope.event_type
+            );
         };
         match event {
-            Event::UserRegistered { handle, display_name, .. } => {
+            Event::UserRegistered {
+                handle,
+                display_name,
+                ..
+            } => {
                 names.insert(handle, display_name);
             }
-            Event::ProfileUpdated { handle, display_name: Some(name), .. } => {
+            Event::ProfileUpdated {
+                handle,
+                display_name: Some(name),
+                ..
+            } => {
                 names.insert(handle.clone(), name);
                 renamed.push(handle);
             }
-            Event::PostCreated { post_id, author, text, reply_to, .. } => {
-                let author_name = names.get(&author).or(authors.get(&author)).cloned().unwrap_or(author.clone());
+            Event::PostCreated {
+                post_id,
+                author,
+                text,
+                reply_to,
+                ..
+            } => {
+                let author_name = names
+                    .get(&author)
+                    .or(authors.get(&author))
+                    .cloned()
+                    .unwrap_or(author.clone());
                 let row = Row {
                     post_id,
                     author,
@@ -120,18 +150,26 @@ async fn apply(db: &Db, events: &[Envelope], out: &mut Output) -> anyhow::Result
                     "visible": true,
                 }));
                 let data = serde_json::to_value(row.post())?;
-                out.changes.push(change(envelope.position, ChangeKind::Upsert, data));
+                out.changes
+                    .push(change(envelope.position, ChangeKind::Upsert, data));
             }
             Event::PostHidden { post_id, .. } | Event::PostDeleted { post_id, .. } => {
                 gone.push(post_id.to_string());
-                out.changes.push(change(envelope.position, ChangeKind::Remove, json!(post_id)));
+                out.changes.push(change(
+                    envelope.position,
+                    ChangeKind::Remove,
+                    json!(post_id),
+                ));
             }
             _ => {}
         }
     }
     let writes = &mut out.writes;
     if !names.is_empty() {
-        let rows: Vec<Value> = names.iter().map(|(h, n)| json!({ "id": h, "handle": h, "display_name": n })).collect();
+        let rows: Vec<Value> = names
+            .iter()
+            .map(|(h, n)| json!({ "id": h, "handle": h, "display_name": n }))
+            .collect();
         let rows = writes.bind(rows);
         writes.push(format!("INSERT INTO timeline_author {rows} ON DUPLICATE KEY UPDATE display_name = $input.display_name"));
     }
@@ -144,21 +182,33 @@ async fn apply(db: &Db, events: &[Envelope], out: &mut Output) -> anyhow::Result
     for handle in renamed {
         let name = writes.bind(names[&handle].clone());
         let handle = writes.bind(handle);
-        writes.push(format!("UPDATE timeline_post SET author_name = {name} WHERE author = {handle}"));
+        writes.push(format!(
+            "UPDATE timeline_post SET author_name = {name} WHERE author = {handle}"
+        ));
     }
     if !gone.is_empty() {
         let ids = writes.bind(gone);
-        writes.push(format!("FOR $id IN {ids} {{ UPDATE type::record('timeline_post', $id) SET visible = false }}"));
+        writes.push(format!(
+            "FOR $id IN {ids} {{ UPDATE type::record('timeline_post', $id) SET visible = false }}"
+        ));
     }
     Ok(())
 }
 
 fn change(position: u64, kind: ChangeKind, data: Value) -> Change {
-    Change { topic: PUBLIC_TOPIC.to_owned(), position, kind, data }
+    Change {
+        topic: PUBLIC_TOPIC.to_owned(),
+        position,
+        kind,
+        data,
+    }
 }
 
 /// The stored display names of the authors of the batch's new posts, in one read.
-async fn authors_of_new_posts(db: &Db, events: &[Envelope]) -> anyhow::Result<HashMap<String, String>> {
+async fn authors_of_new_posts(
+    db: &Db,
+    events: &[Envelope],
+) -> anyhow::Result<HashMap<String, String>> {
     let mut handles: Vec<&str> = events
         .iter()
         .filter(|e| e.event_type == "PostCreated")
@@ -173,18 +223,36 @@ async fn authors_of_new_posts(db: &Db, events: &[Envelope]) -> anyhow::Result<Ha
     let rows = db::rows(db, sql, json!({ "handles": handles })).await?;
     Ok(rows
         .into_iter()
-        .filter_map(|row| Some((row["handle"].as_str()?.to_owned(), row["display_name"].as_str()?.to_owned())))
+        .filter_map(|row| {
+            Some((
+                row["handle"].as_str()?.to_owned(),
+                row["display_name"].as_str()?.to_owned(),
+            ))
+        })
         .collect())
 }
 
 /// `GET /api/timeline/public`: visible posts, newest first, in keyset pages by position.
-pub async fn public(db: &Db, cursor: Option<u64>, limit: usize, position: u64) -> anyhow::Result<Page<Post>> {
+pub async fn public(
+    db: &Db,
+    cursor: Option<u64>,
+    limit: usize,
+    position: u64,
+) -> anyhow::Result<Page<Post>> {
     let sql = "SELECT post_id, author, author_name, text, created_at, reply_to, position FROM timeline_post
                WHERE visible = true AND position < $below ORDER BY position DESC LIMIT $limit";
     let before = cursor.unwrap_or(i64::MAX as u64);
     let rows = db::rows(db, sql, json!({ "below": before, "limit": limit + 1 })).await?;
-    let mut rows: Vec<Row> = rows.into_iter().map(serde_json::from_value).collect::<Result<_, _>>()?;
+    let mut rows: Vec<Row> = rows
+        .into_iter()
+        .map(serde_json::from_value)
+        .collect::<Result<_, _>>()?;
     let next = (rows.len() > limit).then(|| rows[limit - 1].position.to_string());
     rows.truncate(limit);
-    Ok(Page { items: rows.into_iter().map(Row::post).collect(), next, position, stale: false })
+    Ok(Page {
+        items: rows.into_iter().map(Row::post).collect(),
+        next,
+        position,
+        stale: false,
+    })
 }

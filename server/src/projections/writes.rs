@@ -48,7 +48,10 @@ mod tests {
         let rows = writes.bind(serde_json::json!([{"a": 1}]));
         writes.push(format!("INSERT INTO t {rows}"));
         let (sql, vars) = writes.into_transaction("UPSERT c:x SET position = 3");
-        assert_eq!(sql, "BEGIN;\nINSERT INTO t $w0;\nUPSERT c:x SET position = 3;\nCOMMIT;");
+        assert_eq!(
+            sql,
+            "BEGIN;\nINSERT INTO t $w0;\nUPSERT c:x SET position = 3;\nCOMMIT;"
+        );
         assert_eq!(vars["w0"], serde_json::json!([{"a": 1}]));
     }
 }

@@ -18,28 +18,47 @@ pub struct ImportError {
 
 /// Parses NDJSON envelopes and checks what the store promises: positions contiguous from `after + 1`,
 /// each stream's versions contiguous from where the store has it, event ids never seen twice.
-pub fn check(ndjson: &str, after: u64, stream_versions: &HashMap<String, u64>) -> Result<Vec<Envelope>, ImportError> {
+pub fn check(
+    ndjson: &str,
+    after: u64,
+    stream_versions: &HashMap<String, u64>,
+) -> Result<Vec<Envelope>, ImportError> {
     let mut events = Vec::new();
     let mut versions = stream_versions.clone();
     let mut ids = HashSet::new();
-    for (index, text) in ndjson.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+    for (index, text) in ndjson
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
         let line = index + 1;
         let fail = |reason: String| ImportError { line, reason };
-        let event: Envelope = serde_json::from_str(text).map_err(|e| fail(format!("not an event envelope: {e}")))?;
+        let event: Envelope =
+            serde_json::from_str(text).map_err(|e| fail(format!("not an event envelope: {e}")))?;
         let expected = after + events.len() as u64 + 1;
         if event.position != expected {
-            return Err(fail(format!("position {} where {expected} was due", event.position)));
+            return Err(fail(format!(
+                "position {} where {expected} was due",
+                event.position
+            )));
         }
         let version = versions.entry(event.stream.clone()).or_default();
         if event.version != *version + 1 {
-            return Err(fail(format!("{} version {} where {} was due", event.stream, event.version, *version + 1)));
+            return Err(fail(format!(
+                "{} version {} where {} was due",
+                event.stream,
+                event.version,
+                *version + 1
+            )));
         }
         *version = event.version;
         if !ids.insert(event.event_id) {
             return Err(fail(format!("event id {} appears twice", event.event_id)));
         }
         if event.metadata.command_id.is_none() || event.metadata.correlation_id.is_none() {
-            return Err(fail("an event needs its command_id and correlation_id".into()));
+            return Err(fail(
+                "an event needs its command_id and correlation_id".into(),
+            ));
         }
         events.push(event);
     }
@@ -81,7 +100,12 @@ impl Store {
                 INSERT INTO event $rows;
                 UPSERT meta:head SET position = $last;
                 COMMIT;";
-            db::run(self.db(), sql, json!({ "head": head, "last": last, "rows": rows })).await?;
+            db::run(
+                self.db(),
+                sql,
+                json!({ "head": head, "last": last, "rows": rows }),
+            )
+            .await?;
             self.raise_head(last);
         }
         Ok(())

@@ -21,15 +21,19 @@
 //!   raises after the commit (and SurrealKV's `sync=every` fsync) has returned. Appends by another node
 //!   are noticed by polling `meta:head`; they are read once that node has committed them.
 //! - **Immutability.** The schema refuses any change to an event (see `schema.rs`).
+//! - **Snapshots.** A long stream loads from its latest snapshot plus the events after it
+//!   (`snapshot.rs`); snapshots are a cache beside the log, never part of it.
 
 mod import;
 mod read;
 mod schema;
+mod snapshot;
 mod subscription;
 mod writer;
 
 pub use import::{check as check_import, ImportError};
 pub use read::{Direction, EventFilter};
+pub use snapshot::Snapshot;
 pub use subscription::Subscription;
 
 use crate::db::Db;
@@ -95,7 +99,11 @@ pub enum Appended {
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("stream {stream} is at version {actual}, not {expected:?}")]
-    Conflict { stream: String, expected: ExpectedVersion, actual: u64 },
+    Conflict {
+        stream: String,
+        expected: ExpectedVersion,
+        actual: u64,
+    },
     #[error("database: {0}")]
     Database(#[from] surrealdb::Error),
     #[error("stored data: {0}")]
@@ -128,8 +136,20 @@ impl Store {
         let head = read::stored_head(&db).await?;
         let (head_tx, head_rx) = watch::channel(head);
         let (appends, commit_lock) = writer::spawn(db.clone(), head_tx.clone());
-        tokio::spawn(writer::watch_remote_head(db.clone(), head_tx.clone(), commit_lock, REMOTE_POLL));
-        Ok(Store { inner: Arc::new(Inner { db, appends, durable_head: head_rx, raise_head: head_tx }) })
+        tokio::spawn(writer::watch_remote_head(
+            db.clone(),
+            head_tx.clone(),
+            commit_lock,
+            REMOTE_POLL,
+        ));
+        Ok(Store {
+            inner: Arc::new(Inner {
+                db,
+                appends,
+                durable_head: head_rx,
+                raise_head: head_tx,
+            }),
+        })
     }
 
     pub fn db(&self) -> &Db {
@@ -171,12 +191,19 @@ impl Store {
     }
 
     /// The first answer to a command id, if it ran before.
-    pub async fn find_command(&self, command_id: Uuid) -> Result<Option<CommandRecord>, StoreError> {
+    pub async fn find_command(
+        &self,
+        command_id: Uuid,
+    ) -> Result<Option<CommandRecord>, StoreError> {
         read::find_command(&self.inner.db, command_id).await
     }
 
     /// The events of one stream with a version above `after_version`, in order.
-    pub async fn read_stream(&self, stream: &str, after_version: u64) -> Result<Vec<Envelope>, StoreError> {
+    pub async fn read_stream(
+        &self,
+        stream: &str,
+        after_version: u64,
+    ) -> Result<Vec<Envelope>, StoreError> {
         read::stream(&self.inner.db, stream, after_version).await
     }
 
@@ -192,7 +219,11 @@ impl Store {
 
     /// One event by position.
     pub async fn event(&self, position: u64) -> Result<Option<Envelope>, StoreError> {
-        Ok(self.read_all(position.saturating_sub(1), 1).await?.into_iter().find(|e| e.position == position))
+        Ok(self
+            .read_all(position.saturating_sub(1), 1)
+            .await?
+            .into_iter()
+            .find(|e| e.position == position))
     }
 
     /// Every event after `position`: first those stored, then each new one as it becomes durable.

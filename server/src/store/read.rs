@@ -9,7 +9,7 @@ use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
 /// The stored fields of an event, in the order of the envelope.
-const FIELDS: &str =
+pub(super) const FIELDS: &str =
     "position, event_id, stream, version, type, schema, data, command_id, correlation_id, causation_id, actor, at";
 
 #[derive(Deserialize)]
@@ -32,10 +32,11 @@ struct Row {
 }
 
 /// Turns stored rows into envelopes, lifting older schemas to the current one.
-fn envelopes(rows: Vec<Value>) -> Result<Vec<Envelope>, StoreError> {
+pub(super) fn envelopes(rows: Vec<Value>) -> Result<Vec<Envelope>, StoreError> {
     rows.into_iter()
         .map(|row| {
-            let row: Row = serde_json::from_value(row).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let row: Row =
+                serde_json::from_value(row).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             let (schema, data) = upcast(&row.event_type, row.schema, row.data);
             Ok(Envelope {
                 position: row.position,
@@ -62,14 +63,30 @@ pub async fn stored_head(db: &Db) -> Result<u64, StoreError> {
     Ok(head.first().and_then(Value::as_u64).unwrap_or(0))
 }
 
-pub async fn stream(db: &Db, stream: &str, after_version: u64) -> Result<Vec<Envelope>, StoreError> {
+pub async fn stream(
+    db: &Db,
+    stream: &str,
+    after_version: u64,
+) -> Result<Vec<Envelope>, StoreError> {
     let sql = format!("SELECT {FIELDS} FROM event WHERE stream = $stream AND version > $after_version ORDER BY version");
-    envelopes(db::rows(db, sql, json!({ "stream": stream, "after_version": after_version })).await?)
+    envelopes(
+        db::rows(
+            db,
+            sql,
+            json!({ "stream": stream, "after_version": after_version }),
+        )
+        .await?,
+    )
 }
 
 /// Positions are gap-free, so the events after `after` are exactly the record range
 /// `event:after+1 ..= event:after+limit`: a key-range scan, as fast at position 10⁷ as at 10.
-pub async fn all(db: &Db, after: u64, limit: usize, head: u64) -> Result<Vec<Envelope>, StoreError> {
+pub async fn all(
+    db: &Db,
+    after: u64,
+    limit: usize,
+    head: u64,
+) -> Result<Vec<Envelope>, StoreError> {
     let last = head.min(after.saturating_add(limit as u64));
     if last <= after {
         return Ok(vec![]);
@@ -89,10 +106,19 @@ pub async fn find_command(db: &Db, command_id: Uuid) -> Result<Option<CommandRec
         .collect::<Result<_, _>>()
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     if let Some(last) = events.last() {
-        return Ok(Some(CommandRecord { position: last.position, events }));
+        return Ok(Some(CommandRecord {
+            position: last.position,
+            events,
+        }));
     }
     let noop: Vec<Value> = results.take(1)?;
-    Ok(noop.first().and_then(Value::as_u64).map(|position| CommandRecord { position, events: vec![] }))
+    Ok(noop
+        .first()
+        .and_then(Value::as_u64)
+        .map(|position| CommandRecord {
+            position,
+            events: vec![],
+        }))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -140,9 +166,16 @@ impl EventFilter {
     }
 }
 
-pub async fn filtered(db: &Db, filter: &EventFilter, head: u64) -> Result<Vec<Envelope>, StoreError> {
+pub async fn filtered(
+    db: &Db,
+    filter: &EventFilter,
+    head: u64,
+) -> Result<Vec<Envelope>, StoreError> {
     let limit = filter.limit.clamp(1, 1000);
-    let before = filter.before.unwrap_or(u64::MAX).min(head.saturating_add(1));
+    let before = filter
+        .before
+        .unwrap_or(u64::MAX)
+        .min(head.saturating_add(1));
     let after = filter.after.unwrap_or(0);
     if !filter.narrows() {
         // No filter: the page is a contiguous range of positions below `before`.
@@ -158,7 +191,10 @@ pub async fn filtered(db: &Db, filter: &EventFilter, head: u64) -> Result<Vec<En
         }
         return Ok(events);
     }
-    let mut clauses = vec!["position > $from_position".to_owned(), "position < $below_position".to_owned()];
+    let mut clauses = vec![
+        "position > $from_position".to_owned(),
+        "position < $below_position".to_owned(),
+    ];
     let mut vars = Map::new();
     vars.insert("from_position".into(), json!(after));
     vars.insert("below_position".into(), json!(before));
@@ -171,8 +207,18 @@ pub async fn filtered(db: &Db, filter: &EventFilter, head: u64) -> Result<Vec<En
     narrow("stream", "stream", "=", filter.stream.clone());
     narrow("type", "event_type", "=", filter.event_type.clone());
     narrow("actor", "actor", "=", filter.actor.clone());
-    narrow("correlation_id", "correlation", "=", filter.correlation.map(|c| c.to_string()));
-    narrow("causation_id", "causation", "=", filter.causation.map(|c| c.to_string()));
+    narrow(
+        "correlation_id",
+        "correlation",
+        "=",
+        filter.correlation.map(|c| c.to_string()),
+    );
+    narrow(
+        "causation_id",
+        "causation",
+        "=",
+        filter.causation.map(|c| c.to_string()),
+    );
     narrow("at", "from_time", ">=", filter.from.clone());
     narrow("at", "to_time", "<=", filter.to.clone());
     let order = match filter.direction() {

@@ -11,7 +11,7 @@ use crate::db::{self, Db};
 use serde_json::json;
 
 /// Raise this when the statements below change; a start with an older stored version re-runs them.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 const EVENT_TABLES: &str = r#"
 DEFINE TABLE IF NOT EXISTS meta SCHEMALESS;
@@ -52,11 +52,18 @@ DEFINE EVENT OVERWRITE immutable ON command WHEN $event = "UPDATE" OR $event = "
 /// Defines the event tables unless this schema version is in place already.
 pub async fn ensure(db: &Db) -> Result<(), surrealdb::Error> {
     let sql = "DEFINE TABLE IF NOT EXISTS meta SCHEMALESS; SELECT VALUE version FROM meta:schema;";
-    let stored: Vec<serde_json::Value> = db::run(db, sql, serde_json::Value::Null).await?.take(1)?;
+    let stored: Vec<serde_json::Value> =
+        db::run(db, sql, serde_json::Value::Null).await?.take(1)?;
     if stored.first().and_then(|v| v.as_i64()) >= Some(SCHEMA_VERSION) {
         return Ok(());
     }
     db::run(db, EVENT_TABLES, serde_json::Value::Null).await?;
-    db::run(db, "UPSERT meta:schema SET version = $version", json!({ "version": SCHEMA_VERSION })).await?;
+    db::run(db, super::snapshot::SCHEMA, serde_json::Value::Null).await?;
+    db::run(
+        db,
+        "UPSERT meta:schema SET version = $version",
+        json!({ "version": SCHEMA_VERSION }),
+    )
+    .await?;
     Ok(())
 }

@@ -15,7 +15,11 @@ pub struct Subscription {
 impl Subscription {
     pub(super) fn new(store: Store, after: u64) -> Self {
         let head = store.watch_head();
-        Subscription { store, position: after, head }
+        Subscription {
+            store,
+            position: after,
+            head,
+        }
     }
 
     /// The position of the last event handed out.

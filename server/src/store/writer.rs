@@ -37,13 +37,25 @@ type CommitLock = Arc<Mutex<()>>;
 pub fn spawn(db: Db, head: watch::Sender<u64>) -> (mpsc::Sender<Pending>, CommitLock) {
     let (sender, receiver) = mpsc::channel(4 * MAX_BATCH);
     let lock = CommitLock::default();
-    tokio::spawn(Writer { db, head, lock: lock.clone() }.run(receiver));
+    tokio::spawn(
+        Writer {
+            db,
+            head,
+            lock: lock.clone(),
+        }
+        .run(receiver),
+    );
     (sender, lock)
 }
 
 /// Raises the durable head when another node appended (`LIVE SELECT` would not resume after a
 /// disconnect, so a bounded poll is the wake-up; readers always catch up from their position).
-pub async fn watch_remote_head(db: Db, head: watch::Sender<u64>, lock: CommitLock, every: Duration) {
+pub async fn watch_remote_head(
+    db: Db,
+    head: watch::Sender<u64>,
+    lock: CommitLock,
+    every: Duration,
+) {
     loop {
         tokio::time::sleep(every).await;
         if head.is_closed() {
@@ -115,20 +127,30 @@ impl Writer {
                     return None;
                 }
             };
-            let result = if plan.rows.is_empty() { Ok(()) } else { self.execute(&plan, head).await };
+            let result = if plan.rows.is_empty() {
+                Ok(())
+            } else {
+                self.execute(&plan, head).await
+            };
             match result {
                 Ok(()) => {
-                    self.head.send_if_modified(|known| raise(known, plan.new_head));
+                    self.head
+                        .send_if_modified(|known| raise(known, plan.new_head));
                     answer(batch, plan.outcomes);
                     return None;
                 }
-                Err(error) if attempt < MAX_ATTEMPTS && (is_retryable(&error) || head_moved(&error)) => {
+                Err(error)
+                    if attempt < MAX_ATTEMPTS && (is_retryable(&error) || head_moved(&error)) =>
+                {
                     if let Ok(stored) = stored_head(&self.db).await {
                         self.head.send_if_modified(|known| raise(known, stored));
                     }
-                    tokio::time::sleep(Duration::from_micros(200 * u64::from(attempt.min(20)))).await;
+                    tokio::time::sleep(Duration::from_micros(200 * u64::from(attempt.min(20))))
+                        .await;
                 }
-                Err(error) if unique_violation(&error) && may_split && batch.len() > 1 => return Some(batch),
+                Err(error) if unique_violation(&error) && may_split && batch.len() > 1 => {
+                    return Some(batch)
+                }
                 Err(error) if unique_violation(&error) && batch.len() == 1 => {
                     let outcome = self.explain_collision(&batch[0].append).await;
                     answer_all(batch, || outcome.clone_result());
@@ -148,8 +170,14 @@ impl Writer {
         let current = self.current_versions(batch).await?;
         let mut versions: HashMap<&str, u64> = HashMap::new();
         let mut first_of_command: HashMap<Uuid, usize> = HashMap::new();
-        let mut plan = Plan { outcomes: Vec::with_capacity(batch.len()), rows: vec![], new_head: head };
-        let at = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
+        let mut plan = Plan {
+            outcomes: Vec::with_capacity(batch.len()),
+            rows: vec![],
+            new_head: head,
+        };
+        let at = chrono::Utc::now()
+            .format("%Y-%m-%dT%H:%M:%S%.6fZ")
+            .to_string();
         for (index, Pending { append, .. }) in batch.iter().enumerate() {
             if let Some(&first) = first_of_command.get(&append.metadata.command_id) {
                 plan.outcomes.push(Outcome::SameAs(first));
@@ -157,7 +185,10 @@ impl Writer {
             }
             first_of_command.insert(append.metadata.command_id, index);
             let stream = append.stream.as_str();
-            let known = versions.get(stream).copied().or_else(|| current.get(stream).copied());
+            let known = versions
+                .get(stream)
+                .copied()
+                .or_else(|| current.get(stream).copied());
             let base = match (append.expected, known) {
                 (ExpectedVersion::Any, Some(actual)) => actual,
                 (ExpectedVersion::Any | ExpectedVersion::NoStream, None) => 0,
@@ -177,7 +208,8 @@ impl Writer {
             for (seq, event) in append.events.iter().enumerate() {
                 plan.new_head += 1;
                 let version = base + seq as u64 + 1;
-                plan.rows.push(row(append, seq, plan.new_head, version, &at));
+                plan.rows
+                    .push(row(append, seq, plan.new_head, version, &at));
                 appended.push(AppendedEvent {
                     position: plan.new_head,
                     stream: append.stream.clone(),
@@ -194,10 +226,18 @@ impl Writer {
     /// The last version of each stream whose append needs it known: `Any`, and `Exact(n > 0)` (a
     /// version ahead of the stream must be refused, which the unique index alone would not do).
     /// Events never change, so what this reads stays true; newer appends are caught by the index.
-    async fn current_versions(&self, batch: &[Pending]) -> Result<HashMap<String, u64>, StoreError> {
+    async fn current_versions(
+        &self,
+        batch: &[Pending],
+    ) -> Result<HashMap<String, u64>, StoreError> {
         let mut streams: Vec<&str> = batch
             .iter()
-            .filter(|p| matches!(p.append.expected, ExpectedVersion::Any | ExpectedVersion::Exact(1..)))
+            .filter(|p| {
+                matches!(
+                    p.append.expected,
+                    ExpectedVersion::Any | ExpectedVersion::Exact(1..)
+                )
+            })
             .map(|p| p.append.stream.as_str())
             .collect();
         streams.sort_unstable();
@@ -208,13 +248,19 @@ impl Writer {
         let sql = (0..streams.len())
             .map(|i| format!("SELECT VALUE version FROM event WHERE stream = $s{i} ORDER BY version DESC LIMIT 1;"))
             .collect::<String>();
-        let vars: Map<String, Value> =
-            streams.iter().enumerate().map(|(i, s)| (format!("s{i}"), json!(s))).collect();
+        let vars: Map<String, Value> = streams
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (format!("s{i}"), json!(s)))
+            .collect();
         let mut results = db::run(&self.db, sql, Value::Object(vars)).await?;
         let mut current = HashMap::new();
         for (i, stream) in streams.iter().enumerate() {
             let last: Vec<Value> = results.take(i)?;
-            current.insert(stream.to_string(), last.first().and_then(Value::as_u64).unwrap_or(0));
+            current.insert(
+                stream.to_string(),
+                last.first().and_then(Value::as_u64).unwrap_or(0),
+            );
         }
         Ok(current)
     }
@@ -240,7 +286,11 @@ impl Writer {
         let sql = "SELECT VALUE version FROM event WHERE stream = $s ORDER BY version DESC LIMIT 1";
         let last = db::rows(&self.db, sql, json!({ "s": append.stream })).await?;
         let actual = last.first().and_then(Value::as_u64).unwrap_or(0);
-        Err(StoreError::Conflict { stream: append.stream.clone(), expected: append.expected, actual })
+        Err(StoreError::Conflict {
+            stream: append.stream.clone(),
+            expected: append.expected,
+            actual,
+        })
     }
 }
 
@@ -290,7 +340,9 @@ fn answer(batch: Vec<Pending>, outcomes: Vec<Outcome>) {
             }
             Outcome::Answer(result) => result,
             Outcome::SameAs(first) => match results[first].clone_result() {
-                Ok(Appended::New(record) | Appended::Duplicate(record)) => Ok(Appended::Duplicate(record)),
+                Ok(Appended::New(record) | Appended::Duplicate(record)) => {
+                    Ok(Appended::Duplicate(record))
+                }
                 Err(error) => Err(error),
             },
         };
@@ -322,9 +374,15 @@ impl CloneResult for Result<Appended, StoreError> {
 
 fn clone_error(error: &StoreError) -> StoreError {
     match error {
-        StoreError::Conflict { stream, expected, actual } => {
-            StoreError::Conflict { stream: stream.clone(), expected: *expected, actual: *actual }
-        }
+        StoreError::Conflict {
+            stream,
+            expected,
+            actual,
+        } => StoreError::Conflict {
+            stream: stream.clone(),
+            expected: *expected,
+            actual: *actual,
+        },
         StoreError::Database(error) => StoreError::Database(error.clone()),
         StoreError::Corrupt(message) => StoreError::Corrupt(message.clone()),
         StoreError::Closed => StoreError::Closed,
@@ -341,10 +399,23 @@ fn unique_violation(error: &surrealdb::Error) -> bool {
 }
 
 /// Records a command that appended nothing. If another node recorded it first, its answer wins.
-pub async fn record_noop(db: &Db, command_id: Uuid, head: u64) -> Result<CommandRecord, StoreError> {
+pub async fn record_noop(
+    db: &Db,
+    command_id: Uuid,
+    head: u64,
+) -> Result<CommandRecord, StoreError> {
     let sql = "CREATE type::record('command', $id) SET position = $position";
-    match db::run(db, sql, json!({ "id": command_id.to_string(), "position": head })).await {
-        Ok(_) => Ok(CommandRecord { position: head, events: vec![] }),
+    match db::run(
+        db,
+        sql,
+        json!({ "id": command_id.to_string(), "position": head }),
+    )
+    .await
+    {
+        Ok(_) => Ok(CommandRecord {
+            position: head,
+            events: vec![],
+        }),
         Err(error) if unique_violation(&error) => find_command(db, command_id)
             .await?
             .ok_or_else(|| StoreError::Corrupt("a command record vanished".into())),

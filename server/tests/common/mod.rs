@@ -23,10 +23,18 @@ pub async fn spawn() -> TestApp {
 
 /// Starts the app on an open database handle (two apps on one handle act as two nodes).
 pub async fn spawn_on(db: agora::db::Db) -> TestApp {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into());
-    let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter(filter).try_init();
-    let options = leptos::prelude::get_configuration(None).expect("leptos options").leptos_options;
-    let state = agora::start_on(db, vec![ADMIN.to_owned()], options).await.expect("the app starts");
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into());
+    let _ = tracing_subscriber::fmt()
+        .with_test_writer()
+        .with_env_filter(filter)
+        .try_init();
+    let options = leptos::prelude::get_configuration(None)
+        .expect("leptos options")
+        .leptos_options;
+    let state = agora::start_on(db, vec![ADMIN.to_owned()], options)
+        .await
+        .expect("the app starts");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let app = agora::http::app(state.clone());
@@ -41,8 +49,14 @@ impl TestApp {
 
     /// A client with its own cookie jar (one browser).
     pub fn client(&self) -> Client {
-        let http = reqwest::Client::builder().cookie_store(true).build().unwrap();
-        Client { http, base: format!("http://{}", self.addr) }
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .unwrap();
+        Client {
+            http,
+            base: format!("http://{}", self.addr),
+        }
     }
 
     /// A signed-up client.
@@ -70,16 +84,39 @@ impl Client {
     }
 
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
-        answer(self.http.get(format!("{}{path}", self.base)).send().await.unwrap()).await
+        answer(
+            self.http
+                .get(format!("{}{path}", self.base))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
     }
 
     pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        answer(self.http.post(format!("{}{path}", self.base)).json(&body).send().await.unwrap()).await
+        answer(
+            self.http
+                .post(format!("{}{path}", self.base))
+                .json(&body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
     }
 
     /// Sends a raw body (for malformed input).
-    pub async fn post_raw(&self, path: &str, body: &str, headers: &[(&str, &str)]) -> (StatusCode, Value) {
-        let mut request = self.http.post(format!("{}{path}", self.base)).body(body.to_owned());
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        body: &str,
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, Value) {
+        let mut request = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .body(body.to_owned());
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
@@ -87,7 +124,8 @@ impl Client {
     }
 
     pub async fn command(&self, command_type: &str, payload: Value) -> (StatusCode, Value) {
-        self.command_with(Uuid::now_v7(), command_type, payload, None).await
+        self.command_with(Uuid::now_v7(), command_type, payload, None)
+            .await
     }
 
     pub async fn command_with(
@@ -97,7 +135,8 @@ impl Client {
         payload: Value,
         expected_version: Option<u64>,
     ) -> (StatusCode, Value) {
-        let mut body = json!({ "command_id": command_id, "type": command_type, "payload": payload });
+        let mut body =
+            json!({ "command_id": command_id, "type": command_type, "payload": payload });
         if let Some(version) = expected_version {
             body["expected_version"] = json!(version);
         }

@@ -1,0 +1,94 @@
+//! Parked events: what a projector could not apply after every retry, kept with its error so the
+//! projector moves on, and applied again on request once the cause is fixed.
+
+use super::runner::{Runner, MAX_BACKOFF};
+use super::Output;
+use crate::db;
+use app::wire::Envelope;
+use serde_json::json;
+
+impl Runner {
+    /// Keeps an event that cannot be projected, with its error, and moves past it in one transaction.
+    pub(super) async fn park(&self, event: &Envelope) {
+        let error = self.lock_stats().last_error.clone().unwrap_or_default();
+        let name = self.projector.name();
+        tracing::error!(projector = name, position = event.position, %error, "event parked");
+        let sql = format!(
+            "BEGIN; CREATE parked CONTENT $parked; {}; COMMIT;",
+            self.checkpoint_statement(event.position)
+        );
+        let parked = json!({
+            "projector": name,
+            "position": event.position,
+            "event_id": event.event_id.to_string(),
+            "event_type": event.event_type,
+            "error": error,
+            "at": chrono::Utc::now().to_rfc3339(),
+        });
+        loop {
+            match db::run(&self.db, &sql, json!({ "parked": parked })).await {
+                Ok(_) => break,
+                Err(error) => {
+                    tracing::error!(projector = name, %error, "parking failed; trying again");
+                    tokio::time::sleep(MAX_BACKOFF).await;
+                }
+            }
+        }
+        self.lock_stats().parked += 1;
+        self.advanced(event.position, vec![]);
+    }
+
+    /// Applies each parked event again, oldest first; one that succeeds leaves the parked table in
+    /// the same transaction as its writes. Parked events are applied after later ones: read models
+    /// whose writes depend on order must say so in their projector.
+    pub(super) async fn retry_parked(&self) {
+        let name = self.projector.name();
+        let sql = "SELECT VALUE position FROM parked WHERE projector = $name ORDER BY position";
+        let positions = match db::rows(&self.db, sql, json!({ "name": name })).await {
+            Ok(rows) => rows
+                .into_iter()
+                .filter_map(|p| p.as_u64())
+                .collect::<Vec<_>>(),
+            Err(error) => {
+                return tracing::error!(projector = name, %error, "reading parked events failed")
+            }
+        };
+        for position in positions {
+            match self.store.event(position).await {
+                Ok(Some(event)) => match self.reapply(&event).await {
+                    Ok(()) => self.lock_stats().parked -= 1,
+                    Err(error) => tracing::warn!(
+                        projector = name,
+                        position,
+                        error = format!("{error:#}"),
+                        "still failing"
+                    ),
+                },
+                Ok(None) => tracing::error!(
+                    projector = name,
+                    position,
+                    "a parked event is not in the log"
+                ),
+                Err(error) => {
+                    tracing::error!(projector = name, %error, "reading a parked event failed")
+                }
+            }
+        }
+    }
+
+    async fn reapply(&self, event: &Envelope) -> anyhow::Result<()> {
+        let mut out = Output::default();
+        self.projector
+            .apply(&self.db, std::slice::from_ref(event), &mut out)
+            .await?;
+        let release = format!(
+            "DELETE parked WHERE projector = '{}' AND position = {}",
+            self.projector.name(),
+            event.position
+        );
+        let (sql, vars) = out.writes.into_transaction(&release);
+        db::run(&self.db, sql, vars).await?;
+        self.hub.publish(event.position, out.changes);
+        Ok(())
+    }
+}

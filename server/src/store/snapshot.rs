@@ -1,0 +1,72 @@
+//! Snapshots: an aggregate's folded state at a stream version, so loading a long stream reads the
+//! snapshot and only the events after it. A snapshot is a cache: it can be dropped at any time, and
+//! one written by another state shape (`shape`) is ignored.
+
+use super::{Store, StoreError};
+use crate::db;
+use serde_json::{json, Value};
+
+/// A stored state and the stream version it folds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    pub version: u64,
+    pub state: Value,
+}
+
+pub(super) const SCHEMA: &str = "DEFINE TABLE IF NOT EXISTS snapshot SCHEMALESS;";
+
+impl Store {
+    /// A stream's latest snapshot of this `shape` and the events after it, in one round trip.
+    pub async fn read_from_snapshot(
+        &self,
+        stream: &str,
+        shape: u32,
+    ) -> Result<(Option<Snapshot>, Vec<app::wire::Envelope>), StoreError> {
+        let sql = format!(
+            "LET $snap = (SELECT version, state FROM type::record('snapshot', $stream) WHERE shape = $shape)[0];
+             SELECT {} FROM event WHERE stream = $stream AND version > ($snap.version ?? 0) ORDER BY version;
+             RETURN $snap;",
+            super::read::FIELDS
+        );
+        let mut results =
+            db::run(self.db(), sql, json!({ "stream": stream, "shape": shape })).await?;
+        let events = super::read::envelopes(results.take(1)?)?;
+        let snapshot: Option<Value> = results.take(2)?;
+        let snapshot = snapshot.and_then(|row| {
+            Some(Snapshot {
+                version: row["version"].as_u64()?,
+                state: row["state"].clone(),
+            })
+        });
+        Ok((snapshot, events))
+    }
+
+    /// The latest snapshot of a stream taken with this state `shape`, if any.
+    pub async fn snapshot(&self, stream: &str, shape: u32) -> Result<Option<Snapshot>, StoreError> {
+        let sql =
+            "SELECT version, state FROM type::record('snapshot', $stream) WHERE shape = $shape";
+        let rows = db::rows(self.db(), sql, json!({ "stream": stream, "shape": shape })).await?;
+        Ok(rows.into_iter().next().and_then(|row| {
+            Some(Snapshot {
+                version: row["version"].as_u64()?,
+                state: row["state"].clone(),
+            })
+        }))
+    }
+
+    /// Keeps a snapshot unless a newer one of the same shape is stored already.
+    pub async fn save_snapshot(
+        &self,
+        stream: &str,
+        shape: u32,
+        snapshot: &Snapshot,
+    ) -> Result<(), StoreError> {
+        let sql = "LET $old = (SELECT VALUE version FROM type::record('snapshot', $stream) WHERE shape = $shape)[0] ?? 0;
+                   IF $old < $version {
+                       UPSERT type::record('snapshot', $stream) CONTENT { version: $version, shape: $shape, state: $state };
+                   };";
+        let vars = json!({ "stream": stream, "shape": shape, "version": snapshot.version, "state": snapshot.state });
+        db::run(self.db(), sql, vars).await?;
+        Ok(())
+    }
+}
