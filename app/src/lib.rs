@@ -17,7 +17,7 @@ pub mod client;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
 
 /// The HTML document around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -54,6 +54,11 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=|| view! { <main><p>"Page not found."</p></main> }>
                 <Route path=path!("/") view=pages::home::HomePage/>
+                // Async: the whole page waits for the session check, so a refusal can answer 403.
+                <Route path=path!("/admin") view=pages::admin_events::AdminEventsPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/projections") view=pages::admin_projections::AdminProjectionsPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/causation/:id") view=pages::admin_causation::AdminCausationPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/streams/:stream") view=pages::admin_stream::AdminStreamPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

@@ -39,6 +39,13 @@ pub enum Command {
         db: String,
         file: String,
     },
+    /// Rebuild a read model from the first event into a new generation of its tables, with a
+    /// progress bar. Run it while the server is stopped (one process per SurrealKV folder).
+    Rebuild {
+        projector: String,
+        #[arg(long, env = "AGORA_DB", default_value = DEFAULT_DB)]
+        db: String,
+    },
     /// Administration.
     #[command(subcommand)]
     Admin(Admin),
@@ -67,6 +74,15 @@ pub enum Bench {
         #[arg(long, default_value_t = 20_000)]
         commands: usize,
         /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Generate a realistic log, rebuild every read model from zero, against the raw read rate.
+    Rebuild {
+        #[arg(long, default_value = "surrealkv:///tmp/agora-bench")]
+        db: String,
+        #[arg(long, default_value_t = 1_000_000)]
+        events: u64,
         #[arg(long)]
         json: bool,
     },

@@ -43,9 +43,8 @@ pub async fn start_on(
     let sessions = sessions::Sessions::open(db).await?;
     // Changes before this start cannot be replayed to resuming subscribers: they are told to resync.
     let hub = live::Hub::new(store.head());
-    let projectors: Vec<Arc<dyn projections::Projector>> =
-        vec![Arc::new(projections::timeline::Timeline)];
-    let projections = projections::Projections::start(&store, hub.clone(), projectors).await?;
+    let projections =
+        projections::Projections::start(&store, hub.clone(), projections::all()).await?;
     let bus = commands::CommandBus::new(store.clone());
     policies::start(
         bus.clone(),

@@ -32,6 +32,11 @@ async fn main() -> anyhow::Result<()> {
             eprintln!("imported {count} events");
             return Ok(());
         }
+        Some(Command::Rebuild { projector, db }) => {
+            let store = agora::ops::open(db).await?;
+            agora::ops::rebuild(&store, projector, &mut std::io::stderr()).await?;
+            return Ok(());
+        }
         Some(Command::Admin(Admin::Grant { handle, db })) => {
             let position = agora::ops::grant_admin(
                 &agora::commands::CommandBus::new(agora::ops::open(db).await?),
@@ -64,8 +69,20 @@ async fn shutdown() {
 
 async fn run_bench(bench: &Bench) -> anyhow::Result<()> {
     match bench {
+        Bench::Rebuild { db, events, json } => {
+            let report = agora::bench::rebuild::rebuild(db, *events).await?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                println!("{} events generated in {:.1} s", report.events, report.generate_s);
+                println!("raw read, position order: {:.0} events/s", report.raw_read_events_per_s);
+                println!("rebuild of every read model: {:.0} events/s", report.rebuild_events_per_s);
+                println!("rebuild / raw read: {:.0} %", report.ratio * 100.0);
+            }
+            Ok(())
+        }
         Bench::Append { db, commands, json } => {
-            let report = agora::bench::append(db, *commands).await?;
+            let report = agora::bench::append::append(db, *commands).await?;
             if *json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {

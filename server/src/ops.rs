@@ -50,3 +50,37 @@ pub async fn grant_admin(bus: &CommandBus, handle: &str) -> anyhow::Result<u64> 
 pub async fn open(db_url: &str) -> anyhow::Result<Store> {
     Ok(Store::open(crate::db::connect(db_url).await?).await?)
 }
+
+/// Rebuilds one projector and draws its progress on `out` until it has taken over.
+pub async fn rebuild(store: &Store, name: &str, out: &mut impl Write) -> anyhow::Result<()> {
+    let hub = crate::live::Hub::new(store.head());
+    let projections = crate::projections::Projections::start(store, hub, crate::projections::all()).await?;
+    projections.rebuild(name)?;
+    loop {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let row = projections.statuses(store.head()).into_iter().find(|row| row.name == name);
+        let Some(progress) = row.and_then(|row| row.rebuild) else { continue };
+        write!(out, "\r{}", progress_bar(&progress))?;
+        out.flush()?;
+        if progress.finished {
+            writeln!(out)?;
+            return Ok(());
+        }
+    }
+}
+
+fn progress_bar(progress: &app::wire::RebuildProgress) -> String {
+    const WIDTH: usize = 40;
+    let fraction = if progress.total == 0 { 1.0 } else { progress.done as f64 / progress.total as f64 };
+    let filled = ((fraction * WIDTH as f64) as usize).min(WIDTH);
+    format!(
+        "[{}{}] {:>5.1}%  {}/{} events  {:.0} events/s  ETA {:.0} s ",
+        "=".repeat(filled),
+        " ".repeat(WIDTH - filled),
+        fraction * 100.0,
+        progress.done,
+        progress.total,
+        progress.events_per_s,
+        progress.eta_s
+    )
+}

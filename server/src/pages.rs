@@ -36,7 +36,13 @@ impl Backend for PageBackend {
         let state = self.state.clone();
         Box::pin(async move {
             let position = state.projections.position(timeline::NAME);
-            timeline::public(state.store.db(), None, crate::http::PAGE_SIZE, position)
+            timeline::public(
+                state.store.db(),
+                state.projections.generation(timeline::NAME),
+                None,
+                crate::http::PAGE_SIZE,
+                position,
+            )
                 .await
                 .map_err(|error| {
                     tracing::error!(

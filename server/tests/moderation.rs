@@ -67,6 +67,20 @@ async fn three_reports_hide_a_post_through_the_policy() {
     );
     assert_eq!(hidden.metadata.actor.as_deref(), Some("system:moderation"));
 
+    let admin = app.user(common::ADMIN).await;
+    let (status, chain) = admin.get(&format!("/api/admin/causation/{}", hidden.event_id)).await;
+    assert_eq!(status, StatusCode::OK, "{chain}");
+    let root = &chain["root"];
+    assert_eq!(root["command_id"], last_report["command_id"]);
+    assert_eq!(root["actor"], "dan");
+    assert_eq!(root["events"][0]["type"], "PostReported");
+    let policy = &root["events"][0]["caused"][0];
+    assert_eq!(policy["actor"], "system:moderation");
+    assert_eq!(policy["events"][0]["type"], "PostHidden");
+    assert_eq!(policy["events"][0]["event_id"], hidden.event_id.to_string());
+    let (_, same) = admin.get(&format!("/api/admin/causation/{}", last_report["command_id"].as_str().unwrap())).await;
+    assert_eq!(same["root"], chain["root"]);
+
     let (_, page) = ann
         .get(&format!(
             "/api/timeline/public?min_position={}",

@@ -1,5 +1,6 @@
 //! Pieces of pages. Each file is one component (or a small family of them).
 
+pub mod admin;
 pub mod auth_forms;
 pub mod compose;
 pub mod connection;

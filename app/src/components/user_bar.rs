@@ -22,6 +22,9 @@ pub fn UserBar(me: RwSignal<Option<Me>>) -> impl IntoView {
                 "Signed in as "
                 <strong>{move || me.with(|me| me.as_ref().map(|me| format!("@{}", me.user.handle)))}</strong>
             </span>
+            <Show when=move || me.with(|me| me.as_ref().is_some_and(|me| me.is_admin))>
+                <a class="admin-link" href="/admin">"Admin"</a>
+            </Show>
             <button type="button" on:click=sign_out>"Sign out"</button>
         </Show>
     }

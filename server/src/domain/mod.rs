@@ -47,6 +47,12 @@ pub trait Aggregate {
     const SNAPSHOT_EVERY: u64 = 100;
 
     fn decide(state: &Self::State, command: &Self::Command) -> Result<Vec<Event>, Rule>;
+
+    /// True for a command that only ever succeeds on a new stream (a creation): it can be decided
+    /// on the empty state and appended with "no stream expected".
+    fn begins_stream(_command: &Self::Command) -> bool {
+        false
+    }
     fn evolve(state: Self::State, event: &Event) -> Self::State;
 
     /// Folds a whole history into a state.
@@ -79,4 +85,15 @@ impl Actor {
             is_admin: true,
         }
     }
+}
+
+/// An aggregate's state after `events`, as JSON, chosen by its stream's name (`user-…`, `post-…`);
+/// `None` for a stream of no known aggregate. Used by the admin's time travel.
+pub fn state_of_stream(stream: &str, events: &[Event]) -> Option<serde_json::Value> {
+    let state = match stream.split_once('-')?.0 {
+        "user" => serde_json::to_value(user::User::replay(events)),
+        "post" => serde_json::to_value(post::Post::replay(events)),
+        _ => return None,
+    };
+    state.ok()
 }

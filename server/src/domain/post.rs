@@ -66,6 +66,10 @@ impl Aggregate for Post {
     type State = PostState;
     type Command = PostCommand;
 
+    fn begins_stream(command: &PostCommand) -> bool {
+        matches!(command, PostCommand::Create { .. })
+    }
+
     fn decide(state: &PostState, command: &PostCommand) -> Result<Vec<Event>, Rule> {
         let post = match (command, &state.created) {
             (PostCommand::Create { .. }, Some(_)) => {

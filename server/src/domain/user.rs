@@ -67,6 +67,10 @@ impl Aggregate for User {
     type State = UserState;
     type Command = UserCommand;
 
+    fn begins_stream(command: &UserCommand) -> bool {
+        matches!(command, UserCommand::Register { .. })
+    }
+
     fn decide(state: &UserState, command: &UserCommand) -> Result<Vec<Event>, Rule> {
         match (command, &state.registered) {
             (

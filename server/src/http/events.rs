@@ -3,13 +3,14 @@
 use super::auth::Admin;
 use super::error::{ApiQuery, AppError};
 use crate::state::AppState;
+use crate::projections::RebuildRefused;
 use crate::store::EventFilter;
-use app::wire::{Envelope, Page};
+use app::wire::{Envelope, EventPage, Page, ProjectionRow};
 use axum::extract::{Path, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use uuid::Uuid;
 
 const DEFAULT_EXPORT: usize = 1000;
@@ -56,16 +57,9 @@ pub struct BrowseQuery {
     pub actor: Option<String>,
     pub correlation: Option<Uuid>,
     pub causation: Option<Uuid>,
+    pub command: Option<Uuid>,
     pub from: Option<String>,
     pub to: Option<String>,
-}
-
-/// A page of envelopes; `next` is the position to pass as `before` (newest first) or `after`.
-#[derive(Debug, Serialize)]
-pub struct EventPage {
-    #[serde(flatten)]
-    pub page: Page<Envelope>,
-    pub head: u64,
 }
 
 /// `GET /api/admin/events`: filtered keyset pages, newest first unless only `after` is given.
@@ -87,6 +81,8 @@ pub async fn browse(
         actor: query.actor,
         correlation: query.correlation,
         causation: query.causation,
+        command: query.command,
+        event_id: None,
         from: query.from,
         to: query.to,
     };
@@ -124,36 +120,9 @@ pub async fn one(
         .ok_or_else(|| AppError::NotFound(format!("no event at {position}")))
 }
 
-#[derive(Debug, Serialize)]
-pub struct ProjectionRow {
-    #[serde(flatten)]
-    pub status: crate::projections::ProjectorStatus,
-    pub head: u64,
-    pub lag: u64,
-    #[serde(rename = "status")]
-    pub state: &'static str,
-}
-
 /// `GET /api/admin/projections`.
 pub async fn projections(State(state): State<AppState>, _admin: Admin) -> Json<Vec<ProjectionRow>> {
-    let head = state.store.head();
-    Json(
-        state
-            .projections
-            .statuses()
-            .into_iter()
-            .map(|status| {
-                let lag = head.saturating_sub(status.position);
-                let state = if lag == 0 { "live" } else { "catching_up" };
-                ProjectionRow {
-                    status,
-                    head,
-                    lag,
-                    state,
-                }
-            })
-            .collect(),
-    )
+    Json(state.projections.statuses(state.store.head()))
 }
 
 /// `POST /api/admin/projections/{name}/parked/retry`: 202, the retry runs in the background.
@@ -166,5 +135,18 @@ pub async fn retry_parked(
         Ok(axum::http::StatusCode::ACCEPTED)
     } else {
         Err(AppError::NotFound(format!("no projector named {name}")))
+    }
+}
+
+/// `POST /api/admin/projections/{name}/rebuild`: 202; progress in the projection list.
+pub async fn rebuild(
+    State(state): State<AppState>,
+    _admin: Admin,
+    Path(name): Path<String>,
+) -> Result<axum::http::StatusCode, AppError> {
+    match state.projections.rebuild(&name) {
+        Ok(()) => Ok(axum::http::StatusCode::ACCEPTED),
+        Err(RebuildRefused::Unknown) => Err(AppError::NotFound(format!("no projector named {name}"))),
+        Err(refused @ RebuildRefused::Running) => Err(AppError::Conflict(refused.to_string())),
     }
 }

@@ -22,8 +22,8 @@ pub async fn prometheus(State(state): State<AppState>) -> impl IntoResponse {
         "gauge",
         vec![(String::new(), head.to_string())],
     );
-    let statuses = state.projections.statuses();
-    let per_projector = |value: &dyn Fn(&crate::projections::ProjectorStatus) -> String| {
+    let statuses = state.projections.statuses(head);
+    let per_projector = |value: &dyn Fn(&app::wire::ProjectionRow) -> String| {
         statuses
             .iter()
             .map(|s| (format!("{{projector=\"{}\"}}", s.name), value(s)))
@@ -39,7 +39,7 @@ pub async fn prometheus(State(state): State<AppState>) -> impl IntoResponse {
         "agora_projector_lag",
         "Events a projector is behind the head.",
         "gauge",
-        per_projector(&|s| head.saturating_sub(s.position).to_string()),
+        per_projector(&|s| s.lag.to_string()),
     );
     gauge(
         "agora_projector_events_per_second",

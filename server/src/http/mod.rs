@@ -1,11 +1,13 @@
 //! The HTTP surface: the contract's routes (plain axum handlers), `/ws`, and the Leptos pages.
 
 pub mod auth;
+mod causation;
 mod commands;
 pub mod error;
 mod events;
 mod metrics;
 mod queries;
+mod streams;
 
 pub use queries::DEFAULT_LIMIT as PAGE_SIZE;
 
@@ -34,7 +36,10 @@ pub fn app(state: AppState) -> Router {
         .route("/events", get(events::ndjson))
         .route("/admin/events", get(events::browse))
         .route("/admin/events/{position}", get(events::one))
+        .route("/admin/streams/{stream}", get(streams::at_version))
+        .route("/admin/causation/{id}", get(causation::tree))
         .route("/admin/projections", get(events::projections))
+        .route("/admin/projections/{name}/rebuild", post(events::rebuild))
         .route(
             "/admin/projections/{name}/parked/retry",
             post(events::retry_parked),

@@ -3,7 +3,8 @@
 //! wait ran out.
 
 use super::error::{ApiQuery, AppError};
-use crate::projections::timeline;
+use super::auth::Viewer;
+use crate::projections::{time_travel, timeline, Generation};
 use crate::state::AppState;
 use app::wire::{Page, Post};
 use axum::extract::State;
@@ -22,6 +23,8 @@ pub struct PageQuery {
     pub cursor: Option<String>,
     pub min_position: Option<u64>,
     pub wait_ms: Option<u64>,
+    /// Time travel (admins): the read model as of this position, rebuilt aside.
+    pub at: Option<u64>,
 }
 
 impl PageQuery {
@@ -60,11 +63,20 @@ pub async fn consistent(state: &AppState, projector: &str, query: &PageQuery) ->
 
 pub async fn public_timeline(
     State(state): State<AppState>,
+    Viewer(viewer): Viewer,
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<Json<Page<Post>>, AppError> {
     let (limit, cursor) = (query.limit()?, query.cursor()?);
+    if let Some(at) = query.at {
+        if !viewer.is_some_and(|viewer| viewer.is_admin) {
+            return Err(AppError::Forbidden("time travel is for admins".into()));
+        }
+        let past = time_travel::build(&state.store, &timeline::Timeline, at).await?;
+        return Ok(Json(timeline::public(&past, Generation(1), cursor, limit, at.min(state.store.head())).await?));
+    }
     let (position, stale) = consistent(&state, timeline::NAME, &query).await;
-    let mut page = timeline::public(state.store.db(), cursor, limit, position).await?;
+    let generation = state.projections.generation(timeline::NAME);
+    let mut page = timeline::public(state.store.db(), generation, cursor, limit, position).await?;
     page.stale = stale;
     Ok(Json(page))
 }

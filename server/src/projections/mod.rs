@@ -7,17 +7,41 @@
 //! still fails is parked (kept with its error) so the projector moves on.
 
 mod parked;
+mod rebuild;
 mod runner;
+pub mod time_travel;
 pub mod timeline;
 mod writes;
 
-pub use runner::{Projections, ProjectorStatus};
+pub use rebuild::RebuildRefused;
+pub use runner::Projections;
+
+/// Every read model Agora serves.
+pub fn all() -> Vec<std::sync::Arc<dyn Projector>> {
+    vec![std::sync::Arc::new(timeline::Timeline)]
+}
 pub use writes::Writes;
 
 use crate::db::Db;
 use crate::live::Change;
 use app::wire::Envelope;
 use futures::future::BoxFuture;
+
+/// Which generation of a projector's tables is meant: `<table>_g<n>`. A rebuild fills generation
+/// n + 1 beside the serving generation n and then takes over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Generation(pub u32);
+
+impl Generation {
+    pub fn table(self, base: &str) -> String {
+        format!("{base}_g{}", self.0)
+    }
+
+    /// A schema template with `{g}` after each table name, for this generation.
+    pub fn schema(self, template: &str) -> String {
+        template.replace("{g}", &format!("_g{}", self.0))
+    }
+}
 
 /// What a projector made of a batch: the writes to commit, and the changes to push once committed.
 #[derive(Default)]
@@ -34,15 +58,18 @@ pub trait Projector: Send + Sync + 'static {
     /// Raised when the read model's shape or meaning changes: a new version is rebuilt from zero.
     fn version(&self) -> u32;
 
-    /// `DEFINE … IF NOT EXISTS` statements of its tables.
+    /// `DEFINE … IF NOT EXISTS` statements of its tables, each table name followed by `{g}` (see
+    /// [`Generation::schema`]).
     fn schema(&self) -> &'static str;
 
-    /// The tables `schema` defines: emptied when a new version rebuilds them.
+    /// The tables `schema` defines (without `{g}`): dropped with their generation.
     fn tables(&self) -> &'static [&'static str];
 
+    /// Turns a batch into writes to the tables of `generation`.
     fn apply<'a>(
         &'a self,
         db: &'a Db,
+        generation: Generation,
         events: &'a [Envelope],
         out: &'a mut Output,
     ) -> BoxFuture<'a, anyhow::Result<()>>;

@@ -10,6 +10,7 @@ use serde_json::json;
 impl Runner {
     /// Keeps an event that cannot be projected, with its error, and moves past it in one transaction.
     pub(super) async fn park(&self, event: &Envelope) {
+        let _serving = self.serving.lock().await;
         let error = self.lock_stats().last_error.clone().unwrap_or_default();
         let name = self.projector.name();
         tracing::error!(projector = name, position = event.position, %error, "event parked");
@@ -77,10 +78,10 @@ impl Runner {
     }
 
     async fn reapply(&self, event: &Envelope) -> anyhow::Result<()> {
+        let _serving = self.serving.lock().await;
         let mut out = Output::default();
-        self.projector
-            .apply(&self.db, std::slice::from_ref(event), &mut out)
-            .await?;
+        let events = std::slice::from_ref(event);
+        self.projector.apply(&self.db, self.generation(), events, &mut out).await?;
         let release = format!(
             "DELETE parked WHERE projector = '{}' AND position = {}",
             self.projector.name(),

@@ -1,20 +1,21 @@
 //! One task per projector: read a batch, apply it with its checkpoint in one transaction, retry with
 //! backoff, park what keeps failing, and wake whoever waits for a position.
 
-use super::{Output, Projector};
+use super::rebuild::RebuildRefused;
+use super::{Generation, Output, Projector};
 use crate::db::{self, Db};
 use crate::live::Hub;
 use crate::store::Store;
-use app::wire::Envelope;
-use serde::Serialize;
+use app::wire::{Envelope, ProjectionRow, RebuildProgress};
 use serde_json::{json, Value};
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 /// Events per transaction while catching up (live, batches are as small as the traffic).
-const BATCH: usize = 500;
+pub(super) const BATCH: usize = 500;
 /// Tries of a batch (and then of a lone event) before it is split (or parked).
 pub const MAX_TRIES: u32 = 5;
 const FIRST_BACKOFF: Duration = Duration::from_millis(50);
@@ -27,17 +28,6 @@ DEFINE TABLE IF NOT EXISTS projection SCHEMALESS;
 DEFINE TABLE IF NOT EXISTS parked SCHEMALESS;
 DEFINE INDEX IF NOT EXISTS parked_projector ON parked FIELDS projector, position;
 ";
-
-/// What the admin sees of a projector.
-#[derive(Debug, Clone, Serialize)]
-pub struct ProjectorStatus {
-    pub name: String,
-    pub position: u64,
-    pub errors: u64,
-    pub last_error: Option<String>,
-    pub parked: u64,
-    pub events_per_s: f64,
-}
 
 #[derive(Default)]
 pub(super) struct Stats {
@@ -55,6 +45,11 @@ pub(super) struct Runner {
     pub(super) hub: Hub,
     pub(super) position: watch::Sender<u64>,
     pub(super) stats: Mutex<Stats>,
+    /// The generation of tables being served (and written by this runner).
+    pub(super) generation: AtomicU32,
+    /// Held while a batch commits, so a rebuild can take over between two batches.
+    pub(super) serving: tokio::sync::Mutex<()>,
+    pub(super) rebuild: Mutex<Option<RebuildProgress>>,
 }
 
 /// The running projectors, by name.
@@ -74,7 +69,7 @@ impl Projections {
         db::run(&db, RUNTIME_TABLES, Value::Null).await?;
         let mut runners = HashMap::new();
         for projector in projectors {
-            let position = prepare(&db, projector.as_ref()).await?;
+            let (position, generation) = prepare(&db, projector.as_ref()).await?;
             let parked = count_parked(&db, projector.name()).await?;
             let runner = Arc::new(Runner {
                 db: db.clone(),
@@ -86,6 +81,9 @@ impl Projections {
                     ..Stats::default()
                 }),
                 projector: projector.clone(),
+                generation: AtomicU32::new(generation.0),
+                serving: tokio::sync::Mutex::new(()),
+                rebuild: Mutex::new(None),
             });
             tokio::spawn(runner.clone().run(store.subscribe(position)));
             runners.insert(projector.name(), runner);
@@ -126,6 +124,17 @@ impl Projections {
         (reached, now)
     }
 
+    /// The generation of a projector's tables that queries should read.
+    pub fn generation(&self, name: &str) -> Generation {
+        self.runners.get(name).map_or(Generation(1), |runner| runner.generation())
+    }
+
+    /// Starts rebuilding a projector into a new generation beside the serving one.
+    pub fn rebuild(&self, name: &str) -> Result<(), RebuildRefused> {
+        let runner = self.runners.get(name).cloned().ok_or(RebuildRefused::Unknown)?;
+        runner.start_rebuild()
+    }
+
     /// Applies a projector's parked events again (after a fix), in the background.
     pub fn retry_parked(&self, name: &str) -> bool {
         let Some(runner) = self.runners.get(name).cloned() else {
@@ -135,42 +144,51 @@ impl Projections {
         true
     }
 
-    pub fn statuses(&self) -> Vec<ProjectorStatus> {
-        let mut statuses: Vec<ProjectorStatus> = self
-            .runners
-            .values()
-            .map(|runner| runner.status())
-            .collect();
+    /// What the admin sees of each projector, measured against the store's `head`.
+    pub fn statuses(&self, head: u64) -> Vec<ProjectionRow> {
+        let mut statuses: Vec<ProjectionRow> =
+            self.runners.values().map(|runner| runner.status(head)).collect();
         statuses.sort_by(|a, b| a.name.cmp(&b.name));
         statuses
     }
 }
 
-/// Defines the projector's tables and returns its checkpoint. A new version starts from zero on
-/// emptied tables.
-async fn prepare(db: &Db, projector: &dyn Projector) -> anyhow::Result<u64> {
-    db::run(db, projector.schema(), Value::Null).await?;
-    let sql = "SELECT position, version FROM type::record('projection', $name)";
+/// Defines the projector's tables and returns its checkpoint and generation. A new version starts
+/// from zero on a new generation (the old one is dropped).
+async fn prepare(db: &Db, projector: &dyn Projector) -> anyhow::Result<(u64, Generation)> {
+    let sql = "SELECT position, version, generation FROM type::record('projection', $name)";
     let rows = db::rows(db, sql, json!({ "name": projector.name() })).await?;
     let checkpoint = rows.first();
-    let version = checkpoint.and_then(|row| row["version"].as_u64());
-    if version.is_some_and(|version| version != u64::from(projector.version())) {
-        tracing::warn!(
-            projector = projector.name(),
-            "new version: rebuilding from the first event"
-        );
-        let drop: String = projector
-            .tables()
-            .iter()
-            .map(|t| format!("REMOVE TABLE IF EXISTS {t};"))
-            .collect();
-        db::run(db, drop, Value::Null).await?;
-        db::run(db, projector.schema(), Value::Null).await?;
-        return Ok(0);
-    }
-    Ok(checkpoint
-        .and_then(|row| row["position"].as_u64())
-        .unwrap_or(0))
+    let field = |name: &str| checkpoint.and_then(|row| row[name].as_u64());
+    let stored = Generation(field("generation").unwrap_or(1) as u32);
+    let (position, generation) = match field("version") {
+        Some(version) if version != u64::from(projector.version()) => {
+            tracing::warn!(projector = projector.name(), "new version: rebuilding from the first event");
+            drop_generation(db, projector, stored).await?;
+            (0, Generation(stored.0 + 1))
+        }
+        _ => (field("position").unwrap_or(0), stored),
+    };
+    db::run(db, generation.schema(projector.schema()), Value::Null).await?;
+    Ok((position, generation))
+}
+
+/// The statement that records a projector's position, version and serving generation.
+pub(super) fn checkpoint(projector: &dyn Projector, position: u64, generation: Generation) -> String {
+    format!(
+        "UPSERT type::record('projection', '{}') SET position = {position}, version = {}, generation = {}",
+        projector.name(),
+        projector.version(),
+        generation.0
+    )
+}
+
+/// Removes a generation's tables.
+pub(super) async fn drop_generation(db: &Db, projector: &dyn Projector, generation: Generation) -> anyhow::Result<()> {
+    let sql: String =
+        projector.tables().iter().map(|t| format!("REMOVE TABLE IF EXISTS {};", generation.table(t))).collect();
+    db::run(db, sql, Value::Null).await?;
+    Ok(())
 }
 
 async fn count_parked(db: &Db, name: &str) -> anyhow::Result<u64> {
@@ -238,22 +256,23 @@ impl Runner {
         let Some(last) = events.last().map(|e| e.position) else {
             return Ok(());
         };
+        let _serving = self.serving.lock().await;
+        let generation = self.generation();
         let mut out = Output::default();
-        self.projector.apply(&self.db, events, &mut out).await?;
-        let (sql, vars) = out
-            .writes
-            .into_transaction(&self.checkpoint_statement(last));
+        self.projector.apply(&self.db, generation, events, &mut out).await?;
+        let (sql, vars) = out.writes.into_transaction(&self.checkpoint_statement(last));
         db::run(&self.db, sql, vars).await?;
         self.advanced(last, out.changes);
         Ok(())
     }
 
+    /// The checkpoint of the serving generation at `position`.
     pub(super) fn checkpoint_statement(&self, position: u64) -> String {
-        format!(
-            "UPSERT type::record('projection', '{}') SET position = {position}, version = {}",
-            self.projector.name(),
-            self.projector.version()
-        )
+        checkpoint(self.projector.as_ref(), position, self.generation())
+    }
+
+    pub(super) fn generation(&self) -> Generation {
+        Generation(self.generation.load(Ordering::SeqCst))
     }
 
     pub(super) fn advanced(&self, position: u64, changes: Vec<crate::live::Change>) {
@@ -271,13 +290,17 @@ impl Runner {
         }
     }
 
+    pub(super) fn lock_rebuild(&self) -> std::sync::MutexGuard<'_, Option<RebuildProgress>> {
+        self.rebuild.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     pub(super) fn lock_stats(&self) -> std::sync::MutexGuard<'_, Stats> {
         self.stats
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn status(&self) -> ProjectorStatus {
+    fn status(&self, head: u64) -> ProjectionRow {
         let stats = self.lock_stats();
         let events_per_s = match (stats.samples.front(), stats.samples.back()) {
             (Some((first_at, first)), Some((last_at, last))) if last_at > first_at => {
@@ -285,13 +308,24 @@ impl Runner {
             }
             _ => 0.0,
         };
-        ProjectorStatus {
+        let position = *self.position.borrow();
+        let lag = head.saturating_sub(position);
+        ProjectionRow {
             name: self.projector.name().to_owned(),
-            position: *self.position.borrow(),
+            position,
+            head,
+            lag,
+            events_per_s,
             errors: stats.errors,
             last_error: stats.last_error.clone(),
             parked: stats.parked,
-            events_per_s,
+            rebuild: self.lock_rebuild().clone(),
+            status: match (self.lock_rebuild().as_ref(), lag) {
+                (Some(progress), _) if !progress.finished => "rebuilding",
+                (_, 0) => "live",
+                _ => "catching_up",
+            }
+            .to_owned(),
         }
     }
 }

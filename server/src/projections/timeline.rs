@@ -1,7 +1,7 @@
 //! The timeline read model: every post with its author's current display name and its visibility,
 //! serving the public timeline (and, later, profile, thread and tag lists).
 
-use super::{Output, Projector};
+use super::{Generation, Output, Projector};
 use crate::db::{self, Db};
 use crate::domain::Event;
 use crate::live::Change;
@@ -18,11 +18,11 @@ pub const PUBLIC_TOPIC: &str = "public";
 pub struct Timeline;
 
 const SCHEMA: &str = "
-DEFINE TABLE IF NOT EXISTS timeline_post SCHEMALESS;
-DEFINE INDEX IF NOT EXISTS timeline_post_position ON timeline_post FIELDS position;
-DEFINE INDEX IF NOT EXISTS timeline_post_author ON timeline_post FIELDS author;
-DEFINE TABLE IF NOT EXISTS timeline_author SCHEMALESS;
-DEFINE INDEX IF NOT EXISTS timeline_author_handle ON timeline_author FIELDS handle UNIQUE;
+DEFINE TABLE IF NOT EXISTS timeline_post{g} SCHEMALESS;
+DEFINE INDEX IF NOT EXISTS timeline_post{g}_position ON timeline_post{g} FIELDS position;
+DEFINE INDEX IF NOT EXISTS timeline_post{g}_author ON timeline_post{g} FIELDS author;
+DEFINE TABLE IF NOT EXISTS timeline_author{g} SCHEMALESS;
+DEFINE INDEX IF NOT EXISTS timeline_author{g}_handle ON timeline_author{g} FIELDS handle UNIQUE;
 ";
 
 /// A stored post as the read model keeps it.
@@ -78,21 +78,34 @@ impl Projector for Timeline {
     fn apply<'a>(
         &'a self,
         db: &'a Db,
+        generation: Generation,
         events: &'a [Envelope],
         out: &'a mut Output,
     ) -> BoxFuture<'a, anyhow::Result<()>> {
-        Box::pin(apply(db, events, out))
+        Box::pin(apply(db, Tables::of(generation), events, out))
+    }
+}
+
+/// This read model's table names in one generation.
+struct Tables {
+    post: String,
+    author: String,
+}
+
+impl Tables {
+    fn of(generation: Generation) -> Tables {
+        Tables { post: generation.table("timeline_post"), author: generation.table("timeline_author") }
     }
 }
 
 /// Coalesces the batch: one insert for all new posts, one upsert per renamed author, one update for
 /// all posts that left, whatever the number of events.
-async fn apply(db: &Db, events: &[Envelope], out: &mut Output) -> anyhow::Result<()> {
+async fn apply(db: &Db, tables: Tables, events: &[Envelope], out: &mut Output) -> anyhow::Result<()> {
     let mut names: HashMap<String, String> = HashMap::new();
     let mut renamed: Vec<String> = vec![];
     let mut new_posts: Vec<Value> = vec![];
     let mut gone: Vec<String> = vec![];
-    let authors = authors_of_new_posts(db, events).await?;
+    let authors = authors_of_new_posts(db, &tables, events).await?;
     for envelope in events {
         let Ok(event) = Event::from_parts(&envelope.event_type, &envelope.data) else {
             anyhow::bail!(
@@ -171,11 +184,11 @@ async fn apply(db: &Db, events: &[Envelope], out: &mut Output) -> anyhow::Result
             .map(|(h, n)| json!({ "id": h, "handle": h, "display_name": n }))
             .collect();
         let rows = writes.bind(rows);
-        writes.push(format!("INSERT INTO timeline_author {rows} ON DUPLICATE KEY UPDATE display_name = $input.display_name"));
+        writes.push(format!("INSERT INTO {} {rows} ON DUPLICATE KEY UPDATE display_name = $input.display_name", tables.author));
     }
     if !new_posts.is_empty() {
         let rows = writes.bind(new_posts);
-        writes.push(format!("INSERT INTO timeline_post {rows}"));
+        writes.push(format!("INSERT INTO {} {rows}", tables.post));
     }
     renamed.sort_unstable();
     renamed.dedup();
@@ -183,13 +196,15 @@ async fn apply(db: &Db, events: &[Envelope], out: &mut Output) -> anyhow::Result
         let name = writes.bind(names[&handle].clone());
         let handle = writes.bind(handle);
         writes.push(format!(
-            "UPDATE timeline_post SET author_name = {name} WHERE author = {handle}"
+            "UPDATE {} SET author_name = {name} WHERE author = {handle}",
+            tables.post
         ));
     }
     if !gone.is_empty() {
         let ids = writes.bind(gone);
         writes.push(format!(
-            "FOR $id IN {ids} {{ UPDATE type::record('timeline_post', $id) SET visible = false }}"
+            "FOR $id IN {ids} {{ UPDATE type::record('{}', $id) SET visible = false }}",
+            tables.post
         ));
     }
     Ok(())
@@ -207,6 +222,7 @@ fn change(position: u64, kind: ChangeKind, data: Value) -> Change {
 /// The stored display names of the authors of the batch's new posts, in one read.
 async fn authors_of_new_posts(
     db: &Db,
+    tables: &Tables,
     events: &[Envelope],
 ) -> anyhow::Result<HashMap<String, String>> {
     let mut handles: Vec<&str> = events
@@ -219,7 +235,7 @@ async fn authors_of_new_posts(
     if handles.is_empty() {
         return Ok(HashMap::new());
     }
-    let sql = "SELECT handle, display_name FROM timeline_author WHERE handle IN $handles";
+    let sql = format!("SELECT handle, display_name FROM {} WHERE handle IN $handles", tables.author);
     let rows = db::rows(db, sql, json!({ "handles": handles })).await?;
     Ok(rows
         .into_iter()
@@ -235,12 +251,16 @@ async fn authors_of_new_posts(
 /// `GET /api/timeline/public`: visible posts, newest first, in keyset pages by position.
 pub async fn public(
     db: &Db,
+    generation: Generation,
     cursor: Option<u64>,
     limit: usize,
     position: u64,
 ) -> anyhow::Result<Page<Post>> {
-    let sql = "SELECT post_id, author, author_name, text, created_at, reply_to, position FROM timeline_post
-               WHERE visible = true AND position < $below ORDER BY position DESC LIMIT $limit";
+    let sql = format!(
+        "SELECT post_id, author, author_name, text, created_at, reply_to, position FROM {}
+         WHERE visible = true AND position < $below ORDER BY position DESC LIMIT $limit",
+        generation.table("timeline_post")
+    );
     let before = cursor.unwrap_or(i64::MAX as u64);
     let rows = db::rows(db, sql, json!({ "below": before, "limit": limit + 1 })).await?;
     let mut rows: Vec<Row> = rows

@@ -141,6 +141,8 @@ pub struct EventFilter {
     pub actor: Option<String>,
     pub correlation: Option<Uuid>,
     pub causation: Option<Uuid>,
+    pub command: Option<Uuid>,
+    pub event_id: Option<Uuid>,
     /// RFC 3339 times, compared as stored (UTC, fixed width).
     pub from: Option<String>,
     pub to: Option<String>,
@@ -161,6 +163,8 @@ impl EventFilter {
             || self.actor.is_some()
             || self.correlation.is_some()
             || self.causation.is_some()
+            || self.command.is_some()
+            || self.event_id.is_some()
             || self.from.is_some()
             || self.to.is_some()
     }
@@ -204,21 +208,14 @@ pub async fn filtered(
             vars.insert(name.into(), json!(value));
         }
     };
+    let id = |id: Option<Uuid>| id.map(|id| id.to_string());
     narrow("stream", "stream", "=", filter.stream.clone());
     narrow("type", "event_type", "=", filter.event_type.clone());
     narrow("actor", "actor", "=", filter.actor.clone());
-    narrow(
-        "correlation_id",
-        "correlation",
-        "=",
-        filter.correlation.map(|c| c.to_string()),
-    );
-    narrow(
-        "causation_id",
-        "causation",
-        "=",
-        filter.causation.map(|c| c.to_string()),
-    );
+    narrow("correlation_id", "correlation", "=", id(filter.correlation));
+    narrow("causation_id", "causation", "=", id(filter.causation));
+    narrow("command_id", "command", "=", id(filter.command));
+    narrow("event_id", "event_uuid", "=", id(filter.event_id));
     narrow("at", "from_time", ">=", filter.from.clone());
     narrow("at", "to_time", "<=", filter.to.clone());
     let order = match filter.direction() {

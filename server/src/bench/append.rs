@@ -1,12 +1,11 @@
-//! `agora bench …`: benchmarks that print numbers (never timed tests).
-//!
 //! `bench append` measures durable single-event commands (idempotency check, load, decide, group
 //! commit, acknowledged after fsync) at 1, 32 and 256 in flight, and in the same run the ceiling on
 //! the same kind of database: raw batched `INSERT` of the same event rows with the same indexes, 256
 //! rows a transaction.
 
 use crate::commands::{Command, CommandBus, Origin};
-use crate::db::{self, Db};
+use super::fresh;
+use crate::db;
 use crate::domain::Actor;
 use crate::store::Store;
 use serde::Serialize;
@@ -32,19 +31,6 @@ pub struct AppendReport {
     pub ratio_at_256: f64,
 }
 
-/// A fresh database of the kind `base` names: a new folder for `surrealkv://`, a new one for `mem://`.
-async fn fresh(base: &str, name: &str) -> anyhow::Result<(String, Db)> {
-    let url = match base.strip_prefix("surrealkv://") {
-        Some(path) => format!(
-            "surrealkv://{}/{name}-{}",
-            path.trim_end_matches('/'),
-            Uuid::now_v7()
-        ),
-        None => base.to_owned(),
-    };
-    let db = db::connect(&url).await?;
-    Ok((url, db))
-}
 
 pub async fn append(base: &str, commands_at_256: usize) -> anyhow::Result<AppendReport> {
     let mut runs = vec![];

@@ -1,0 +1,160 @@
+//! The projector dashboard: position, head, lag, events/s, errors and parked events (with a retry
+//! button) per projector, and a chart of events/s and lag over the last two minutes.
+
+use crate::components::admin::AdminGate;
+use crate::wire::ProjectionRow;
+use leptos::prelude::*;
+use std::collections::{HashMap, VecDeque};
+
+/// Samples kept per projector (one a second).
+const HISTORY: usize = 120;
+
+#[component]
+pub fn AdminProjectionsPage() -> impl IntoView {
+    view! { <AdminGate><Dashboard/></AdminGate> }
+}
+
+#[component]
+fn Dashboard() -> impl IntoView {
+    let rows = RwSignal::new(Vec::<ProjectionRow>::new());
+    let history = RwSignal::new(HashMap::<String, VecDeque<(f64, u64)>>::new());
+    let error = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            loop {
+                match crate::client::get::<Vec<ProjectionRow>>("/api/admin/projections").await {
+                    Ok(now) => {
+                        history.update(|history| {
+                            for row in &now {
+                                let samples = history.entry(row.name.clone()).or_default();
+                                samples.push_back((row.events_per_s, row.lag));
+                                if samples.len() > HISTORY {
+                                    samples.pop_front();
+                                }
+                            }
+                        });
+                        rows.set(now);
+                        error.set(None);
+                    }
+                    Err(failure) => error.set(Some(failure.message)),
+                }
+                gloo_timers::future::sleep(std::time::Duration::from_secs(1)).await;
+            }
+        });
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (rows, history, error);
+    });
+    view! {
+        <section class="projectors">
+            <h2>"Projectors"</h2>
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            <table class="projector-table">
+                <thead><tr>
+                    <th>"Projector"</th><th>"Status"</th><th>"Position"</th><th>"Head"</th><th>"Lag"</th>
+                    <th>"Events/s"</th><th>"Errors"</th><th>"Parked"</th><th></th>
+                </tr></thead>
+                <tbody>
+                    <For each=move || rows.get() key=|row| format!("{row:?}") let:row>
+                        <ProjectorRow row/>
+                    </For>
+                </tbody>
+            </table>
+            <For each=move || history.get().into_iter().collect::<Vec<_>>() key=|(name, samples)| (name.clone(), samples.len(), samples.back().map(|s| s.1)) let:entry>
+                <Chart name=entry.0 samples=entry.1/>
+            </For>
+        </section>
+    }
+}
+
+#[component]
+fn ProjectorRow(row: ProjectionRow) -> impl IntoView {
+    let retried = RwSignal::new(false);
+    let name = row.name.clone();
+    let retry = move |_| {
+        retried.set(true);
+        post_action(format!("/api/admin/projections/{name}/parked/retry"));
+    };
+    let name = row.name.clone();
+    let rebuild = move |_| post_action(format!("/api/admin/projections/{name}/rebuild"));
+    let rebuilding = row.rebuild.as_ref().is_some_and(|p| !p.finished);
+    let progress = row.rebuild.clone();
+    view! {
+        <tr>
+            <td>{row.name.clone()}</td>
+            <td><span class="pill" data-state=row.status.clone()>{row.status.replace('_', " ")}</span></td>
+            <td>{row.position}</td>
+            <td>{row.head}</td>
+            <td>{row.lag}</td>
+            <td>{format!("{:.1}", row.events_per_s)}</td>
+            <td title=row.last_error.clone().unwrap_or_default()>{row.errors}</td>
+            <td>{row.parked}</td>
+            <td class="actions">
+                {(row.parked > 0).then(|| view! {
+                    <button type="button" on:click=retry disabled=move || retried.get()>"Retry parked"</button>
+                })}
+                <button type="button" class="secondary" on:click=rebuild disabled=rebuilding>"Rebuild"</button>
+            </td>
+        </tr>
+        {progress.map(|p| {
+            let label = if p.finished {
+                format!("Rebuilt generation {}: {} events", p.generation, p.done)
+            } else {
+                format!("Rebuilding generation {}: {} of {} events, {:.0}/s, about {:.0} s left", p.generation, p.done, p.total, p.events_per_s, p.eta_s)
+            };
+            view! {
+                <tr class="rebuild-row">
+                    <td colspan="9">
+                        <progress max=p.total.max(1).to_string() value=p.done.to_string() aria-label="Rebuild progress"></progress>
+                        " "<span class="rebuild-label">{label}</span>
+                    </td>
+                </tr>
+            }
+        })}
+    }
+}
+
+/// Events/s (solid) and lag (dashed) over the kept samples, each scaled to its own maximum.
+#[component]
+fn Chart(name: String, samples: VecDeque<(f64, u64)>) -> impl IntoView {
+    let (width, height) = (600.0, 120.0);
+    let max_rate = samples.iter().map(|s| s.0).fold(1.0, f64::max);
+    let max_lag = samples.iter().map(|s| s.1).max().unwrap_or(0).max(1) as f64;
+    let line = |value: &dyn Fn(&(f64, u64)) -> f64, max: f64| {
+        samples
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let x = i as f64 * width / (HISTORY - 1) as f64;
+                let y = height - value(s) / max * (height - 8.0) - 4.0;
+                format!("{x:.1},{y:.1}")
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let rate = line(&|s| s.0, max_rate);
+    let lag = line(&|s| s.1 as f64, max_lag);
+    view! {
+        <figure class="chart">
+            <figcaption>
+                {format!("{name}: events/s (max {max_rate:.0})")}
+                <span class="legend-lag">{format!(" · lag (max {max_lag:.0})")}</span>
+            </figcaption>
+            <svg viewBox=format!("0 0 {width} {height}") role="img" aria-label=format!("{name} events per second and lag")>
+                <rect x="0" y="0" width=width height=height class="chart-bg"/>
+                <polyline points=rate class="chart-rate"/>
+                <polyline points=lag class="chart-lag"/>
+            </svg>
+        </figure>
+    }
+}
+
+/// Sends an admin action (202 answers); the dashboard's next poll shows its effect.
+fn post_action(url: String) {
+    #[cfg(feature = "hydrate")]
+    leptos::task::spawn_local(async move {
+        let _ = crate::client::post::<_, ()>(&url, &()).await;
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = url;
+}

@@ -1,0 +1,42 @@
+//! `GET /api/admin/streams/{stream}?version=N`: an aggregate as it was at version N (time travel),
+//! with the events that made it so.
+
+use super::auth::Admin;
+use super::error::{ApiQuery, AppError};
+use crate::domain::{state_of_stream, Event};
+use crate::state::AppState;
+use app::wire::{Envelope, StreamAt};
+use axum::extract::{Path, State};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::Value;
+
+#[derive(Debug, Deserialize)]
+pub struct VersionQuery {
+    pub version: Option<u64>,
+}
+
+pub async fn at_version(
+    State(state): State<AppState>,
+    _admin: Admin,
+    Path(stream): Path<String>,
+    ApiQuery(query): ApiQuery<VersionQuery>,
+) -> Result<Json<StreamAt>, AppError> {
+    let all = state.store.read_stream(&stream, 0).await?;
+    let latest = all.last().map_or(0, |e| e.version);
+    if latest == 0 {
+        return Err(AppError::NotFound(format!("no stream named {stream}")));
+    }
+    let version = query.version.unwrap_or(latest);
+    if version > latest {
+        return Err(AppError::NotFound(format!("{stream} has {latest} versions")));
+    }
+    let events: Vec<Envelope> = all.into_iter().take_while(|e| e.version <= version).collect();
+    let domain_events = events
+        .iter()
+        .map(|e| Event::from_parts(&e.event_type, &e.data))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(anyhow::Error::from)?;
+    let folded = state_of_stream(&stream, &domain_events).unwrap_or(Value::Null);
+    Ok(Json(StreamAt { stream, version, latest, state: folded, events }))
+}
