@@ -7,7 +7,7 @@ async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| EnvFilter::new("info,surrealdb=warn")),
+                .unwrap_or_else(|_| EnvFilter::new("info,surrealdb=warn,surrealkv=warn")),
         )
         // Logs go to standard error: standard output carries `export`'s NDJSON.
         .with_writer(std::io::stderr)
@@ -74,9 +74,18 @@ async fn run_bench(bench: &Bench) -> anyhow::Result<()> {
             if *json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
-                println!("{} events generated in {:.1} s", report.events, report.generate_s);
-                println!("raw read, position order: {:.0} events/s", report.raw_read_events_per_s);
-                println!("rebuild of every read model: {:.0} events/s", report.rebuild_events_per_s);
+                println!(
+                    "{} events generated in {:.1} s",
+                    report.events, report.generate_s
+                );
+                println!(
+                    "raw read, position order: {:.0} events/s",
+                    report.raw_read_events_per_s
+                );
+                println!(
+                    "rebuild of every read model: {:.0} events/s",
+                    report.rebuild_events_per_s
+                );
                 println!("rebuild / raw read: {:.0} %", report.ratio * 100.0);
             }
             Ok(())

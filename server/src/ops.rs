@@ -1,10 +1,8 @@
 //! Operations of the `agora` binary beside serving: export, import, admin grant.
 
-use crate::commands::{Command, CommandBus, Origin};
-use crate::domain::Actor;
+use crate::commands::CommandBus;
 use crate::store::{check_import, Store};
 use std::io::Write;
-use uuid::Uuid;
 
 const PAGE: usize = 1000;
 
@@ -33,17 +31,7 @@ pub async fn import(store: &Store, ndjson: &str) -> anyhow::Result<usize> {
 
 /// Makes a registered user an admin, recorded as an event.
 pub async fn grant_admin(bus: &CommandBus, handle: &str) -> anyhow::Result<u64> {
-    let origin = Origin::new(Uuid::now_v7(), Actor::system("cli"));
-    let answer = bus
-        .submit(
-            origin,
-            Command::GrantAdmin {
-                handle: handle.to_owned(),
-            },
-            None,
-        )
-        .await?;
-    Ok(answer.position)
+    Ok(bus.grant_admin(handle, "cli").await?.position)
 }
 
 /// Opens the store at a database URL (for the one-shot commands).
@@ -54,12 +42,18 @@ pub async fn open(db_url: &str) -> anyhow::Result<Store> {
 /// Rebuilds one projector and draws its progress on `out` until it has taken over.
 pub async fn rebuild(store: &Store, name: &str, out: &mut impl Write) -> anyhow::Result<()> {
     let hub = crate::live::Hub::new(store.head());
-    let projections = crate::projections::Projections::start(store, hub, crate::projections::all()).await?;
+    let projections =
+        crate::projections::Projections::start(store, hub, crate::projections::all()).await?;
     projections.rebuild(name)?;
     loop {
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-        let row = projections.statuses(store.head()).into_iter().find(|row| row.name == name);
-        let Some(progress) = row.and_then(|row| row.rebuild) else { continue };
+        let row = projections
+            .statuses(store.head())
+            .into_iter()
+            .find(|row| row.name == name);
+        let Some(progress) = row.and_then(|row| row.rebuild) else {
+            continue;
+        };
         write!(out, "\r{}", progress_bar(&progress))?;
         out.flush()?;
         if progress.finished {
@@ -71,7 +65,11 @@ pub async fn rebuild(store: &Store, name: &str, out: &mut impl Write) -> anyhow:
 
 fn progress_bar(progress: &app::wire::RebuildProgress) -> String {
     const WIDTH: usize = 40;
-    let fraction = if progress.total == 0 { 1.0 } else { progress.done as f64 / progress.total as f64 };
+    let fraction = if progress.total == 0 {
+        1.0
+    } else {
+        progress.done as f64 / progress.total as f64
+    };
     let filled = ((fraction * WIDTH as f64) as usize).min(WIDTH);
     format!(
         "[{}{}] {:>5.1}%  {}/{} events  {:.0} events/s  ETA {:.0} s ",

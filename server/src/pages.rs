@@ -43,14 +43,14 @@ impl Backend for PageBackend {
                 crate::http::PAGE_SIZE,
                 position,
             )
-                .await
-                .map_err(|error| {
-                    tracing::error!(
-                        error = format!("{error:#}"),
-                        "rendering the timeline failed"
-                    );
-                    "The timeline cannot be read right now.".to_owned()
-                })
+            .await
+            .map_err(|error| {
+                tracing::error!(
+                    error = format!("{error:#}"),
+                    "rendering the timeline failed"
+                );
+                "The timeline cannot be read right now.".to_owned()
+            })
         })
     }
 }

@@ -108,23 +108,42 @@ async fn a_rebuild_fills_a_new_generation_and_takes_over_without_downtime() {
     for n in 0..30 {
         admin.create_post(&format!("post {n}")).await;
     }
-    let (status, _) = admin.post("/api/admin/projections/timeline/rebuild", json!(null)).await;
+    let (status, _) = admin
+        .post("/api/admin/projections/timeline/rebuild", json!(null))
+        .await;
     assert_eq!(status, StatusCode::ACCEPTED);
     // Queries keep answering while it runs, and writes keep landing.
-    let during = admin.create_post("during the rebuild").await["position"].as_u64().unwrap();
-    let (status, page) = admin.get(&format!("/api/timeline/public?min_position={during}&limit=100")).await;
+    let during = admin.create_post("during the rebuild").await["position"]
+        .as_u64()
+        .unwrap();
+    let (status, page) = admin
+        .get(&format!(
+            "/api/timeline/public?min_position={during}&limit=100"
+        ))
+        .await;
     assert_eq!(status, StatusCode::OK, "{page}");
     let done = wait_until(&admin, |s| s["rebuild"]["finished"] == true).await;
     assert_eq!(done["rebuild"]["generation"], 2);
     assert_eq!(done["rebuild"]["done"], done["rebuild"]["total"]);
-    assert_eq!(app.state.projections.generation("timeline"), agora::projections::Generation(2));
-    let after = admin.create_post("after the rebuild").await["position"].as_u64().unwrap();
-    let (_, page) = admin.get(&format!("/api/timeline/public?min_position={after}&limit=100")).await;
+    assert_eq!(
+        app.state.projections.generation("timeline"),
+        agora::projections::Generation(2)
+    );
+    let after = admin.create_post("after the rebuild").await["position"]
+        .as_u64()
+        .unwrap();
+    let (_, page) = admin
+        .get(&format!(
+            "/api/timeline/public?min_position={after}&limit=100"
+        ))
+        .await;
     let items = page["items"].as_array().unwrap();
     assert_eq!(items.len(), 32, "{page}");
     assert_eq!(items[0]["text"], "after the rebuild");
     assert_eq!(items[1]["text"], "during the rebuild");
 
-    let (status, body) = admin.post("/api/admin/projections/nothing/rebuild", json!(null)).await;
+    let (status, body) = admin
+        .post("/api/admin/projections/nothing/rebuild", json!(null))
+        .await;
     assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
 }

@@ -35,17 +35,29 @@ async fn an_aggregate_is_shown_as_it_was_at_any_version() {
 async fn a_read_model_is_rebuilt_aside_as_of_a_past_position() {
     let app = spawn().await;
     let admin = app.user(ADMIN).await;
-    let then = admin.create_post("then").await["position"].as_u64().unwrap();
+    let then = admin.create_post("then").await["position"]
+        .as_u64()
+        .unwrap();
     let now = admin.create_post("now").await["position"].as_u64().unwrap();
     let texts = |page: &serde_json::Value| {
-        page["items"].as_array().unwrap().iter().map(|p| p["text"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["text"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
     };
     let (status, past) = admin.get(&format!("/api/timeline/public?at={then}")).await;
     assert_eq!(status, StatusCode::OK, "{past}");
     assert_eq!(texts(&past), ["then"]);
     assert_eq!(past["position"], then);
-    let (_, present) = admin.get(&format!("/api/timeline/public?min_position={now}")).await;
+    let (_, present) = admin
+        .get(&format!("/api/timeline/public?min_position={now}"))
+        .await;
     assert_eq!(texts(&present), ["now", "then"]);
-    let (status, body) = app.client().get(&format!("/api/timeline/public?at={then}")).await;
+    let (status, body) = app
+        .client()
+        .get(&format!("/api/timeline/public?at={then}"))
+        .await;
     assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden");
 }

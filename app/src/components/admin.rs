@@ -58,7 +58,10 @@ pub enum Loaded<T> {
 }
 
 /// Fetches `url` into `target` (in the browser; on the server the page renders "Loading…").
-pub fn fetch_into<T: DeserializeOwned + Send + Sync + 'static>(url: String, target: RwSignal<Loaded<T>>) {
+pub fn fetch_into<T: DeserializeOwned + Send + Sync + 'static>(
+    url: String,
+    target: RwSignal<Loaded<T>>,
+) {
     #[cfg(feature = "hydrate")]
     leptos::task::spawn_local(async move {
         target.set(match crate::client::get::<T>(&url).await {

@@ -34,7 +34,10 @@ fn Explorer() -> impl IntoView {
 
 #[component]
 fn CommandView(node: CommandNode, focus: Uuid) -> AnyView {
-    let system = node.actor.as_deref().is_some_and(|a| a.starts_with("system:"));
+    let system = node
+        .actor
+        .as_deref()
+        .is_some_and(|a| a.starts_with("system:"));
     let kind = if system { "policy command" } else { "command" };
     view! {
         <li class="command" class:focus=node.command_id == focus>

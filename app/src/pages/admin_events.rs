@@ -45,25 +45,35 @@ fn EventBrowser() -> impl IntoView {
         parts.join("&")
     };
     let load = move || fetch_into(format!("/api/admin/events?limit=50&{}", query()), page);
-    let filtering = move || values.iter().any(|v| !v.get_untracked().trim().is_empty());
     Effect::new(move |_| {
         load();
         #[cfg(feature = "hydrate")]
-        crate::client::follow("admin:events", || 0, connection, move |frame| {
-            if let crate::wire::ServerFrame::Change { data, .. } = frame {
-                let first_page = before.get_untracked().is_none() && !filtering();
-                if let (true, true, Ok(event)) = (tail.get_untracked(), first_page, serde_json::from_value::<Envelope>(data)) {
-                    page.update(|loaded| {
-                        if let Loaded::Ready(page) = loaded {
-                            if !page.page.items.iter().any(|e| e.position == event.position) {
-                                page.head = page.head.max(event.position);
-                                page.page.items.insert(0, event);
+        let filtering = move || values.iter().any(|v| !v.get_untracked().trim().is_empty());
+        #[cfg(feature = "hydrate")]
+        crate::client::follow(
+            "admin:events",
+            || 0,
+            connection,
+            move |frame| {
+                if let crate::wire::ServerFrame::Change { data, .. } = frame {
+                    let first_page = before.get_untracked().is_none() && !filtering();
+                    if let (true, true, Ok(event)) = (
+                        tail.get_untracked(),
+                        first_page,
+                        serde_json::from_value::<Envelope>(data),
+                    ) {
+                        page.update(|loaded| {
+                            if let Loaded::Ready(page) = loaded {
+                                if !page.page.items.iter().any(|e| e.position == event.position) {
+                                    page.head = page.head.max(event.position);
+                                    page.page.items.insert(0, event);
+                                }
                             }
-                        }
-                    });
+                        });
+                    }
                 }
-            }
-        });
+            },
+        );
     });
     let set_filter = move |index: usize, value: String| {
         values[index].set(value);
@@ -136,7 +146,12 @@ fn placeholder(name: &str) -> &'static str {
 
 /// Percent-encodes a query value (the few characters that matter in ours).
 fn encode(value: &str) -> String {
-    value.replace('%', "%25").replace('&', "%26").replace('+', "%2B").replace(' ', "%20").replace('#', "%23")
+    value
+        .replace('%', "%25")
+        .replace('&', "%26")
+        .replace('+', "%2B")
+        .replace(' ', "%20")
+        .replace('#', "%23")
 }
 
 #[component]
@@ -149,7 +164,11 @@ fn EventRow(
     let position = event.position;
     let open = move || expanded.get() == Some(position);
     let actor = event.metadata.actor.clone().unwrap_or_default();
-    let correlation = event.metadata.correlation_id.map(|c| c.to_string()).unwrap_or_default();
+    let correlation = event
+        .metadata
+        .correlation_id
+        .map(|c| c.to_string())
+        .unwrap_or_default();
     let json = pretty(&event);
     view! {
         <tr class="event-row" class:open=open>

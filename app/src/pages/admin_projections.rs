@@ -45,6 +45,7 @@ fn Dashboard() -> impl IntoView {
         #[cfg(not(feature = "hydrate"))]
         let _ = (rows, history, error);
     });
+    let charts = move || history.get().into_iter().collect::<Vec<_>>();
     view! {
         <section class="projectors">
             <h2>"Projectors"</h2>
@@ -60,7 +61,7 @@ fn Dashboard() -> impl IntoView {
                     </For>
                 </tbody>
             </table>
-            <For each=move || history.get().into_iter().collect::<Vec<_>>() key=|(name, samples)| (name.clone(), samples.len(), samples.back().map(|s| s.1)) let:entry>
+            <For each=charts key=|(name, samples)| (name.clone(), samples.len(), samples.back().map(|s| s.1)) let:entry>
                 <Chart name=entry.0 samples=entry.1/>
             </For>
         </section>

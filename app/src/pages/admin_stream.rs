@@ -17,7 +17,12 @@ fn StreamView() -> impl IntoView {
     let query = use_query_map();
     let stream = move || params.read().get("stream").unwrap_or_default();
     let at = RwSignal::new(Loaded::<StreamAt>::Loading);
-    let version = RwSignal::new(query.read_untracked().get("version").and_then(|v| v.parse::<u64>().ok()));
+    let version = RwSignal::new(
+        query
+            .read_untracked()
+            .get("version")
+            .and_then(|v| v.parse::<u64>().ok()),
+    );
     Effect::new(move |_| {
         let url = match version.get() {
             Some(v) => format!("/api/admin/streams/{}?version={v}", stream()),

@@ -3,8 +3,8 @@
 //! the same kind of database: raw batched `INSERT` of the same event rows with the same indexes, 256
 //! rows a transaction.
 
-use crate::commands::{Command, CommandBus, Origin};
 use super::fresh;
+use crate::commands::{Command, CommandBus, Origin};
 use crate::db;
 use crate::domain::Actor;
 use crate::store::Store;
@@ -30,7 +30,6 @@ pub struct AppendReport {
     /// events/s at 256 in flight ÷ the ceiling.
     pub ratio_at_256: f64,
 }
-
 
 pub async fn append(base: &str, commands_at_256: usize) -> anyhow::Result<AppendReport> {
     let mut runs = vec![];

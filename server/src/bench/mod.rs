@@ -10,7 +10,11 @@ use uuid::Uuid;
 /// in-memory one for `mem://`.
 async fn fresh(base: &str, name: &str) -> anyhow::Result<(String, Db)> {
     let url = match base.strip_prefix("surrealkv://") {
-        Some(path) => format!("surrealkv://{}/{name}-{}", path.trim_end_matches('/'), Uuid::now_v7()),
+        Some(path) => format!(
+            "surrealkv://{}/{name}-{}",
+            path.trim_end_matches('/'),
+            Uuid::now_v7()
+        ),
         None => base.to_owned(),
     };
     let db = db::connect(&url).await?;

@@ -34,7 +34,9 @@ pub async fn rebuild(base: &str, events: u64) -> anyhow::Result<RebuildReport> {
     let started = Instant::now();
     let mut log = Log::default();
     while log.position < events {
-        let chunk: Vec<Envelope> = (0..CHUNK.min((events - log.position) as usize)).map(|_| log.next()).collect();
+        let chunk: Vec<Envelope> = (0..CHUNK.min((events - log.position) as usize))
+            .map(|_| log.next())
+            .collect();
         store.import(&chunk).await?;
     }
     let generate_s = started.elapsed().as_secs_f64();
@@ -42,7 +44,11 @@ pub async fn rebuild(base: &str, events: u64) -> anyhow::Result<RebuildReport> {
     let started = Instant::now();
     let mut position = 0;
     while position < events {
-        position = store.read_all(position, PAGE).await?.last().map_or(events, |e| e.position);
+        position = store
+            .read_all(position, PAGE)
+            .await?
+            .last()
+            .map_or(events, |e| e.position);
     }
     let raw = events as f64 / started.elapsed().as_secs_f64();
 
@@ -73,7 +79,9 @@ struct Log {
 impl Log {
     fn next(&mut self) -> Envelope {
         let n = self.position;
-        let pick = |len: usize, salt: u64| (n.wrapping_mul(2654435761).wrapping_add(salt) % len as u64) as usize;
+        let pick = |len: usize, salt: u64| {
+            (n.wrapping_mul(2654435761).wrapping_add(salt) % len as u64) as usize
+        };
         let (stream, event) = match n % 20 {
             _ if self.users.len() < 10 || n % 50 == 0 => {
                 let handle = format!("user{}", self.users.len());
@@ -88,23 +96,42 @@ impl Log {
             }
             1 => {
                 let handle = self.users[pick(self.users.len(), 1)].clone();
-                let event = Event::ProfileUpdated { handle: handle.clone(), display_name: Some(format!("Renamed {n}")), bio: None };
+                let event = Event::ProfileUpdated {
+                    handle: handle.clone(),
+                    display_name: Some(format!("Renamed {n}")),
+                    bio: None,
+                };
                 (format!("user-{handle}"), event)
             }
             2 if self.posts.len() > 10 => {
                 let post_id = self.posts[pick(self.posts.len(), 2)];
                 let reporter = self.users[pick(self.users.len(), 3)].clone();
-                (format!("post-{post_id}"), Event::PostReported { post_id, reporter, reason: "spam".into() })
+                (
+                    format!("post-{post_id}"),
+                    Event::PostReported {
+                        post_id,
+                        reporter,
+                        reason: "spam".into(),
+                    },
+                )
             }
             _ => {
                 let post_id = Uuid::now_v7();
                 let author = self.users[pick(self.users.len(), 4)].clone();
                 let mention = &self.users[pick(self.users.len(), 5)];
                 let text = format!("Post {n} for @{mention} about #topic{} and more", n % 37);
-                let reply_to = (n % 3 == 0 && !self.posts.is_empty()).then(|| self.posts[pick(self.posts.len(), 6)]);
+                let reply_to = (n % 3 == 0 && !self.posts.is_empty())
+                    .then(|| self.posts[pick(self.posts.len(), 6)]);
                 let parsed = parse(&text);
                 self.posts.push(post_id);
-                let event = Event::PostCreated { post_id, author, text, reply_to, mentions: parsed.mentions, tags: parsed.tags };
+                let event = Event::PostCreated {
+                    post_id,
+                    author,
+                    text,
+                    reply_to,
+                    mentions: parsed.mentions,
+                    tags: parsed.tags,
+                };
                 (format!("post-{post_id}"), event)
             }
         };
@@ -126,7 +153,9 @@ impl Log {
                 correlation_id: Some(id),
                 causation_id: None,
                 actor: None,
-                at: chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
+                at: chrono::Utc::now()
+                    .format("%Y-%m-%dT%H:%M:%S%.6fZ")
+                    .to_string(),
             },
         }
     }

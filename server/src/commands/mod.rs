@@ -176,6 +176,19 @@ impl CommandBus {
         Ok(answer(origin.command_id, record, duplicate))
     }
 
+    /// Makes a registered user an admin, on behalf of `by` (a system actor: the flag, the CLI).
+    pub async fn grant_admin(&self, handle: &str, by: &str) -> Result<CommandAnswer, CommandError> {
+        let origin = Origin::new(Uuid::now_v7(), Actor::system(by));
+        self.submit(
+            origin,
+            Command::GrantAdmin {
+                handle: handle.to_owned(),
+            },
+            None,
+        )
+        .await
+    }
+
     /// Loads a stream and folds it into its aggregate's state, with the stream's version: from its
     /// latest snapshot plus the events after it, taking a new snapshot when that tail grew long.
     pub async fn load<A: Aggregate>(&self, stream: &str) -> Result<(A::State, u64), CommandError> {

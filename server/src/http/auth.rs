@@ -102,17 +102,7 @@ pub async fn signed_in(state: &AppState, handle: &str) -> Result<Option<SignedIn
 /// `--admin` handles become admins, as an event, when they sign up or in.
 async fn grant_if_configured(state: &AppState, handle: &str) -> Result<(), AppError> {
     if state.admins.contains(handle) {
-        let origin = Origin::new(Uuid::now_v7(), Actor::system("admin-flag"));
-        state
-            .bus
-            .submit(
-                origin,
-                Command::GrantAdmin {
-                    handle: handle.to_owned(),
-                },
-                None,
-            )
-            .await?;
+        state.bus.grant_admin(handle, "admin-flag").await?;
     }
     Ok(())
 }

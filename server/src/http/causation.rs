@@ -16,18 +16,38 @@ const MAX_DEPTH: usize = 32;
 const MAX_FAN_OUT: usize = 1000;
 
 fn filter() -> EventFilter {
-    EventFilter { after: Some(0), limit: MAX_FAN_OUT, ..EventFilter::default() }
+    EventFilter {
+        after: Some(0),
+        limit: MAX_FAN_OUT,
+        ..EventFilter::default()
+    }
 }
 
 async fn events_of_command(store: &Store, command: Uuid) -> Result<Vec<Envelope>, StoreError> {
-    store.query(&EventFilter { command: Some(command), ..filter() }).await
+    store
+        .query(&EventFilter {
+            command: Some(command),
+            ..filter()
+        })
+        .await
 }
 
 async fn event_by_id(store: &Store, event_id: Uuid) -> Result<Option<Envelope>, StoreError> {
-    Ok(store.query(&EventFilter { event_id: Some(event_id), ..filter() }).await?.into_iter().next())
+    Ok(store
+        .query(&EventFilter {
+            event_id: Some(event_id),
+            ..filter()
+        })
+        .await?
+        .into_iter()
+        .next())
 }
 
-pub async fn tree(State(state): State<AppState>, _admin: Admin, Path(id): Path<Uuid>) -> Result<Json<Causation>, AppError> {
+pub async fn tree(
+    State(state): State<AppState>,
+    _admin: Admin,
+    Path(id): Path<Uuid>,
+) -> Result<Json<Causation>, AppError> {
     let store = &state.store;
     let start = match event_by_id(store, id).await? {
         Some(event) => event.metadata.command_id,
@@ -40,9 +60,15 @@ pub async fn tree(State(state): State<AppState>, _admin: Admin, Path(id): Path<U
     }
     // Up to the root: the command whose events no other event caused.
     for _ in 0..MAX_DEPTH {
-        let Some(cause) = events[0].metadata.causation_id else { break };
-        let Some(parent) = event_by_id(store, cause).await? else { break };
-        let Some(parent_command) = parent.metadata.command_id else { break };
+        let Some(cause) = events[0].metadata.causation_id else {
+            break;
+        };
+        let Some(parent) = event_by_id(store, cause).await? else {
+            break;
+        };
+        let Some(parent_command) = parent.metadata.command_id else {
+            break;
+        };
         command = parent_command;
         events = events_of_command(store, command).await?;
     }
@@ -50,25 +76,49 @@ pub async fn tree(State(state): State<AppState>, _admin: Admin, Path(id): Path<U
     Ok(Json(Causation { focus: id, root }))
 }
 
-fn down(store: &Store, command_id: Uuid, events: Vec<Envelope>, depth: usize) -> BoxFuture<'_, Result<CommandNode, StoreError>> {
+fn down(
+    store: &Store,
+    command_id: Uuid,
+    events: Vec<Envelope>,
+    depth: usize,
+) -> BoxFuture<'_, Result<CommandNode, StoreError>> {
     Box::pin(async move {
         let actor = events.first().and_then(|e| e.metadata.actor.clone());
-        let at = events.first().map(|e| e.metadata.at.clone()).unwrap_or_default();
+        let at = events
+            .first()
+            .map(|e| e.metadata.at.clone())
+            .unwrap_or_default();
         let mut nodes = Vec::with_capacity(events.len());
         for event in events {
             let mut caused = vec![];
             if depth < MAX_DEPTH {
-                let effects = store.query(&EventFilter { causation: Some(event.event_id), ..filter() }).await?;
-                let mut commands: Vec<Uuid> = effects.iter().filter_map(|e| e.metadata.command_id).collect();
+                let effects = store
+                    .query(&EventFilter {
+                        causation: Some(event.event_id),
+                        ..filter()
+                    })
+                    .await?;
+                let mut commands: Vec<Uuid> = effects
+                    .iter()
+                    .filter_map(|e| e.metadata.command_id)
+                    .collect();
                 commands.dedup();
                 for command in commands {
-                    let its_events: Vec<Envelope> =
-                        effects.iter().filter(|e| e.metadata.command_id == Some(command)).cloned().collect();
+                    let its_events: Vec<Envelope> = effects
+                        .iter()
+                        .filter(|e| e.metadata.command_id == Some(command))
+                        .cloned()
+                        .collect();
                     caused.push(down(store, command, its_events, depth + 1).await?);
                 }
             }
             nodes.push(EventNode { event, caused });
         }
-        Ok(CommandNode { command_id, actor, at, events: nodes })
+        Ok(CommandNode {
+            command_id,
+            actor,
+            at,
+            events: nodes,
+        })
     })
 }

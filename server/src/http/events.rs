@@ -2,8 +2,8 @@
 
 use super::auth::Admin;
 use super::error::{ApiQuery, AppError};
-use crate::state::AppState;
 use crate::projections::RebuildRefused;
+use crate::state::AppState;
 use crate::store::EventFilter;
 use app::wire::{Envelope, EventPage, Page, ProjectionRow};
 use axum::extract::{Path, State};
@@ -146,7 +146,9 @@ pub async fn rebuild(
 ) -> Result<axum::http::StatusCode, AppError> {
     match state.projections.rebuild(&name) {
         Ok(()) => Ok(axum::http::StatusCode::ACCEPTED),
-        Err(RebuildRefused::Unknown) => Err(AppError::NotFound(format!("no projector named {name}"))),
+        Err(RebuildRefused::Unknown) => {
+            Err(AppError::NotFound(format!("no projector named {name}")))
+        }
         Err(refused @ RebuildRefused::Running) => Err(AppError::Conflict(refused.to_string())),
     }
 }

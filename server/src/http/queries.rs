@@ -2,8 +2,8 @@
 //! `?min_position=` (read-your-writes): it waits for the projector, then answers `stale: true` if the
 //! wait ran out.
 
-use super::error::{ApiQuery, AppError};
 use super::auth::Viewer;
+use super::error::{ApiQuery, AppError};
 use crate::projections::{time_travel, timeline, Generation};
 use crate::state::AppState;
 use app::wire::{Page, Post};
@@ -72,7 +72,16 @@ pub async fn public_timeline(
             return Err(AppError::Forbidden("time travel is for admins".into()));
         }
         let past = time_travel::build(&state.store, &timeline::Timeline, at).await?;
-        return Ok(Json(timeline::public(&past, Generation(1), cursor, limit, at.min(state.store.head())).await?));
+        return Ok(Json(
+            timeline::public(
+                &past,
+                Generation(1),
+                cursor,
+                limit,
+                at.min(state.store.head()),
+            )
+            .await?,
+        ));
     }
     let (position, stale) = consistent(&state, timeline::NAME, &query).await;
     let generation = state.projections.generation(timeline::NAME);

@@ -29,14 +29,25 @@ pub async fn at_version(
     }
     let version = query.version.unwrap_or(latest);
     if version > latest {
-        return Err(AppError::NotFound(format!("{stream} has {latest} versions")));
+        return Err(AppError::NotFound(format!(
+            "{stream} has {latest} versions"
+        )));
     }
-    let events: Vec<Envelope> = all.into_iter().take_while(|e| e.version <= version).collect();
+    let events: Vec<Envelope> = all
+        .into_iter()
+        .take_while(|e| e.version <= version)
+        .collect();
     let domain_events = events
         .iter()
         .map(|e| Event::from_parts(&e.event_type, &e.data))
         .collect::<Result<Vec<_>, _>>()
         .map_err(anyhow::Error::from)?;
     let folded = state_of_stream(&stream, &domain_events).unwrap_or(Value::Null);
-    Ok(Json(StreamAt { stream, version, latest, state: folded, events }))
+    Ok(Json(StreamAt {
+        stream,
+        version,
+        latest,
+        state: folded,
+        events,
+    }))
 }

@@ -81,7 +81,9 @@ impl Runner {
         let _serving = self.serving.lock().await;
         let mut out = Output::default();
         let events = std::slice::from_ref(event);
-        self.projector.apply(&self.db, self.generation(), events, &mut out).await?;
+        self.projector
+            .apply(&self.db, self.generation(), events, &mut out)
+            .await?;
         let release = format!(
             "DELETE parked WHERE projector = '{}' AND position = {}",
             self.projector.name(),

@@ -50,7 +50,11 @@ impl Runner {
         tokio::spawn(async move {
             while let Err(error) = self.rebuild_into(next).await {
                 let name = self.projector.name();
-                tracing::error!(projector = name, error = format!("{error:#}"), "rebuild failed; starting it again");
+                tracing::error!(
+                    projector = name,
+                    error = format!("{error:#}"),
+                    "rebuild failed; starting it again"
+                );
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
         });
@@ -83,20 +87,35 @@ impl Runner {
                 progress.total = progress.done;
                 progress.eta_s = 0.0;
             }
-            tracing::info!(projector = projector.name(), generation = next.0, position, "rebuilt; serving the new generation");
+            tracing::info!(
+                projector = projector.name(),
+                generation = next.0,
+                position,
+                "rebuilt; serving the new generation"
+            );
             tokio::time::sleep(DROP_DELAY).await;
             return drop_generation(&self.db, projector, old).await;
         }
     }
 
     /// Applies the events after `from` up to `to` to `generation`'s tables; returns where it got.
-    async fn fill(&self, generation: Generation, mut from: u64, to: u64, started: Instant) -> anyhow::Result<u64> {
+    async fn fill(
+        &self,
+        generation: Generation,
+        mut from: u64,
+        to: u64,
+        started: Instant,
+    ) -> anyhow::Result<u64> {
         while from < to {
-            let wanted = usize::try_from(to - from).unwrap_or(usize::MAX).min(REBUILD_BATCH);
+            let wanted = usize::try_from(to - from)
+                .unwrap_or(usize::MAX)
+                .min(REBUILD_BATCH);
             let events = self.store.read_all(from, wanted).await?;
             let Some(last) = events.last() else { break };
             let mut out = Output::default();
-            self.projector.apply(&self.db, generation, &events, &mut out).await?;
+            self.projector
+                .apply(&self.db, generation, &events, &mut out)
+                .await?;
             if !out.writes.is_empty() {
                 let (sql, vars) = out.writes.into_transaction("LET $rebuilt = true");
                 db::run(&self.db, sql, vars).await?;

@@ -126,12 +126,18 @@ impl Projections {
 
     /// The generation of a projector's tables that queries should read.
     pub fn generation(&self, name: &str) -> Generation {
-        self.runners.get(name).map_or(Generation(1), |runner| runner.generation())
+        self.runners
+            .get(name)
+            .map_or(Generation(1), |runner| runner.generation())
     }
 
     /// Starts rebuilding a projector into a new generation beside the serving one.
     pub fn rebuild(&self, name: &str) -> Result<(), RebuildRefused> {
-        let runner = self.runners.get(name).cloned().ok_or(RebuildRefused::Unknown)?;
+        let runner = self
+            .runners
+            .get(name)
+            .cloned()
+            .ok_or(RebuildRefused::Unknown)?;
         runner.start_rebuild()
     }
 
@@ -146,8 +152,11 @@ impl Projections {
 
     /// What the admin sees of each projector, measured against the store's `head`.
     pub fn statuses(&self, head: u64) -> Vec<ProjectionRow> {
-        let mut statuses: Vec<ProjectionRow> =
-            self.runners.values().map(|runner| runner.status(head)).collect();
+        let mut statuses: Vec<ProjectionRow> = self
+            .runners
+            .values()
+            .map(|runner| runner.status(head))
+            .collect();
         statuses.sort_by(|a, b| a.name.cmp(&b.name));
         statuses
     }
@@ -163,7 +172,10 @@ async fn prepare(db: &Db, projector: &dyn Projector) -> anyhow::Result<(u64, Gen
     let stored = Generation(field("generation").unwrap_or(1) as u32);
     let (position, generation) = match field("version") {
         Some(version) if version != u64::from(projector.version()) => {
-            tracing::warn!(projector = projector.name(), "new version: rebuilding from the first event");
+            tracing::warn!(
+                projector = projector.name(),
+                "new version: rebuilding from the first event"
+            );
             drop_generation(db, projector, stored).await?;
             (0, Generation(stored.0 + 1))
         }
@@ -174,7 +186,11 @@ async fn prepare(db: &Db, projector: &dyn Projector) -> anyhow::Result<(u64, Gen
 }
 
 /// The statement that records a projector's position, version and serving generation.
-pub(super) fn checkpoint(projector: &dyn Projector, position: u64, generation: Generation) -> String {
+pub(super) fn checkpoint(
+    projector: &dyn Projector,
+    position: u64,
+    generation: Generation,
+) -> String {
     format!(
         "UPSERT type::record('projection', '{}') SET position = {position}, version = {}, generation = {}",
         projector.name(),
@@ -184,9 +200,16 @@ pub(super) fn checkpoint(projector: &dyn Projector, position: u64, generation: G
 }
 
 /// Removes a generation's tables.
-pub(super) async fn drop_generation(db: &Db, projector: &dyn Projector, generation: Generation) -> anyhow::Result<()> {
-    let sql: String =
-        projector.tables().iter().map(|t| format!("REMOVE TABLE IF EXISTS {};", generation.table(t))).collect();
+pub(super) async fn drop_generation(
+    db: &Db,
+    projector: &dyn Projector,
+    generation: Generation,
+) -> anyhow::Result<()> {
+    let sql: String = projector
+        .tables()
+        .iter()
+        .map(|t| format!("REMOVE TABLE IF EXISTS {};", generation.table(t)))
+        .collect();
     db::run(db, sql, Value::Null).await?;
     Ok(())
 }
@@ -259,8 +282,12 @@ impl Runner {
         let _serving = self.serving.lock().await;
         let generation = self.generation();
         let mut out = Output::default();
-        self.projector.apply(&self.db, generation, events, &mut out).await?;
-        let (sql, vars) = out.writes.into_transaction(&self.checkpoint_statement(last));
+        self.projector
+            .apply(&self.db, generation, events, &mut out)
+            .await?;
+        let (sql, vars) = out
+            .writes
+            .into_transaction(&self.checkpoint_statement(last));
         db::run(&self.db, sql, vars).await?;
         self.advanced(last, out.changes);
         Ok(())
@@ -291,7 +318,9 @@ impl Runner {
     }
 
     pub(super) fn lock_rebuild(&self) -> std::sync::MutexGuard<'_, Option<RebuildProgress>> {
-        self.rebuild.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.rebuild
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub(super) fn lock_stats(&self) -> std::sync::MutexGuard<'_, Stats> {
@@ -310,6 +339,8 @@ impl Runner {
         };
         let position = *self.position.borrow();
         let lag = head.saturating_sub(position);
+        // One lock at a time: a guard held in a struct literal lives until the literal ends.
+        let rebuild = self.lock_rebuild().clone();
         ProjectionRow {
             name: self.projector.name().to_owned(),
             position,
@@ -319,13 +350,13 @@ impl Runner {
             errors: stats.errors,
             last_error: stats.last_error.clone(),
             parked: stats.parked,
-            rebuild: self.lock_rebuild().clone(),
-            status: match (self.lock_rebuild().as_ref(), lag) {
+            status: match (&rebuild, lag) {
                 (Some(progress), _) if !progress.finished => "rebuilding",
                 (_, 0) => "live",
                 _ => "catching_up",
             }
             .to_owned(),
+            rebuild,
         }
     }
 }

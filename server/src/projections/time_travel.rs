@@ -17,7 +17,9 @@ pub async fn build(store: &Store, projector: &dyn Projector, at: u64) -> anyhow:
     db::run(&db, generation.schema(projector.schema()), Value::Null).await?;
     let mut position = 0;
     while position < at {
-        let wanted = usize::try_from(at - position).unwrap_or(usize::MAX).min(BATCH);
+        let wanted = usize::try_from(at - position)
+            .unwrap_or(usize::MAX)
+            .min(BATCH);
         let events = store.read_all(position, wanted).await?;
         let Some(last) = events.last() else { break };
         position = last.position;

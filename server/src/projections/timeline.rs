@@ -20,7 +20,6 @@ pub struct Timeline;
 const SCHEMA: &str = "
 DEFINE TABLE IF NOT EXISTS timeline_post{g} SCHEMALESS;
 DEFINE INDEX IF NOT EXISTS timeline_post{g}_position ON timeline_post{g} FIELDS position;
-DEFINE INDEX IF NOT EXISTS timeline_post{g}_author ON timeline_post{g} FIELDS author;
 DEFINE TABLE IF NOT EXISTS timeline_author{g} SCHEMALESS;
 DEFINE INDEX IF NOT EXISTS timeline_author{g}_handle ON timeline_author{g} FIELDS handle UNIQUE;
 ";
@@ -30,6 +29,8 @@ DEFINE INDEX IF NOT EXISTS timeline_author{g}_handle ON timeline_author{g} FIELD
 struct Row {
     post_id: Uuid,
     author: String,
+    /// Joined in from the author table when read.
+    #[serde(default)]
     author_name: String,
     text: String,
     created_at: String,
@@ -94,18 +95,33 @@ struct Tables {
 
 impl Tables {
     fn of(generation: Generation) -> Tables {
-        Tables { post: generation.table("timeline_post"), author: generation.table("timeline_author") }
+        Tables {
+            post: generation.table("timeline_post"),
+            author: generation.table("timeline_author"),
+        }
     }
 }
 
-/// Coalesces the batch: one insert for all new posts, one upsert per renamed author, one update for
-/// all posts that left, whatever the number of events.
-async fn apply(db: &Db, tables: Tables, events: &[Envelope], out: &mut Output) -> anyhow::Result<()> {
+/// Coalesces the batch: one insert for all new posts, one upsert for all named or renamed authors,
+/// one update for all posts that left, whatever the number of events. Display names live only in the
+/// author table (a rename is one write, not one per post); queries join them in.
+async fn apply(
+    db: &Db,
+    tables: Tables,
+    events: &[Envelope],
+    out: &mut Output,
+) -> anyhow::Result<()> {
     let mut names: HashMap<String, String> = HashMap::new();
-    let mut renamed: Vec<String> = vec![];
     let mut new_posts: Vec<Value> = vec![];
     let mut gone: Vec<String> = vec![];
-    let authors = authors_of_new_posts(db, &tables, events).await?;
+    let mut handles: Vec<&str> = events
+        .iter()
+        .filter(|e| e.event_type == "PostCreated")
+        .filter_map(|e| e.data.get("author").and_then(Value::as_str))
+        .collect();
+    handles.sort_unstable();
+    handles.dedup();
+    let authors = display_names(db, &tables.author, &handles).await?;
     for envelope in events {
         let Ok(event) = Event::from_parts(&envelope.event_type, &envelope.data) else {
             anyhow::bail!(
@@ -127,8 +143,7 @@ async fn apply(db: &Db, tables: Tables, events: &[Envelope], out: &mut Output) -
                 display_name: Some(name),
                 ..
             } => {
-                names.insert(handle.clone(), name);
-                renamed.push(handle);
+                names.insert(handle, name);
             }
             Event::PostCreated {
                 post_id,
@@ -155,7 +170,6 @@ async fn apply(db: &Db, tables: Tables, events: &[Envelope], out: &mut Output) -
                     "id": post_id.to_string(),
                     "post_id": post_id,
                     "author": row.author,
-                    "author_name": row.author_name,
                     "text": row.text,
                     "created_at": row.created_at,
                     "reply_to": row.reply_to,
@@ -184,21 +198,14 @@ async fn apply(db: &Db, tables: Tables, events: &[Envelope], out: &mut Output) -
             .map(|(h, n)| json!({ "id": h, "handle": h, "display_name": n }))
             .collect();
         let rows = writes.bind(rows);
-        writes.push(format!("INSERT INTO {} {rows} ON DUPLICATE KEY UPDATE display_name = $input.display_name", tables.author));
+        writes.push(format!(
+            "INSERT INTO {} {rows} ON DUPLICATE KEY UPDATE display_name = $input.display_name",
+            tables.author
+        ));
     }
     if !new_posts.is_empty() {
         let rows = writes.bind(new_posts);
         writes.push(format!("INSERT INTO {} {rows}", tables.post));
-    }
-    renamed.sort_unstable();
-    renamed.dedup();
-    for handle in renamed {
-        let name = writes.bind(names[&handle].clone());
-        let handle = writes.bind(handle);
-        writes.push(format!(
-            "UPDATE {} SET author_name = {name} WHERE author = {handle}",
-            tables.post
-        ));
     }
     if !gone.is_empty() {
         let ids = writes.bind(gone);
@@ -219,23 +226,16 @@ fn change(position: u64, kind: ChangeKind, data: Value) -> Change {
     }
 }
 
-/// The stored display names of the authors of the batch's new posts, in one read.
-async fn authors_of_new_posts(
+/// The stored display names of these handles, in one read.
+async fn display_names(
     db: &Db,
-    tables: &Tables,
-    events: &[Envelope],
+    table: &str,
+    handles: &[&str],
 ) -> anyhow::Result<HashMap<String, String>> {
-    let mut handles: Vec<&str> = events
-        .iter()
-        .filter(|e| e.event_type == "PostCreated")
-        .filter_map(|e| e.data.get("author").and_then(Value::as_str))
-        .collect();
-    handles.sort_unstable();
-    handles.dedup();
     if handles.is_empty() {
         return Ok(HashMap::new());
     }
-    let sql = format!("SELECT handle, display_name FROM {} WHERE handle IN $handles", tables.author);
+    let sql = format!("SELECT handle, display_name FROM {table} WHERE handle IN $handles");
     let rows = db::rows(db, sql, json!({ "handles": handles })).await?;
     Ok(rows
         .into_iter()
@@ -257,7 +257,7 @@ pub async fn public(
     position: u64,
 ) -> anyhow::Result<Page<Post>> {
     let sql = format!(
-        "SELECT post_id, author, author_name, text, created_at, reply_to, position FROM {}
+        "SELECT post_id, author, text, created_at, reply_to, position FROM {}
          WHERE visible = true AND position < $below ORDER BY position DESC LIMIT $limit",
         generation.table("timeline_post")
     );
@@ -269,6 +269,16 @@ pub async fn public(
         .collect::<Result<_, _>>()?;
     let next = (rows.len() > limit).then(|| rows[limit - 1].position.to_string());
     rows.truncate(limit);
+    let mut handles: Vec<&str> = rows.iter().map(|row| row.author.as_str()).collect();
+    handles.sort_unstable();
+    handles.dedup();
+    let names = display_names(db, &generation.table("timeline_author"), &handles).await?;
+    for row in &mut rows {
+        row.author_name = names
+            .get(&row.author)
+            .cloned()
+            .unwrap_or_else(|| row.author.clone());
+    }
     Ok(Page {
         items: rows.into_iter().map(Row::post).collect(),
         next,
