@@ -83,7 +83,7 @@ impl Log {
             (n.wrapping_mul(2654435761).wrapping_add(salt) % len as u64) as usize
         };
         let (stream, event) = match n % 20 {
-            _ if self.users.len() < 10 || n % 50 == 0 => {
+            _ if self.users.len() < 10 || n.is_multiple_of(50) => {
                 let handle = format!("user{}", self.users.len());
                 self.users.push(handle.clone());
                 let event = Event::UserRegistered {
@@ -120,7 +120,7 @@ impl Log {
                 let author = self.users[pick(self.users.len(), 4)].clone();
                 let mention = &self.users[pick(self.users.len(), 5)];
                 let text = format!("Post {n} for @{mention} about #topic{} and more", n % 37);
-                let reply_to = (n % 3 == 0 && !self.posts.is_empty())
+                let reply_to = (n.is_multiple_of(3) && !self.posts.is_empty())
                     .then(|| self.posts[pick(self.posts.len(), 6)]);
                 let parsed = parse(&text);
                 self.posts.push(post_id);
