@@ -16,6 +16,10 @@ use tokio::sync::watch;
 
 /// Events per transaction while catching up (live, batches are as small as the traffic).
 pub(super) const BATCH: usize = 500;
+/// Pages read ahead of the batch being applied.
+const READ_AHEAD: usize = 4;
+/// At most this many events in one transaction when pages queue up.
+const MAX_COALESCED: usize = 4 * BATCH;
 /// Tries of a batch (and then of a lone event) before it is split (or parked).
 pub const MAX_TRIES: u32 = 5;
 const FIRST_BACKOFF: Duration = Duration::from_millis(50);
@@ -224,15 +228,35 @@ async fn count_parked(db: &Db, name: &str) -> anyhow::Result<u64> {
 }
 
 impl Runner {
+    /// Reads ahead while it writes: the next batch is fetched while this one commits, so a catch-up
+    /// overlaps reading the log with writing the read model.
     async fn run(self: Arc<Self>, mut subscription: crate::store::Subscription) {
-        loop {
-            match subscription.next_batch(BATCH).await {
-                Ok(batch) => self.apply(&batch).await,
-                Err(error) => {
-                    tracing::error!(projector = self.projector.name(), %error, "reading the log failed");
-                    tokio::time::sleep(MAX_BACKOFF).await;
+        let (batches, mut next) = tokio::sync::mpsc::channel::<Vec<Envelope>>(READ_AHEAD);
+        let name = self.projector.name();
+        tokio::spawn(async move {
+            loop {
+                match subscription.next_batch(BATCH).await {
+                    Ok(batch) => {
+                        if batches.send(batch).await.is_err() {
+                            return;
+                        }
+                    }
+                    Err(error) => {
+                        tracing::error!(projector = name, %error, "reading the log failed");
+                        tokio::time::sleep(MAX_BACKOFF).await;
+                    }
                 }
             }
+        });
+        while let Some(mut batch) = next.recv().await {
+            // Catching up, pages wait in the channel: one transaction takes several of them.
+            while batch.len() < MAX_COALESCED {
+                match next.try_recv() {
+                    Ok(more) => batch.extend(more),
+                    Err(_) => break,
+                }
+            }
+            self.apply(&batch).await;
         }
     }
 
