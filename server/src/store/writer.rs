@@ -100,11 +100,20 @@ impl Writer {
     async fn run(self, mut receiver: mpsc::Receiver<Pending>) {
         while let Some(first) = receiver.recv().await {
             let mut batch = vec![first];
-            while batch.len() < MAX_BATCH {
-                match receiver.try_recv() {
-                    Ok(next) => batch.push(next),
-                    Err(_) => break,
+            // Gather: the commands whose answers the last commit just sent are being decided again
+            // on other tasks; yielding lets them join this batch instead of waiting for the next.
+            loop {
+                let before = batch.len();
+                while batch.len() < MAX_BATCH {
+                    match receiver.try_recv() {
+                        Ok(next) => batch.push(next),
+                        Err(_) => break,
+                    }
                 }
+                if batch.len() == before || batch.len() >= MAX_BATCH {
+                    break;
+                }
+                tokio::task::yield_now().await;
             }
             if let Some(batch) = self.commit(batch, true).await {
                 for pending in batch {
