@@ -24,6 +24,7 @@
 //! - **Snapshots.** A long stream loads from its latest snapshot plus the events after it
 //!   (`snapshot.rs`); snapshots are a cache beside the log, never part of it.
 
+mod answer;
 mod import;
 mod read;
 mod schema;

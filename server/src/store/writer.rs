@@ -11,6 +11,7 @@
 //! - a unique index (a version or a command id taken by another node meanwhile): commit each append of
 //!   the batch on its own, so only the one that collided is answered with a conflict or a duplicate.
 
+use super::answer::{answer, answer_all, clone_error, CloneResult};
 use super::read::{find_command, stored_head};
 use super::{Append, Appended, CommandRecord, ExpectedVersion, StoreError};
 use crate::db::{self, is_retryable, Db};
@@ -83,7 +84,7 @@ struct Writer {
 }
 
 /// What the plan decided for one append of the batch.
-enum Outcome {
+pub(super) enum Outcome {
     Write(Vec<AppendedEvent>),
     Answer(Result<Appended, StoreError>),
     /// The same command id as an earlier append of this batch: answered as its duplicate.
@@ -337,65 +338,6 @@ fn conflict(append: &Append, actual: u64) -> Outcome {
         expected: append.expected,
         actual,
     }))
-}
-
-fn answer(batch: Vec<Pending>, outcomes: Vec<Outcome>) {
-    let mut results: Vec<Result<Appended, StoreError>> = Vec::with_capacity(outcomes.len());
-    for outcome in outcomes {
-        let result = match outcome {
-            Outcome::Write(events) => {
-                let position = events.last().map_or(0, |e| e.position);
-                Ok(Appended::New(CommandRecord { position, events }))
-            }
-            Outcome::Answer(result) => result,
-            Outcome::SameAs(first) => match results[first].clone_result() {
-                Ok(Appended::New(record) | Appended::Duplicate(record)) => {
-                    Ok(Appended::Duplicate(record))
-                }
-                Err(error) => Err(error),
-            },
-        };
-        results.push(result);
-    }
-    for (pending, result) in batch.into_iter().zip(results) {
-        let _ = pending.reply.send(result);
-    }
-}
-
-fn answer_all(batch: Vec<Pending>, result: impl Fn() -> Result<Appended, StoreError>) {
-    for pending in batch {
-        let _ = pending.reply.send(result());
-    }
-}
-
-trait CloneResult {
-    fn clone_result(&self) -> Result<Appended, StoreError>;
-}
-
-impl CloneResult for Result<Appended, StoreError> {
-    fn clone_result(&self) -> Result<Appended, StoreError> {
-        match self {
-            Ok(appended) => Ok(appended.clone()),
-            Err(error) => Err(clone_error(error)),
-        }
-    }
-}
-
-fn clone_error(error: &StoreError) -> StoreError {
-    match error {
-        StoreError::Conflict {
-            stream,
-            expected,
-            actual,
-        } => StoreError::Conflict {
-            stream: stream.clone(),
-            expected: *expected,
-            actual: *actual,
-        },
-        StoreError::Database(error) => StoreError::Database(error.clone()),
-        StoreError::Corrupt(message) => StoreError::Corrupt(message.clone()),
-        StoreError::Closed => StoreError::Closed,
-    }
 }
 
 fn head_moved(error: &surrealdb::Error) -> bool {
