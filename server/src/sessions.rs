@@ -46,7 +46,7 @@ impl Sessions {
 
     /// The handle signed in with this token, if the session exists.
     pub async fn handle(&self, token: &str) -> Result<Option<String>, surrealdb::Error> {
-        if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        if !well_formed(token) {
             return Ok(None);
         }
         let rows = db::rows(
@@ -55,6 +55,33 @@ impl Sessions {
             json!({ "session_key": token }),
         )
         .await?;
+        Ok(rows.first().and_then(Value::as_str).map(str::to_owned))
+    }
+
+    /// A token for a machine client (a mailer, a search cluster) that reads the store as its source.
+    pub async fn issue_machine_token(
+        &self,
+        name: &str,
+        issued_by: &str,
+    ) -> Result<String, surrealdb::Error> {
+        let token = random_token();
+        let sql = "CREATE type::record('machine_token', $session_key) SET name = $name, issued_by = $by, created_at = time::now()";
+        db::run(
+            &self.db,
+            sql,
+            json!({ "session_key": token, "name": name, "by": issued_by }),
+        )
+        .await?;
+        Ok(token)
+    }
+
+    /// The name of the machine client holding this token, if it is one that was issued.
+    pub async fn machine(&self, token: &str) -> Result<Option<String>, surrealdb::Error> {
+        if !well_formed(token) {
+            return Ok(None);
+        }
+        let sql = "SELECT VALUE name FROM type::record('machine_token', $session_key)";
+        let rows = db::rows(&self.db, sql, json!({ "session_key": token })).await?;
         Ok(rows.first().and_then(Value::as_str).map(str::to_owned))
     }
 
@@ -67,6 +94,17 @@ impl Sessions {
         .await?;
         Ok(())
     }
+}
+
+/// 256 random bits, hex-encoded.
+fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn well_formed(token: &str) -> bool {
+    token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// An argon2id hash in PHC format. Slow on purpose: call it off the async threads.

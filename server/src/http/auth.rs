@@ -8,7 +8,7 @@ use crate::sessions::{cookie, hash_password, token_from_cookies, verify_password
 use crate::state::AppState;
 use app::wire::{AuthAnswer, Me, SignIn, SignUp, User as WireUser};
 use axum::extract::{FromRequestParts, State};
-use axum::http::header::{COOKIE, SET_COOKIE};
+use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -74,6 +74,30 @@ impl FromRequestParts<AppState> for Admin {
             return Err(AppError::Forbidden("admins only".into()));
         }
         Ok(Admin(signed_in))
+    }
+}
+
+/// A reader of the store as a data source: an admin's session or a machine client's bearer token.
+pub struct SourceReader;
+
+impl FromRequestParts<AppState> for SourceReader {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let bearer = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "));
+        match bearer {
+            Some(token) if state.sessions.machine(token.trim()).await?.is_some() => {
+                Ok(SourceReader)
+            }
+            Some(_) => Err(AppError::Unauthorized),
+            None => Admin::from_request_parts(parts, state)
+                .await
+                .map(|_| SourceReader),
+        }
     }
 }
 

@@ -1,6 +1,6 @@
 //! The store over HTTP: the NDJSON feed for other systems and the admin's event browser.
 
-use super::auth::Admin;
+use super::auth::{Admin, SourceReader};
 use super::error::{ApiQuery, AppError};
 use crate::projections::RebuildRefused;
 use crate::state::AppState;
@@ -27,7 +27,7 @@ pub struct FeedQuery {
 /// `GET /api/events?after=&limit=`: NDJSON, one envelope a line, in position order.
 pub async fn ndjson(
     State(state): State<AppState>,
-    _admin: Admin,
+    _reader: SourceReader,
     ApiQuery(query): ApiQuery<FeedQuery>,
 ) -> Result<Response, AppError> {
     let limit = query.limit.unwrap_or(DEFAULT_EXPORT);

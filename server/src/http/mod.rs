@@ -7,6 +7,7 @@ pub mod error;
 mod events;
 mod metrics;
 mod queries;
+mod source;
 mod streams;
 
 pub use queries::DEFAULT_LIMIT as PAGE_SIZE;
@@ -34,6 +35,8 @@ pub fn app(state: AppState) -> Router {
         .route("/commands", post(commands::submit))
         .route("/timeline/public", get(queries::public_timeline))
         .route("/events", get(events::ndjson))
+        .route("/events/live", get(source::live_feed))
+        .route("/admin/tokens", post(source::issue_token))
         .route("/admin/events", get(events::browse))
         .route("/admin/events/{position}", get(events::one))
         .route("/admin/streams/{stream}", get(streams::at_version))
