@@ -11,6 +11,7 @@ pub mod db;
 pub mod domain;
 pub mod http;
 pub mod live;
+pub mod metrics;
 pub mod ops;
 pub mod pages;
 pub mod policies;

@@ -178,3 +178,27 @@ async fn a_same_origin_browser_write_is_accepted() {
     let (status, body) = ann.post_raw("/api/commands", &command, &headers).await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }
+
+#[tokio::test]
+async fn metrics_count_commands_appends_and_projector_lag() {
+    let app = spawn().await;
+    let ann = app.user("ann").await;
+    ann.create_post("counted").await;
+    ann.command("LaunchRocket", json!({})).await;
+    let text = reqwest::get(app.url("/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for expected in [
+        "agora_commands_total{type=\"CreatePost\",outcome=\"ok\"}",
+        "agora_commands_total{type=\"RegisterUser\",outcome=\"ok\"}",
+        "agora_append_seconds_bucket{le=\"+Inf\"}",
+        "agora_events_appended_total",
+        "agora_projector_lag{projector=\"timeline\"}",
+        "agora_sockets",
+    ] {
+        assert!(text.contains(expected), "missing {expected} in\n{text}");
+    }
+}

@@ -48,6 +48,19 @@ pub enum Command {
 }
 
 impl Command {
+    /// The name the contract gives this command.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Command::CreatePost { .. } => "CreatePost",
+            Command::DeletePost { .. } => "DeletePost",
+            Command::UpdateProfile { .. } => "UpdateProfile",
+            Command::ReportPost { .. } => "ReportPost",
+            Command::HidePost { .. } => "HidePost",
+            Command::RegisterUser { .. } => "RegisterUser",
+            Command::GrantAdmin { .. } => "GrantAdmin",
+        }
+    }
+
     /// Parses the contract's `{type, payload}`.
     pub fn parse(command_type: &str, payload: &serde_json::Value) -> Result<Command, String> {
         let payload = if payload.is_null() {

@@ -89,6 +89,25 @@ impl CommandBus {
         command: Command,
         expected_version: Option<u64>,
     ) -> Result<CommandAnswer, CommandError> {
+        let command_type = command.type_name();
+        let answer = self.run_command(origin, command, expected_version).await;
+        let outcome = match &answer {
+            Ok(answer) if answer.duplicate => "duplicate",
+            Ok(_) => "ok",
+            Err(CommandError::Rule(_) | CommandError::Invalid(_)) => "refused",
+            Err(CommandError::Conflict { .. }) => "conflict",
+            Err(CommandError::Store(_)) => "failed",
+        };
+        crate::metrics::METRICS.command(command_type, outcome);
+        answer
+    }
+
+    async fn run_command(
+        &self,
+        origin: Origin,
+        command: Command,
+        expected_version: Option<u64>,
+    ) -> Result<CommandAnswer, CommandError> {
         let actor = origin.actor.clone();
         let (record, duplicate) = match command {
             Command::RegisterUser {

@@ -59,5 +59,6 @@ pub async fn prometheus(State(state): State<AppState>) -> impl IntoResponse {
         "gauge",
         per_projector(&|s| s.parked.to_string()),
     );
+    crate::metrics::METRICS.render(&mut out);
     ([(CONTENT_TYPE, "text/plain; version=0.0.4")], out)
 }

@@ -3,6 +3,7 @@
 use super::topics::{resolve, Access};
 use super::{Hub, Subscriber};
 use crate::http::auth::Viewer;
+use crate::metrics::METRICS;
 use crate::state::AppState;
 use app::wire::{ClientFrame, ServerFrame};
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
@@ -57,6 +58,7 @@ fn with_client_topic(frame: ServerFrame) -> ServerFrame {
 }
 
 async fn serve(socket: WebSocket, hub: Hub, viewer: Option<(String, bool)>) {
+    METRICS.socket_opened();
     let (mut sink, mut stream) = socket.split();
     let (frames, mut outgoing) = mpsc::channel::<ServerFrame>(SOCKET_QUEUE);
     let (lagged, mut fell_behind) = mpsc::unbounded_channel::<String>();
@@ -78,6 +80,7 @@ async fn serve(socket: WebSocket, hub: Hub, viewer: Option<(String, bool)>) {
             if sink.send(Message::Text(text.into())).await.is_err() {
                 break;
             }
+            METRICS.pushed();
         }
     });
 
@@ -110,6 +113,7 @@ async fn serve(socket: WebSocket, hub: Hub, viewer: Option<(String, bool)>) {
         _ = &mut receive => send.abort(),
     }
     hub.unsubscribe_all(id);
+    METRICS.socket_closed();
 }
 
 fn handle(

@@ -159,6 +159,16 @@ impl Store {
 
     /// Appends the events of one command atomically; answers once they are durable.
     pub async fn append(&self, append: Append) -> Result<Appended, StoreError> {
+        let started = std::time::Instant::now();
+        let events = append.events.len();
+        let outcome = self.append_once(append).await;
+        if let Ok(Appended::New(_)) = &outcome {
+            crate::metrics::METRICS.appended(started.elapsed(), events);
+        }
+        outcome
+    }
+
+    async fn append_once(&self, append: Append) -> Result<Appended, StoreError> {
         let (reply, answer) = oneshot::channel();
         self.inner
             .appends
