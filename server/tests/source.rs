@@ -104,3 +104,115 @@ async fn next(socket: &mut Socket) -> Value {
         }
     }
 }
+
+async fn subscribe(app: &common::TestApp, token: &str, query: &str) -> Socket {
+    let url = format!("ws://{}/api/subscriptions/mailer?{query}", app.addr);
+    let mut request = url.into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    tokio_tungstenite::connect_async(request).await.unwrap().0
+}
+
+async fn send(socket: &mut Socket, frame: Value) {
+    use futures::SinkExt;
+    socket
+        .send(Message::Text(frame.to_string().into()))
+        .await
+        .unwrap();
+}
+
+async fn event_position(socket: &mut Socket) -> u64 {
+    let frame = next(socket).await;
+    assert_eq!(frame["op"], "event", "{frame}");
+    frame["event"]["position"].as_u64().unwrap()
+}
+
+#[tokio::test]
+async fn a_handler_that_crashes_mid_batch_gets_every_unacked_event_again_and_nothing_acked() {
+    let app = spawn().await;
+    let admin = app.user(ADMIN).await;
+    let (_, body) = admin
+        .post("/api/admin/tokens", json!({ "name": "mailer" }))
+        .await;
+    let token = body["token"].as_str().unwrap().to_owned();
+    for n in 0..4 {
+        admin.create_post(&format!("mail {n}")).await;
+    }
+    let head = app.head();
+
+    let mut handler = subscribe(&app, &token, "ack_timeout_ms=60000").await;
+    for expected in 1..=head {
+        assert_eq!(event_position(&mut handler).await, expected);
+    }
+    send(&mut handler, json!({ "op": "ack", "position": 3 })).await;
+    wait_for_acked(&app, 3).await;
+    drop(handler); // the handler crashes with 4..=head delivered but not acknowledged
+
+    let mut again = subscribe(&app, &token, "ack_timeout_ms=60000").await;
+    for expected in 4..=head {
+        assert_eq!(
+            event_position(&mut again).await,
+            expected,
+            "acked events must not come back"
+        );
+    }
+    send(&mut again, json!({ "op": "ack", "position": head })).await;
+}
+
+#[tokio::test]
+async fn unacked_events_come_again_after_the_timeout_and_nacked_ones_are_parked() {
+    let app = spawn().await;
+    let admin = app.user(ADMIN).await;
+    let (_, body) = admin
+        .post("/api/admin/tokens", json!({ "name": "mailer" }))
+        .await;
+    let token = body["token"].as_str().unwrap().to_owned();
+    let mut handler = subscribe(&app, &token, "ack_timeout_ms=300").await;
+    assert_eq!(event_position(&mut handler).await, 1);
+    assert_eq!(event_position(&mut handler).await, 2);
+    send(&mut handler, json!({ "op": "ack", "position": 1 })).await;
+    assert_eq!(
+        event_position(&mut handler).await,
+        2,
+        "not acked within the timeout: delivered again"
+    );
+
+    for _ in 0..5 {
+        send(
+            &mut handler,
+            json!({ "op": "nack", "position": 2, "error": "smtp down" }),
+        )
+        .await;
+    }
+    let parked = loop {
+        let frame = next(&mut handler).await;
+        if frame["op"] == "parked" {
+            break frame;
+        }
+    };
+    assert_eq!(parked["position"], 2);
+    let rows = agora::db::rows(
+        app.state.store.db(),
+        "SELECT position, error FROM parked WHERE projector = 'subscription:mailer'",
+        Value::Null,
+    )
+    .await
+    .unwrap();
+    assert_eq!(rows, vec![json!({ "position": 2, "error": "smtp down" })]);
+}
+
+/// Waits until the server has stored the subscription's acknowledged position.
+async fn wait_for_acked(app: &common::TestApp, position: u64) {
+    let sql = "SELECT VALUE acked FROM subscription:mailer";
+    for _ in 0..100 {
+        let rows = agora::db::rows(app.state.store.db(), sql, Value::Null)
+            .await
+            .unwrap();
+        if rows.first().and_then(Value::as_u64) == Some(position) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the ack of {position} was never stored");
+}

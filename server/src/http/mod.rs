@@ -36,6 +36,7 @@ pub fn app(state: AppState) -> Router {
         .route("/timeline/public", get(queries::public_timeline))
         .route("/events", get(events::ndjson))
         .route("/events/live", get(source::live_feed))
+        .route("/subscriptions/{name}", get(source::subscription))
         .route("/admin/tokens", post(source::issue_token))
         .route("/admin/events", get(events::browse))
         .route("/admin/events/{position}", get(events::one))

@@ -2,16 +2,18 @@
 
 use super::auth::{Admin, SourceReader};
 use super::error::{ApiJson, ApiQuery, AppError};
+use crate::deliveries::{Delivery, HandlerFrame, DEFAULT_ACK_TIMEOUT};
 use crate::state::AppState;
 use crate::store::Store;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Json;
 use futures::{SinkExt, StreamExt};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use std::time::Duration;
 
 #[derive(Debug, Deserialize)]
 pub struct TokenRequest {
@@ -74,5 +76,84 @@ async fn feed(socket: WebSocket, store: Store, after: u64) {
     tokio::select! {
         _ = &mut send => receive.abort(),
         _ = &mut receive => send.abort(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DeliveryQuery {
+    /// How long an event may stay unacknowledged before it is delivered again (≥ 100 ms).
+    pub ack_timeout_ms: Option<u64>,
+}
+
+/// `GET /api/subscriptions/{name}` (WebSocket): a named subscription whose handler acknowledges;
+/// the frames are in `crate::deliveries`.
+pub async fn subscription(
+    ws: WebSocketUpgrade,
+    State(state): State<AppState>,
+    _reader: SourceReader,
+    Path(name): Path<String>,
+    ApiQuery(query): ApiQuery<DeliveryQuery>,
+) -> Result<Response, AppError> {
+    let valid = (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+    if !valid {
+        return Err(AppError::Invalid(
+            "a subscription name is 1 to 64 of a-z, 0-9, _ and -".into(),
+        ));
+    }
+    let timeout = query
+        .ack_timeout_ms
+        .map_or(DEFAULT_ACK_TIMEOUT, Duration::from_millis)
+        .max(Duration::from_millis(100));
+    let delivery = Delivery::resume(state.store.clone(), &name, timeout).await?;
+    let store = state.store.clone();
+    Ok(ws.on_upgrade(move |socket| deliver(socket, store, delivery)))
+}
+
+async fn deliver(socket: WebSocket, store: Store, mut delivery: Delivery) {
+    let (mut sink, mut stream) = socket.split();
+    let mut head = store.watch_head();
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    loop {
+        let mut frames = match delivery.fill().await {
+            Ok(frames) => frames,
+            Err(error) => return tracing::error!(error = format!("{error:#}"), "delivery stopped"),
+        };
+        frames.extend(delivery.overdue());
+        for frame in frames {
+            if sink
+                .send(Message::Text(frame.to_string().into()))
+                .await
+                .is_err()
+            {
+                return;
+            }
+        }
+        let answer = tokio::select! {
+            message = stream.next() => match message {
+                Some(Ok(Message::Text(text))) => match serde_json::from_str::<HandlerFrame>(text.as_str()) {
+                    Ok(frame) => match delivery.handle(frame).await {
+                        Ok(notes) => notes,
+                        Err(error) => return tracing::error!(error = format!("{error:#}"), "delivery stopped"),
+                    },
+                    Err(error) => vec![json!({ "op": "error", "code": "invalid", "message": error.to_string() })],
+                },
+                Some(Ok(Message::Close(_)) | Err(_)) | None => return,
+                Some(Ok(_)) => vec![],
+            },
+            _ = head.changed() => vec![],
+            _ = tick.tick() => vec![],
+        };
+        for frame in answer {
+            if sink
+                .send(Message::Text(frame.to_string().into()))
+                .await
+                .is_err()
+            {
+                return;
+            }
+        }
     }
 }

@@ -1,0 +1,184 @@
+//! Named subscriptions for handlers in other systems that must acknowledge (a mailer, a search
+//! cluster). The server keeps each subscription's acknowledged position; a handler connects to
+//! `GET /api/subscriptions/{name}` (WebSocket) and receives every event after it:
+//!
+//! - server → handler: `{"op":"event","event":<envelope>}`, and `{"op":"parked","position":P,"error":…}`
+//!   when an event was given up on;
+//! - handler → server: `{"op":"ack","position":P}` acknowledges every event up to P;
+//!   `{"op":"nack","position":P,"error":"…"}` says P failed: it is delivered again after a backoff,
+//!   and after [`MAX_NACKS`] nacks it is parked (visible in the admin's parked list) and skipped.
+//!
+//! What is neither acked nor nacked within the ack timeout is delivered again; what was delivered but
+//! not acked when the handler disconnects is delivered again when it reconnects. At most [`WINDOW`]
+//! events are unacknowledged at a time.
+
+use crate::db;
+use crate::store::Store;
+use app::wire::Envelope;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+pub const WINDOW: usize = 100;
+pub const MAX_NACKS: u32 = 5;
+pub const DEFAULT_ACK_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A frame from the handler.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "op", rename_all = "lowercase")]
+pub enum HandlerFrame {
+    Ack {
+        position: u64,
+    },
+    Nack {
+        position: u64,
+        #[serde(default)]
+        error: String,
+    },
+}
+
+struct InFlight {
+    event: Envelope,
+    due: Instant,
+    nacks: u32,
+}
+
+/// One connected handler's delivery state: what is in flight, and the acknowledged position.
+pub struct Delivery {
+    store: Store,
+    name: String,
+    ack_timeout: Duration,
+    acked: u64,
+    read: u64,
+    in_flight: BTreeMap<u64, InFlight>,
+}
+
+impl Delivery {
+    /// Resumes a subscription from its stored acknowledged position.
+    pub async fn resume(
+        store: Store,
+        name: &str,
+        ack_timeout: Duration,
+    ) -> anyhow::Result<Delivery> {
+        let sql = "DEFINE TABLE IF NOT EXISTS subscription SCHEMALESS;
+                   SELECT VALUE acked FROM type::record('subscription', $name);";
+        let acked: Vec<Value> = db::run(store.db(), sql, json!({ "name": name }))
+            .await?
+            .take(1)?;
+        let acked = acked.first().and_then(Value::as_u64).unwrap_or(0);
+        Ok(Delivery {
+            store,
+            name: name.to_owned(),
+            ack_timeout,
+            acked,
+            read: acked,
+            in_flight: BTreeMap::new(),
+        })
+    }
+
+    pub fn acked(&self) -> u64 {
+        self.acked
+    }
+
+    /// New events to send, up to the window, read from the durable log.
+    pub async fn fill(&mut self) -> anyhow::Result<Vec<Value>> {
+        let room = WINDOW.saturating_sub(self.in_flight.len());
+        if room == 0 || self.store.head() <= self.read {
+            return Ok(vec![]);
+        }
+        let events = self.store.read_all(self.read, room).await?;
+        let due = Instant::now() + self.ack_timeout;
+        let mut frames = Vec::with_capacity(events.len());
+        for event in events {
+            self.read = event.position;
+            frames.push(json!({ "op": "event", "event": event }));
+            self.in_flight.insert(
+                event.position,
+                InFlight {
+                    event,
+                    due,
+                    nacks: 0,
+                },
+            );
+        }
+        Ok(frames)
+    }
+
+    /// Events whose acknowledgement is overdue (or whose nack backoff ran out), to send again.
+    pub fn overdue(&mut self) -> Vec<Value> {
+        let now = Instant::now();
+        let mut frames = vec![];
+        for entry in self.in_flight.values_mut().filter(|entry| entry.due <= now) {
+            entry.due = now + self.ack_timeout;
+            frames.push(json!({ "op": "event", "event": entry.event }));
+        }
+        frames
+    }
+
+    /// Applies a handler's frame; answers frames to send (a `parked` notice).
+    pub async fn handle(&mut self, frame: HandlerFrame) -> anyhow::Result<Vec<Value>> {
+        match frame {
+            HandlerFrame::Ack { position } => {
+                self.in_flight.retain(|at, _| *at > position);
+                self.advance(position.min(self.read)).await?;
+                Ok(vec![])
+            }
+            HandlerFrame::Nack { position, error } => {
+                let Some(entry) = self.in_flight.get_mut(&position) else {
+                    return Ok(vec![]);
+                };
+                entry.nacks += 1;
+                if entry.nacks < MAX_NACKS {
+                    entry.due = Instant::now() + Duration::from_millis(100 << entry.nacks.min(8));
+                    return Ok(vec![]);
+                }
+                let entry = self.in_flight.remove(&position).expect("just seen");
+                self.park(&entry.event, &error).await?;
+                let lowest_open = self
+                    .in_flight
+                    .keys()
+                    .next()
+                    .copied()
+                    .unwrap_or(self.read + 1);
+                self.advance(lowest_open - 1).await?;
+                Ok(vec![
+                    json!({ "op": "parked", "position": position, "error": error }),
+                ])
+            }
+        }
+    }
+
+    async fn advance(&mut self, position: u64) -> anyhow::Result<()> {
+        if position <= self.acked {
+            return Ok(());
+        }
+        self.acked = position;
+        let sql = "UPSERT type::record('subscription', $name) SET acked = $acked";
+        db::run(
+            self.store.db(),
+            sql,
+            json!({ "name": self.name, "acked": position }),
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn park(&self, event: &Envelope, error: &str) -> anyhow::Result<()> {
+        let parked = json!({
+            "projector": format!("subscription:{}", self.name),
+            "position": event.position,
+            "event_id": event.event_id.to_string(),
+            "event_type": event.event_type,
+            "error": error,
+            "at": chrono::Utc::now().to_rfc3339(),
+        });
+        db::run(
+            self.store.db(),
+            "CREATE parked CONTENT $parked",
+            json!({ "parked": parked }),
+        )
+        .await?;
+        Ok(())
+    }
+}
