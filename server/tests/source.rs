@@ -61,11 +61,7 @@ async fn a_machine_token_reads_the_store_and_nothing_else() {
 #[tokio::test]
 async fn the_live_feed_catches_up_then_follows_without_gap() {
     let app = spawn().await;
-    let admin = app.user(ADMIN).await;
-    let (_, body) = admin
-        .post("/api/admin/tokens", json!({ "name": "search" }))
-        .await;
-    let token = body["token"].as_str().unwrap().to_owned();
+    let (admin, token) = admin_with_token(&app, "search").await;
     admin.create_post("before").await;
 
     let mut request = format!("ws://{}/api/events/live?after=1", app.addr)
@@ -131,11 +127,7 @@ async fn event_position(socket: &mut Socket) -> u64 {
 #[tokio::test]
 async fn a_handler_that_crashes_mid_batch_gets_every_unacked_event_again_and_nothing_acked() {
     let app = spawn().await;
-    let admin = app.user(ADMIN).await;
-    let (_, body) = admin
-        .post("/api/admin/tokens", json!({ "name": "mailer" }))
-        .await;
-    let token = body["token"].as_str().unwrap().to_owned();
+    let (admin, token) = admin_with_token(&app, "mailer").await;
     for n in 0..4 {
         admin.create_post(&format!("mail {n}")).await;
     }
@@ -163,11 +155,7 @@ async fn a_handler_that_crashes_mid_batch_gets_every_unacked_event_again_and_not
 #[tokio::test]
 async fn unacked_events_come_again_after_the_timeout_and_nacked_ones_are_parked() {
     let app = spawn().await;
-    let admin = app.user(ADMIN).await;
-    let (_, body) = admin
-        .post("/api/admin/tokens", json!({ "name": "mailer" }))
-        .await;
-    let token = body["token"].as_str().unwrap().to_owned();
+    let (_admin, token) = admin_with_token(&app, "mailer").await;
     let mut handler = subscribe(&app, &token, "ack_timeout_ms=300").await;
     assert_eq!(event_position(&mut handler).await, 1);
     assert_eq!(event_position(&mut handler).await, 2);
@@ -215,4 +203,15 @@ async fn wait_for_acked(app: &common::TestApp, position: u64) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     panic!("the ack of {position} was never stored");
+}
+
+/// The admin client and a machine token it issued.
+async fn admin_with_token(app: &common::TestApp, name: &str) -> (common::Client, String) {
+    let admin = app.user(ADMIN).await;
+    let (status, body) = admin
+        .post("/api/admin/tokens", json!({ "name": name }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let token = body["token"].as_str().unwrap().to_owned();
+    (admin, token)
 }
