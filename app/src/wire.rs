@@ -262,3 +262,13 @@ pub struct StreamAt {
     pub state: Value,
     pub events: Vec<Envelope>,
 }
+
+/// One row of `GET /api/admin/subscriptions`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubscriptionRow {
+    pub name: String,
+    pub acked: u64,
+    pub head: u64,
+    pub lag: u64,
+    pub parked: u64,
+}

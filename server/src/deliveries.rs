@@ -56,24 +56,41 @@ pub struct Delivery {
 
 impl Delivery {
     /// Resumes a subscription from its stored acknowledged position.
+    /// Resumes a subscription from its stored acknowledged position, with the parked events an
+    /// admin asked to retry delivered first.
     pub async fn resume(
         store: Store,
         name: &str,
         ack_timeout: Duration,
     ) -> anyhow::Result<Delivery> {
         let sql = "DEFINE TABLE IF NOT EXISTS subscription SCHEMALESS;
-                   SELECT VALUE acked FROM type::record('subscription', $name);";
-        let acked: Vec<Value> = db::run(store.db(), sql, json!({ "name": name }))
-            .await?
-            .take(1)?;
+                   SELECT VALUE acked FROM type::record('subscription', $name);
+                   SELECT VALUE position FROM parked WHERE projector = $parked_as AND retry = true;";
+        let vars = json!({ "name": name, "parked_as": parked_as(name) });
+        let mut results = db::run(store.db(), sql, vars).await?;
+        let acked: Vec<Value> = results.take(1)?;
         let acked = acked.first().and_then(Value::as_u64).unwrap_or(0);
+        let retried: Vec<Value> = results.take(2)?;
+        let mut in_flight = BTreeMap::new();
+        for position in retried.iter().filter_map(Value::as_u64) {
+            if let Some(event) = store.event(position).await? {
+                in_flight.insert(
+                    position,
+                    InFlight {
+                        event,
+                        due: Instant::now(),
+                        nacks: 0,
+                    },
+                );
+            }
+        }
         Ok(Delivery {
             store,
             name: name.to_owned(),
             ack_timeout,
             acked,
             read: acked,
-            in_flight: BTreeMap::new(),
+            in_flight,
         })
     }
 
@@ -120,8 +137,20 @@ impl Delivery {
     pub async fn handle(&mut self, frame: HandlerFrame) -> anyhow::Result<Vec<Value>> {
         match frame {
             HandlerFrame::Ack { position } => {
+                // A retried parked event lies below the acknowledged position: its ack releases it.
+                let retried: Vec<u64> = self
+                    .in_flight
+                    .range(..=self.acked.min(position))
+                    .map(|(at, _)| *at)
+                    .collect();
                 self.in_flight.retain(|at, _| *at > position);
                 self.advance(position.min(self.read)).await?;
+                if !retried.is_empty() {
+                    let sql =
+                        "DELETE parked WHERE projector = $parked_as AND position IN $positions";
+                    let vars = json!({ "parked_as": parked_as(&self.name), "positions": retried });
+                    db::run(self.store.db(), sql, vars).await?;
+                }
                 Ok(vec![])
             }
             HandlerFrame::Nack { position, error } => {
@@ -135,10 +164,12 @@ impl Delivery {
                 }
                 let entry = self.in_flight.remove(&position).expect("just seen");
                 self.park(&entry.event, &error).await?;
+                // Retried parked events lie below the acknowledged position and hold nothing back.
+                let acked = self.acked;
                 let lowest_open = self
                     .in_flight
                     .keys()
-                    .next()
+                    .find(|at| **at > acked)
                     .copied()
                     .unwrap_or(self.read + 1);
                 self.advance(lowest_open - 1).await?;
@@ -166,7 +197,7 @@ impl Delivery {
 
     async fn park(&self, event: &Envelope, error: &str) -> anyhow::Result<()> {
         let parked = json!({
-            "projector": format!("subscription:{}", self.name),
+            "projector": parked_as(&self.name),
             "position": event.position,
             "event_id": event.event_id.to_string(),
             "event_type": event.event_type,
@@ -181,4 +212,51 @@ impl Delivery {
         .await?;
         Ok(())
     }
+}
+
+/// Subscriptions park their events in the projectors' `parked` table under this name.
+pub fn parked_as(name: &str) -> String {
+    format!("subscription:{name}")
+}
+
+/// Every subscription with its acknowledged position and parked events (for the admin).
+pub async fn list(store: &Store) -> anyhow::Result<Vec<app::wire::SubscriptionRow>> {
+    let sql = "DEFINE TABLE IF NOT EXISTS subscription SCHEMALESS;
+               SELECT record::id(id) AS name, acked FROM subscription ORDER BY name;
+               SELECT projector, count() AS parked FROM parked WHERE string::starts_with(projector, 'subscription:') GROUP BY projector;";
+    let mut results = db::run(store.db(), sql, Value::Null).await?;
+    let rows: Vec<Value> = results.take(1)?;
+    let parked: Vec<Value> = results.take(2)?;
+    let head = store.head();
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            let name = row["name"].as_str()?.to_owned();
+            let acked = row["acked"].as_u64().unwrap_or(0);
+            let parked = parked
+                .iter()
+                .find(|p| p["projector"].as_str() == Some(parked_as(&name).as_str()))
+                .and_then(|p| p["parked"].as_u64())
+                .unwrap_or(0);
+            Some(app::wire::SubscriptionRow {
+                name,
+                acked,
+                head,
+                lag: head.saturating_sub(acked),
+                parked,
+            })
+        })
+        .collect())
+}
+
+/// Marks a subscription's parked events for delivery again when its handler next connects.
+pub async fn retry_parked(store: &Store, name: &str) -> anyhow::Result<u64> {
+    let sql = "UPDATE parked SET retry = true WHERE projector = $parked_as RETURN NONE;
+               SELECT count() AS n FROM parked WHERE projector = $parked_as GROUP ALL;";
+    let mut results = db::run(store.db(), sql, json!({ "parked_as": parked_as(name) })).await?;
+    let counted: Vec<Value> = results.take(1)?;
+    Ok(counted
+        .first()
+        .and_then(|row| row["n"].as_u64())
+        .unwrap_or(0))
 }

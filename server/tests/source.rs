@@ -155,7 +155,7 @@ async fn a_handler_that_crashes_mid_batch_gets_every_unacked_event_again_and_not
 #[tokio::test]
 async fn unacked_events_come_again_after_the_timeout_and_nacked_ones_are_parked() {
     let app = spawn().await;
-    let (_admin, token) = admin_with_token(&app, "mailer").await;
+    let (admin, token) = admin_with_token(&app, "mailer").await;
     let mut handler = subscribe(&app, &token, "ack_timeout_ms=300").await;
     assert_eq!(event_position(&mut handler).await, 1);
     assert_eq!(event_position(&mut handler).await, 2);
@@ -188,6 +188,28 @@ async fn unacked_events_come_again_after_the_timeout_and_nacked_ones_are_parked(
     .await
     .unwrap();
     assert_eq!(rows, vec![json!({ "position": 2, "error": "smtp down" })]);
+
+    // The admin sees it and asks for a retry: the handler gets it first on its next connection,
+    // and acknowledging it takes it off the parked list.
+    let (_, list) = admin.get("/api/admin/subscriptions").await;
+    assert_eq!(list[0]["name"], "mailer");
+    assert_eq!(list[0]["parked"], 1);
+    let (status, _) = admin
+        .post("/api/admin/subscriptions/mailer/parked/retry", json!(null))
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    drop(handler);
+    let mut again = subscribe(&app, &token, "ack_timeout_ms=60000").await;
+    assert_eq!(event_position(&mut again).await, 2);
+    send(&mut again, json!({ "op": "ack", "position": 2 })).await;
+    for _ in 0..100 {
+        let (_, list) = admin.get("/api/admin/subscriptions").await;
+        if list[0]["parked"] == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the retried event stayed parked");
 }
 
 /// Waits until the server has stored the subscription's acknowledged position.

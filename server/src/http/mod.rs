@@ -37,6 +37,11 @@ pub fn app(state: AppState) -> Router {
         .route("/events", get(events::ndjson))
         .route("/events/live", get(source::live_feed))
         .route("/subscriptions/{name}", get(source::subscription))
+        .route("/admin/subscriptions", get(source::list_subscriptions))
+        .route(
+            "/admin/subscriptions/{name}/parked/retry",
+            post(source::retry_subscription_parked),
+        )
         .route("/admin/tokens", post(source::issue_token))
         .route("/admin/events", get(events::browse))
         .route("/admin/events/{position}", get(events::one))

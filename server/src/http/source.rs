@@ -2,9 +2,10 @@
 
 use super::auth::{Admin, SourceReader};
 use super::error::{ApiJson, ApiQuery, AppError};
-use crate::deliveries::{Delivery, HandlerFrame, DEFAULT_ACK_TIMEOUT};
+use crate::deliveries::{self, Delivery, HandlerFrame, DEFAULT_ACK_TIMEOUT};
 use crate::state::AppState;
 use crate::store::Store;
+use app::wire::SubscriptionRow;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -156,4 +157,23 @@ async fn deliver(socket: WebSocket, store: Store, mut delivery: Delivery) {
             }
         }
     }
+}
+
+/// `GET /api/admin/subscriptions`: each named subscription's position, lag and parked events.
+pub async fn list_subscriptions(
+    State(state): State<AppState>,
+    _admin: Admin,
+) -> Result<Json<Vec<SubscriptionRow>>, AppError> {
+    Ok(Json(deliveries::list(&state.store).await?))
+}
+
+/// `POST /api/admin/subscriptions/{name}/parked/retry`: 202; the parked events are delivered
+/// again when the handler next connects, and leave the parked list when it acknowledges them.
+pub async fn retry_subscription_parked(
+    State(state): State<AppState>,
+    _admin: Admin,
+    Path(name): Path<String>,
+) -> Result<StatusCode, AppError> {
+    deliveries::retry_parked(&state.store, &name).await?;
+    Ok(StatusCode::ACCEPTED)
 }
