@@ -2,7 +2,7 @@
 //! button) per projector, and a chart of events/s and lag over the last two minutes.
 
 use crate::components::admin::AdminGate;
-use crate::wire::ProjectionRow;
+use crate::wire::{ProjectionRow, SubscriptionRow};
 use leptos::prelude::*;
 use std::collections::{HashMap, VecDeque};
 
@@ -17,6 +17,7 @@ pub fn AdminProjectionsPage() -> impl IntoView {
 #[component]
 fn Dashboard() -> impl IntoView {
     let rows = RwSignal::new(Vec::<ProjectionRow>::new());
+    let subscriptions = RwSignal::new(Vec::<SubscriptionRow>::new());
     let history = RwSignal::new(HashMap::<String, VecDeque<(f64, u64)>>::new());
     let error = RwSignal::new(None::<String>);
     Effect::new(move |_| {
@@ -39,11 +40,16 @@ fn Dashboard() -> impl IntoView {
                     }
                     Err(failure) => error.set(Some(failure.message)),
                 }
+                if let Ok(now) =
+                    crate::client::get::<Vec<SubscriptionRow>>("/api/admin/subscriptions").await
+                {
+                    subscriptions.set(now);
+                }
                 gloo_timers::future::sleep(std::time::Duration::from_secs(1)).await;
             }
         });
         #[cfg(not(feature = "hydrate"))]
-        let _ = (rows, history, error);
+        let _ = (rows, history, error, subscriptions);
     });
     let charts = move || history.get().into_iter().collect::<Vec<_>>();
     view! {
@@ -58,6 +64,27 @@ fn Dashboard() -> impl IntoView {
                 <tbody>
                     <For each=move || rows.get() key=|row| format!("{row:?}") let:row>
                         <ProjectorRow row/>
+                    </For>
+                </tbody>
+            </table>
+            <h2>"Subscriptions"</h2>
+            <table class="subscription-table">
+                <thead><tr><th>"Subscription"</th><th>"Acknowledged"</th><th>"Head"</th><th>"Lag"</th><th>"Parked"</th><th></th></tr></thead>
+                <tbody>
+                    <For each=move || subscriptions.get() key=|row| format!("{row:?}") let:row>
+                        <tr>
+                            <td>{row.name.clone()}</td>
+                            <td>{row.acked}</td>
+                            <td>{row.head}</td>
+                            <td>{row.lag}</td>
+                            <td>{row.parked}</td>
+                            <td>
+                                {(row.parked > 0).then(|| {
+                                    let url = format!("/api/admin/subscriptions/{}/parked/retry", row.name);
+                                    view! { <button type="button" on:click=move |_| post_action(url.clone())>"Retry parked"</button> }
+                                })}
+                            </td>
+                        </tr>
                     </For>
                 </tbody>
             </table>
