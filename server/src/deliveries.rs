@@ -13,6 +13,7 @@
 //! events are unacknowledged at a time.
 
 use crate::db;
+use crate::projections::parked::parked_row;
 use crate::store::Store;
 use app::wire::Envelope;
 use serde::Deserialize;
@@ -92,10 +93,6 @@ impl Delivery {
             read: acked,
             in_flight,
         })
-    }
-
-    pub fn acked(&self) -> u64 {
-        self.acked
     }
 
     /// New events to send, up to the window, read from the durable log.
@@ -196,14 +193,7 @@ impl Delivery {
     }
 
     async fn park(&self, event: &Envelope, error: &str) -> anyhow::Result<()> {
-        let parked = json!({
-            "projector": parked_as(&self.name),
-            "position": event.position,
-            "event_id": event.event_id.to_string(),
-            "event_type": event.event_type,
-            "error": error,
-            "at": chrono::Utc::now().to_rfc3339(),
-        });
+        let parked = parked_row(&parked_as(&self.name), event, error);
         db::run(
             self.store.db(),
             "CREATE parked CONTENT $parked",

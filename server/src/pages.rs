@@ -1,6 +1,6 @@
 //! What the server-rendered pages read: the same read side the API answers from.
 
-use crate::http::auth::signed_in;
+use crate::http::auth::by_session;
 use crate::projections::timeline;
 use crate::sessions::token_from_cookies;
 use crate::state::AppState;
@@ -23,8 +23,7 @@ impl Backend for PageBackend {
         let state = self.state.clone();
         Box::pin(async move {
             let token = token_from_cookies(cookie_header.as_deref()?)?.to_owned();
-            let handle = state.sessions.handle(&token).await.ok()??;
-            let user = signed_in(&state, &handle).await.ok()??;
+            let user = by_session(&state, &token).await.ok()??;
             Some(Me {
                 user: user.user,
                 is_admin: user.is_admin,

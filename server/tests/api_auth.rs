@@ -121,4 +121,23 @@ async fn an_admin_flag_handle_becomes_admin_by_an_event() {
             .collect::<Vec<_>>(),
         ["UserRegistered", "AdminGranted"]
     );
+    // Signing in again grants nothing more and writes nothing.
+    let head = app.head();
+    let (status, _) = app
+        .client()
+        .post(
+            "/api/auth/signin",
+            json!({ "handle": common::ADMIN, "password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(app.head(), head);
+    let noops = agora::db::rows(
+        app.state.store.db(),
+        "SELECT count() AS n FROM command GROUP ALL",
+        serde_json::Value::Null,
+    )
+    .await
+    .unwrap();
+    assert!(noops.is_empty(), "a sign-in recorded a command: {noops:?}");
 }

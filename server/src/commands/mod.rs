@@ -54,8 +54,6 @@ impl Origin {
 
 #[derive(Debug, thiserror::Error)]
 pub enum CommandError {
-    #[error("{0}")]
-    Invalid(String),
     #[error(transparent)]
     Rule(#[from] Rule),
     #[error("{stream} is at version {actual}, not {expected}")]
@@ -94,7 +92,7 @@ impl CommandBus {
         let outcome = match &answer {
             Ok(answer) if answer.duplicate => "duplicate",
             Ok(_) => "ok",
-            Err(CommandError::Rule(_) | CommandError::Invalid(_)) => "refused",
+            Err(CommandError::Rule(_)) => "refused",
             Err(CommandError::Conflict { .. }) => "conflict",
             Err(CommandError::Store(_)) => "failed",
         };

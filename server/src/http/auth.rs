@@ -2,7 +2,7 @@
 
 use super::error::{ApiJson, AppError};
 use crate::commands::{Command, Origin};
-use crate::domain::user::{self, valid_handle, User};
+use crate::domain::user::{self, valid_handle, Profile, User};
 use crate::domain::Actor;
 use crate::sessions::{cookie, hash_password, token_from_cookies, verify_password};
 use crate::state::AppState;
@@ -44,13 +44,10 @@ impl FromRequestParts<AppState> for Viewer {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let Some(token) = session_token(&parts.headers) else {
-            return Ok(Viewer(None));
-        };
-        let Some(handle) = state.sessions.handle(&token).await? else {
-            return Ok(Viewer(None));
-        };
-        Ok(Viewer(signed_in(state, &handle).await?))
+        match session_token(&parts.headers) {
+            Some(token) => Ok(Viewer(by_session(state, &token).await?)),
+            None => Ok(Viewer(None)),
+        }
     }
 }
 
@@ -109,24 +106,45 @@ fn session_token(headers: &HeaderMap) -> Option<String> {
         .find_map(|value| token_from_cookies(value).map(str::to_owned))
 }
 
-/// The user behind a handle, from the write model (so a sign-up is visible to sign-in at once).
-pub async fn signed_in(state: &AppState, handle: &str) -> Result<Option<SignedIn>, AppError> {
-    let (user_state, _) = state.bus.load::<User>(&user::stream(handle)).await?;
-    Ok(user_state.registered.map(|profile| SignedIn {
-        is_admin: profile.is_admin || state.admins.contains(handle),
+/// The person holding a session token, if the session and the user exist.
+pub async fn by_session(state: &AppState, token: &str) -> Result<Option<SignedIn>, AppError> {
+    let Some(handle) = state.sessions.handle(token).await? else {
+        return Ok(None);
+    };
+    Ok(profile(state, &handle)
+        .await?
+        .map(|profile| signed_in(state, profile)))
+}
+
+/// A user's profile from the write model (so a sign-up is visible to sign-in at once).
+async fn profile(state: &AppState, handle: &str) -> Result<Option<Profile>, AppError> {
+    if !valid_handle(handle) {
+        return Ok(None);
+    }
+    Ok(state
+        .bus
+        .load::<User>(&user::stream(handle))
+        .await?
+        .0
+        .registered)
+}
+
+fn signed_in(state: &AppState, profile: Profile) -> SignedIn {
+    SignedIn {
+        is_admin: profile.is_admin || state.admins.contains(&profile.handle),
         user: WireUser {
             id: profile.user_id,
             handle: profile.handle.clone(),
             display_name: profile.display_name,
         },
         handle: profile.handle,
-    }))
+    }
 }
 
-/// `--admin` handles become admins, as an event, when they sign up or in.
-async fn grant_if_configured(state: &AppState, handle: &str) -> Result<(), AppError> {
-    if state.admins.contains(handle) {
-        state.bus.grant_admin(handle, "admin-flag").await?;
+/// `--admin` handles become admins, as an event, the first time they sign up or in.
+async fn grant_if_configured(state: &AppState, profile: &Profile) -> Result<(), AppError> {
+    if state.admins.contains(&profile.handle) && !profile.is_admin {
+        state.bus.grant_admin(&profile.handle, "admin-flag").await?;
     }
     Ok(())
 }
@@ -167,11 +185,11 @@ pub async fn signup(
     };
     let origin = Origin::new(Uuid::now_v7(), Actor::user(&form.handle));
     let answer = state.bus.submit(origin, command, None).await?;
-    grant_if_configured(&state, &form.handle).await?;
-    let user = signed_in(&state, &form.handle)
+    let profile = profile(&state, &form.handle)
         .await?
-        .ok_or_else(|| anyhow::anyhow!("user vanished"))?
-        .user;
+        .ok_or_else(|| anyhow::anyhow!("a registered user vanished"))?;
+    grant_if_configured(&state, &profile).await?;
+    let user = signed_in(&state, profile).user;
     let body = AuthAnswer {
         user,
         position: Some(answer.position),
@@ -183,27 +201,18 @@ pub async fn signin(
     State(state): State<AppState>,
     ApiJson(form): ApiJson<SignIn>,
 ) -> Result<Response, AppError> {
-    let (user_state, _) = if valid_handle(&form.handle) {
-        state.bus.load::<User>(&user::stream(&form.handle)).await?
-    } else {
-        Default::default()
+    let Some(profile) = profile(&state, &form.handle).await? else {
+        return Err(AppError::Unauthorized);
     };
-    let hash = user_state.registered.map(|profile| profile.password_hash);
-    let password = form.password;
-    let verified = match hash {
-        Some(hash) => tokio::task::spawn_blocking(move || verify_password(&hash, &password))
-            .await
-            .map_err(anyhow::Error::from)?,
-        None => false,
-    };
+    let (hash, password) = (profile.password_hash.clone(), form.password);
+    let verified = tokio::task::spawn_blocking(move || verify_password(&hash, &password))
+        .await
+        .map_err(anyhow::Error::from)?;
     if !verified {
         return Err(AppError::Unauthorized);
     }
-    grant_if_configured(&state, &form.handle).await?;
-    let user = signed_in(&state, &form.handle)
-        .await?
-        .ok_or(AppError::Unauthorized)?
-        .user;
+    grant_if_configured(&state, &profile).await?;
+    let user = signed_in(&state, profile).user;
     with_session(
         &state,
         &form.handle,

@@ -89,7 +89,6 @@ impl From<StoreError> for AppError {
 impl From<CommandError> for AppError {
     fn from(error: CommandError) -> Self {
         match error {
-            CommandError::Invalid(m) => AppError::Invalid(m),
             CommandError::Rule(rule) => rule.into(),
             CommandError::Conflict { .. } => AppError::Conflict(error.to_string()),
             CommandError::Store(error) => error.into(),

@@ -7,6 +7,18 @@ use crate::db;
 use app::wire::Envelope;
 use serde_json::json;
 
+/// The row that keeps an event someone gave up on: a projector, or a subscription's handler.
+pub(crate) fn parked_row(parked_by: &str, event: &Envelope, error: &str) -> serde_json::Value {
+    json!({
+        "projector": parked_by,
+        "position": event.position,
+        "event_id": event.event_id.to_string(),
+        "event_type": event.event_type,
+        "error": error,
+        "at": chrono::Utc::now().to_rfc3339(),
+    })
+}
+
 impl Runner {
     /// Keeps an event that cannot be projected, with its error, and moves past it in one transaction.
     pub(super) async fn park(&self, event: &Envelope) {
@@ -18,14 +30,7 @@ impl Runner {
             "BEGIN; CREATE parked CONTENT $parked; {}; COMMIT;",
             self.checkpoint_statement(event.position)
         );
-        let parked = json!({
-            "projector": name,
-            "position": event.position,
-            "event_id": event.event_id.to_string(),
-            "event_type": event.event_type,
-            "error": error,
-            "at": chrono::Utc::now().to_rfc3339(),
-        });
+        let parked = parked_row(name, event, &error);
         loop {
             match db::run(&self.db, &sql, json!({ "parked": parked })).await {
                 Ok(_) => break,

@@ -33,7 +33,7 @@ mod subscription;
 mod writer;
 
 pub use import::{check as check_import, ImportError};
-pub use read::{Direction, EventFilter};
+pub use read::EventFilter;
 pub use snapshot::Snapshot;
 pub use subscription::Subscription;
 

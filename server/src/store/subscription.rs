@@ -22,11 +22,6 @@ impl Subscription {
         }
     }
 
-    /// The position of the last event handed out.
-    pub fn position(&self) -> u64 {
-        self.position
-    }
-
     /// The next events after the position, at most `max`, waiting until there is at least one.
     pub async fn next_batch(&mut self, max: usize) -> Result<Vec<Envelope>, StoreError> {
         loop {

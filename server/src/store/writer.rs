@@ -256,7 +256,7 @@ impl Writer {
             return Ok(HashMap::new());
         }
         let sql = (0..streams.len())
-            .map(|i| format!("SELECT VALUE version FROM event WHERE stream = $s{i} ORDER BY version DESC LIMIT 1;"))
+            .map(|i| last_version(&format!("s{i}")))
             .collect::<String>();
         let vars: Map<String, Value> = streams
             .iter()
@@ -293,7 +293,7 @@ impl Writer {
         if let Some(first) = find_command(&self.db, append.metadata.command_id).await? {
             return Ok(Appended::Duplicate(first));
         }
-        let sql = "SELECT VALUE version FROM event WHERE stream = $s ORDER BY version DESC LIMIT 1";
+        let sql = last_version("s");
         let last = db::rows(&self.db, sql, json!({ "s": append.stream })).await?;
         let actual = last.first().and_then(Value::as_u64).unwrap_or(0);
         Err(StoreError::Conflict {
@@ -372,4 +372,11 @@ pub async fn record_noop(
             .ok_or_else(|| StoreError::Corrupt("a command record vanished".into())),
         Err(error) => Err(error.into()),
     }
+}
+
+/// The statement reading a stream's last version, the stream bound as `$<param>`.
+fn last_version(param: &str) -> String {
+    format!(
+        "SELECT VALUE version FROM event WHERE stream = ${param} ORDER BY version DESC LIMIT 1;"
+    )
 }
