@@ -24,6 +24,7 @@ pub use writes::Writes;
 
 use crate::db::Db;
 use crate::live::Change;
+use crate::store::Store;
 use app::wire::Envelope;
 use futures::future::BoxFuture;
 
@@ -65,12 +66,21 @@ pub trait Projector: Send + Sync + 'static {
     /// The tables `schema` defines (without `{g}`): dropped with their generation.
     fn tables(&self) -> &'static [&'static str];
 
-    /// Turns a batch into writes to the tables of `generation`.
+    /// Turns a batch into writes to the tables of `scope.generation`.
     fn apply<'a>(
         &'a self,
-        db: &'a Db,
-        generation: Generation,
+        scope: Scope<'a>,
         events: &'a [Envelope],
         out: &'a mut Output,
     ) -> BoxFuture<'a, anyhow::Result<()>>;
+}
+
+/// Where a projector's writes go, and what it may read while it decides them.
+#[derive(Clone, Copy)]
+pub struct Scope<'a> {
+    /// The database of the read model: the serving one, or a temporary one for time travel.
+    pub db: &'a Db,
+    /// The log, for facts a batch does not carry (such as where a post began).
+    pub store: &'a Store,
+    pub generation: Generation,
 }

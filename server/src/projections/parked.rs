@@ -87,7 +87,7 @@ impl Runner {
         let mut out = Output::default();
         let events = std::slice::from_ref(event);
         self.projector
-            .apply(&self.db, self.generation(), events, &mut out)
+            .apply(self.scope(self.generation()), events, &mut out)
             .await?;
         let release = format!(
             "DELETE parked WHERE projector = '{}' AND position = {}",

@@ -2,7 +2,7 @@
 //! backoff, park what keeps failing, and wake whoever waits for a position.
 
 use super::rebuild::RebuildRefused;
-use super::{Generation, Output, Projector};
+use super::{Generation, Output, Projector, Scope};
 use crate::db::{self, Db};
 use crate::live::Hub;
 use crate::store::Store;
@@ -307,7 +307,7 @@ impl Runner {
         let generation = self.generation();
         let mut out = Output::default();
         self.projector
-            .apply(&self.db, generation, events, &mut out)
+            .apply(self.scope(generation), events, &mut out)
             .await?;
         let (sql, vars) = out
             .writes
@@ -320,6 +320,15 @@ impl Runner {
     /// The checkpoint of the serving generation at `position`.
     pub(super) fn checkpoint_statement(&self, position: u64) -> String {
         checkpoint(self.projector.as_ref(), position, self.generation())
+    }
+
+    /// What the projector applies a batch with: this runner's database and log, and `generation`.
+    pub(super) fn scope(&self, generation: Generation) -> Scope<'_> {
+        Scope {
+            db: &self.db,
+            store: &self.store,
+            generation,
+        }
     }
 
     pub(super) fn generation(&self) -> Generation {

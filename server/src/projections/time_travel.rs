@@ -2,7 +2,7 @@
 //! position, with the projector's own code. Slow for long logs, exact, and it never touches the
 //! serving tables.
 
-use super::{Generation, Output, Projector};
+use super::{Generation, Output, Projector, Scope};
 use crate::db::{self, Db};
 use crate::store::Store;
 use serde_json::Value;
@@ -24,7 +24,12 @@ pub async fn build(store: &Store, projector: &dyn Projector, at: u64) -> anyhow:
         let Some(last) = events.last() else { break };
         position = last.position;
         let mut out = Output::default();
-        projector.apply(&db, generation, &events, &mut out).await?;
+        let scope = Scope {
+            db: &db,
+            store,
+            generation,
+        };
+        projector.apply(scope, &events, &mut out).await?;
         let (sql, vars) = out.writes.into_transaction("LET $replayed = true");
         db::run(&db, sql, vars).await?;
     }

@@ -1,7 +1,7 @@
 //! The timeline read model: every post with its author's current display name and its visibility,
 //! serving the public timeline (and, later, profile, thread and tag lists).
 
-use super::{Generation, Output, Projector};
+use super::{Generation, Output, Projector, Scope};
 use crate::db::{self, Db};
 use crate::domain::Event;
 use crate::live::Change;
@@ -17,11 +17,12 @@ pub const PUBLIC_TOPIC: &str = "public";
 
 pub struct Timeline;
 
+/// No secondary index: each one costs about as much as writing the row itself, and a rebuild writes
+/// a row for every post. Rows are keyed by `-position` instead, so the table's own key order is
+/// newest first and a page is a key-range scan; authors are keyed by handle.
 const SCHEMA: &str = "
 DEFINE TABLE IF NOT EXISTS timeline_post{g} SCHEMALESS;
-DEFINE INDEX IF NOT EXISTS timeline_post{g}_position ON timeline_post{g} FIELDS position;
 DEFINE TABLE IF NOT EXISTS timeline_author{g} SCHEMALESS;
-DEFINE INDEX IF NOT EXISTS timeline_author{g}_handle ON timeline_author{g} FIELDS handle UNIQUE;
 ";
 
 /// A stored post as the read model keeps it.
@@ -65,7 +66,7 @@ impl Projector for Timeline {
     }
 
     fn version(&self) -> u32 {
-        1
+        2
     }
 
     fn schema(&self) -> &'static str {
@@ -78,12 +79,11 @@ impl Projector for Timeline {
 
     fn apply<'a>(
         &'a self,
-        db: &'a Db,
-        generation: Generation,
+        scope: Scope<'a>,
         events: &'a [Envelope],
         out: &'a mut Output,
     ) -> BoxFuture<'a, anyhow::Result<()>> {
-        Box::pin(apply(db, Tables::of(generation), events, out))
+        Box::pin(apply(scope, events, out))
     }
 }
 
@@ -105,15 +105,12 @@ impl Tables {
 /// Coalesces the batch: one insert for all new posts, one upsert for all named or renamed authors,
 /// one update for all posts that left, whatever the number of events. Display names live only in the
 /// author table (a rename is one write, not one per post); queries join them in.
-async fn apply(
-    db: &Db,
-    tables: Tables,
-    events: &[Envelope],
-    out: &mut Output,
-) -> anyhow::Result<()> {
+async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> anyhow::Result<()> {
+    let tables = Tables::of(scope.generation);
     let mut names: HashMap<String, String> = HashMap::new();
     let mut new_posts: Vec<Value> = vec![];
-    let mut gone: Vec<String> = vec![];
+    let mut created: HashMap<Uuid, u64> = HashMap::new();
+    let mut gone: Vec<Uuid> = vec![];
     let mut handles: Vec<&str> = events
         .iter()
         .filter(|e| e.event_type == "PostCreated")
@@ -121,7 +118,7 @@ async fn apply(
         .collect();
     handles.sort_unstable();
     handles.dedup();
-    let authors = display_names(db, &tables.author, &handles).await?;
+    let authors = display_names(scope.db, &tables.author, &handles).await?;
     for envelope in events {
         let Ok(event) = Event::from_parts(&envelope.event_type, &envelope.data) else {
             anyhow::bail!(
@@ -167,21 +164,21 @@ async fn apply(
                     position: envelope.position,
                 };
                 new_posts.push(json!({
-                    "id": post_id.to_string(),
+                    "id": key(envelope.position),
                     "post_id": post_id,
                     "author": row.author,
                     "text": row.text,
                     "created_at": row.created_at,
                     "reply_to": row.reply_to,
                     "position": row.position,
-                    "visible": true,
                 }));
+                created.insert(post_id, envelope.position);
                 let data = serde_json::to_value(row.post())?;
                 out.changes
                     .push(change(envelope.position, ChangeKind::Upsert, data));
             }
             Event::PostHidden { post_id, .. } | Event::PostDeleted { post_id, .. } => {
-                gone.push(post_id.to_string());
+                gone.push(post_id);
                 out.changes.push(change(
                     envelope.position,
                     ChangeKind::Remove,
@@ -191,6 +188,7 @@ async fn apply(
             _ => {}
         }
     }
+    let gone = keys_of(scope, &created, &gone).await?;
     let writes = &mut out.writes;
     if !names.is_empty() {
         let rows: Vec<Value> = names
@@ -199,22 +197,51 @@ async fn apply(
             .collect();
         let rows = writes.bind(rows);
         writes.push(format!(
-            "INSERT INTO {} {rows} ON DUPLICATE KEY UPDATE display_name = $input.display_name",
+            "INSERT INTO {} {rows} ON DUPLICATE KEY UPDATE display_name = $input.display_name RETURN NONE",
             tables.author
         ));
     }
     if !new_posts.is_empty() {
         let rows = writes.bind(new_posts);
-        writes.push(format!("INSERT INTO {} {rows}", tables.post));
+        writes.push(format!("INSERT INTO {} {rows} RETURN NONE", tables.post));
     }
     if !gone.is_empty() {
-        let ids = writes.bind(gone);
+        let keys = writes.bind(gone);
         writes.push(format!(
-            "FOR $id IN {ids} {{ UPDATE type::record('{}', $id) SET visible = false }}",
+            "UPDATE array::map({keys}, |$key| type::record('{}', $key)) SET hidden = true RETURN NONE",
             tables.post
         ));
     }
     Ok(())
+}
+
+/// A post's row key: minus its position, so ascending key order is newest first.
+fn key(position: u64) -> i64 {
+    -(position.min(i64::MAX as u64) as i64)
+}
+
+/// The row keys of posts that left: from this batch when it also created them, else from the log
+/// (where each post's stream began).
+async fn keys_of(
+    scope: Scope<'_>,
+    created: &HashMap<Uuid, u64>,
+    gone: &[Uuid],
+) -> anyhow::Result<Vec<i64>> {
+    let earlier: Vec<String> = gone
+        .iter()
+        .filter(|id| !created.contains_key(id))
+        .map(|id| crate::domain::post::stream(*id))
+        .collect();
+    let began = scope.store.first_positions(&earlier).await?;
+    Ok(gone
+        .iter()
+        .filter_map(|id| {
+            created
+                .get(id)
+                .or_else(|| began.get(&crate::domain::post::stream(*id)))
+        })
+        .map(|position| key(*position))
+        .collect())
 }
 
 fn change(position: u64, kind: ChangeKind, data: Value) -> Change {
@@ -226,7 +253,7 @@ fn change(position: u64, kind: ChangeKind, data: Value) -> Change {
     }
 }
 
-/// The stored display names of these handles, in one read.
+/// The stored display names of these handles, in one read of their records.
 async fn display_names(
     db: &Db,
     table: &str,
@@ -235,7 +262,9 @@ async fn display_names(
     if handles.is_empty() {
         return Ok(HashMap::new());
     }
-    let sql = format!("SELECT handle, display_name FROM {table} WHERE handle IN $handles");
+    let sql = format!(
+        "SELECT handle, display_name FROM array::map($handles, |$h| type::record('{table}', $h))"
+    );
     let rows = db::rows(db, sql, json!({ "handles": handles })).await?;
     Ok(rows
         .into_iter()
@@ -256,13 +285,17 @@ pub async fn public(
     limit: usize,
     position: u64,
 ) -> anyhow::Result<Page<Post>> {
+    // Keys are minus positions: the posts below the cursor are the keys above minus the cursor.
+    let table = generation.table("timeline_post");
+    let from = match cursor {
+        Some(below) => format!("{table}:{}>..", key(below)),
+        None => table,
+    };
     let sql = format!(
-        "SELECT post_id, author, text, created_at, reply_to, position FROM {}
-         WHERE visible = true AND position < $below ORDER BY position DESC LIMIT $limit",
-        generation.table("timeline_post")
+        "SELECT post_id, author, text, created_at, reply_to, position FROM {from}
+         WHERE hidden != true LIMIT $limit"
     );
-    let before = cursor.unwrap_or(i64::MAX as u64);
-    let rows = db::rows(db, sql, json!({ "below": before, "limit": limit + 1 })).await?;
+    let rows = db::rows(db, sql, json!({ "limit": limit + 1 })).await?;
     let mut rows: Vec<Row> = rows
         .into_iter()
         .map(serde_json::from_value)

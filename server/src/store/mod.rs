@@ -223,6 +223,15 @@ impl Store {
         read::all(&self.inner.db, after, limit, self.head()).await
     }
 
+    /// The position of each stream's first event, for the streams that exist: what a read model keyed
+    /// by position needs to find a row when a later event names only its stream's id.
+    pub async fn first_positions(
+        &self,
+        streams: &[String],
+    ) -> Result<std::collections::HashMap<String, u64>, StoreError> {
+        read::first_positions(&self.inner.db, streams).await
+    }
+
     /// A keyset page of events that match `filter`.
     pub async fn query(&self, filter: &EventFilter) -> Result<Vec<Envelope>, StoreError> {
         read::filtered(&self.inner.db, filter, self.head()).await

@@ -6,6 +6,7 @@ use crate::domain::event::upcast;
 use app::wire::{AppendedEvent, Envelope, EnvelopeMetadata};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// The stored fields of an event, in the order of the envelope.
@@ -93,6 +94,34 @@ pub async fn all(
     }
     let sql = format!("SELECT {FIELDS} FROM event:{after}>..={last}");
     envelopes(db::rows(db, sql, Value::Null).await?)
+}
+
+/// One indexed lookup per stream (`stream = $s AND version = 1` meets the unique index exactly), in
+/// one round trip.
+pub async fn first_positions(
+    db: &Db,
+    streams: &[String],
+) -> Result<HashMap<String, u64>, StoreError> {
+    if streams.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sql: String = (0..streams.len())
+        .map(|i| format!("SELECT VALUE position FROM event WHERE stream = $s{i} AND version = 1;"))
+        .collect();
+    let vars: Map<String, Value> = streams
+        .iter()
+        .enumerate()
+        .map(|(i, stream)| (format!("s{i}"), json!(stream)))
+        .collect();
+    let mut results = db::run(db, sql, Value::Object(vars)).await?;
+    let mut positions = HashMap::new();
+    for (i, stream) in streams.iter().enumerate() {
+        let found: Vec<Value> = results.take(i)?;
+        if let Some(position) = found.first().and_then(Value::as_u64) {
+            positions.insert(stream.clone(), position);
+        }
+    }
+    Ok(positions)
 }
 
 pub async fn find_command(db: &Db, command_id: Uuid) -> Result<Option<CommandRecord>, StoreError> {
