@@ -24,6 +24,7 @@ use tokio::sync::{mpsc, oneshot, watch, Mutex};
 use uuid::Uuid;
 
 pub const MAX_BATCH: usize = 512;
+const GATHER_PATIENCE: u32 = 1;
 const MAX_ATTEMPTS: u32 = 200;
 const HEAD_MOVED: &str = "agora:head-moved";
 
@@ -103,6 +104,7 @@ impl Writer {
             let mut batch = vec![first];
             // Gather: the commands whose answers the last commit just sent are being decided again
             // on other tasks; yielding lets them join this batch instead of waiting for the next.
+            let mut idle = 0;
             loop {
                 let before = batch.len();
                 while batch.len() < MAX_BATCH {
@@ -111,7 +113,8 @@ impl Writer {
                         Err(_) => break,
                     }
                 }
-                if batch.len() == before || batch.len() >= MAX_BATCH {
+                idle = if batch.len() == before { idle + 1 } else { 0 };
+                if idle >= GATHER_PATIENCE || batch.len() >= MAX_BATCH {
                     break;
                 }
                 tokio::task::yield_now().await;
@@ -279,7 +282,7 @@ impl Writer {
         let sql = format!(
             "BEGIN;
              IF ((SELECT VALUE position FROM meta:head)[0] ?? 0) != $head {{ THROW '{HEAD_MOVED}' }};
-             INSERT INTO event $rows;
+             INSERT INTO event $rows RETURN NONE;
              UPSERT meta:head SET position = $new_head;
              COMMIT;"
         );
