@@ -126,7 +126,8 @@ async fn run_commands(
     })
 }
 
-/// Raw batched INSERT of event rows shaped like the store's, into the store's schema.
+/// Raw batched INSERT of event rows shaped like those the commands above append (their own event,
+/// command and post ids, 256 writers, the same text), into the store's schema.
 async fn ceiling(base: &str, rows: usize) -> anyhow::Result<f64> {
     let (_, db) = fresh(base, "bench-ceiling").await?;
     Store::open(db.clone()).await?;
@@ -136,13 +137,16 @@ async fn ceiling(base: &str, rows: usize) -> anyhow::Result<f64> {
         let batch: Vec<_> = (0..256.min(rows - position as usize))
             .map(|_| {
                 position += 1;
-                let id = Uuid::now_v7().to_string();
+                let writer = position % 256;
+                let (event_id, command_id, post_id) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
                 json!({
-                    "id": position, "position": position, "event_id": id, "stream": format!("post-{id}"),
-                    "version": 1, "type": "PostCreated", "schema": 2,
-                    "data": { "post_id": id, "author": "writer", "text": "bench post #bench", "reply_to": null,
-                              "mentions": [], "tags": ["bench"] },
-                    "command_id": id, "command_seq": 0, "correlation_id": id, "actor": "writer",
+                    "id": position, "position": position, "event_id": event_id.to_string(),
+                    "stream": format!("post-{post_id}"), "version": 1, "type": "PostCreated", "schema": 2,
+                    "data": { "post_id": post_id, "author": format!("writer{writer}"),
+                              "text": format!("bench post {position} from writer {writer} #bench"),
+                              "reply_to": null, "mentions": [], "tags": ["bench"] },
+                    "command_id": command_id.to_string(), "command_seq": 0,
+                    "correlation_id": command_id.to_string(), "actor": format!("writer{writer}"),
                     "at": chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
                 })
             })
