@@ -48,7 +48,7 @@ pub async fn start_on(
     let projections =
         projections::Projections::start(&store, hub.clone(), projections::all()).await?;
     let bus = commands::CommandBus::new(store.clone());
-    policies::start(
+    let policies = policies::Policies::start(
         bus.clone(),
         vec![Arc::new(policies::moderation::Moderation)],
     )
@@ -59,6 +59,7 @@ pub async fn start_on(
         store,
         bus,
         projections,
+        policies,
         hub,
         sessions,
         admins: Arc::new(admins.into_iter().collect()),

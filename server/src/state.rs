@@ -2,6 +2,7 @@
 
 use crate::commands::CommandBus;
 use crate::live::Hub;
+use crate::policies::Policies;
 use crate::projections::Projections;
 use crate::sessions::Sessions;
 use crate::store::Store;
@@ -16,6 +17,7 @@ pub struct AppState {
     pub store: Store,
     pub bus: CommandBus,
     pub projections: Projections,
+    pub policies: Policies,
     pub hub: Hub,
     pub sessions: Sessions,
     /// Handles made admins when they sign in (`--admin`).

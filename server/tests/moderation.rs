@@ -141,3 +141,110 @@ async fn a_redelivered_event_issues_its_command_once() {
         1
     );
 }
+
+async fn moderation_status(admin: &common::Client) -> serde_json::Value {
+    let (status, rows) = admin.get("/api/admin/policies").await;
+    assert_eq!(status, StatusCode::OK, "{rows}");
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .find(|row| row["name"] == "moderation")
+        .cloned()
+        .unwrap()
+}
+
+async fn wait_for_moderation(
+    admin: &common::Client,
+    done: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    for _ in 0..200 {
+        let status = moderation_status(admin).await;
+        if done(&status) {
+            return status;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!(
+        "moderation never got there: {}",
+        moderation_status(admin).await
+    );
+}
+
+/// A real failure: an operator's table event refuses every `PostHidden`, so the policy's `HidePost`
+/// fails each try. The policy parks the report, moves on, and acts once the rule is lifted.
+#[tokio::test]
+async fn a_policy_parks_what_keeps_failing_and_acts_on_retry_after_the_fix() {
+    let app = spawn().await;
+    let db = app.state.store.db();
+    agora::db::run(
+        db,
+        r#"DEFINE EVENT refuse_hides ON event WHEN $event = "CREATE" AND $after.type = "PostHidden" THEN { THROW "hides are refused by an operator" }"#,
+        serde_json::Value::Null,
+    )
+    .await
+    .unwrap();
+    let admin = app.user(common::ADMIN).await;
+    let ann = app.user("ann").await;
+    let post_id = ann.create_post("reported while hides fail").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for reporter in ["bob", "cat", "dan"] {
+        let (status, body) = app
+            .user(reporter)
+            .await
+            .command(
+                "ReportPost",
+                json!({ "post_id": post_id, "reason": "spam" }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let parked = wait_for_moderation(&admin, |s| s["parked"] == 1).await;
+    assert!(parked["errors"].as_u64().unwrap() >= 5, "{parked}");
+    assert!(
+        parked["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("hides are refused"),
+        "{parked}"
+    );
+    // It moved on: a later event is handled, and the other writers never saw the failure.
+    let later = ann.create_post("after the parked report").await;
+    wait_for_moderation(&admin, |s| s["position"] == later["position"]).await;
+    let log = app.state.store.read_all(0, 1000).await.unwrap();
+    assert!(log.iter().all(|e| e.event_type != "PostHidden"));
+    let metrics = reqwest::get(app.url("/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("agora_policy_parked{policy=\"moderation\"} 1"),
+        "{metrics}"
+    );
+
+    agora::db::run(
+        db,
+        "REMOVE EVENT refuse_hides ON event",
+        serde_json::Value::Null,
+    )
+    .await
+    .unwrap();
+    let (status, _) = ann
+        .post("/api/admin/policies/moderation/parked/retry", json!({}))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body) = admin
+        .post("/api/admin/policies/nobody/parked/retry", json!({}))
+        .await;
+    common::assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
+    let (status, _) = admin
+        .post("/api/admin/policies/moderation/parked/retry", json!({}))
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let hidden = wait_for_type(&app, "PostHidden").await;
+    assert_eq!(hidden.data["post_id"], post_id.as_str());
+    wait_for_moderation(&admin, |s| s["parked"] == 0).await;
+}

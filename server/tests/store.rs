@@ -101,6 +101,45 @@ async fn a_command_id_is_appended_once_even_when_retries_race() {
     assert_eq!(record.events.len(), 2);
 }
 
+/// Appends share transactions (group commit); one that the database refuses must fail alone.
+#[tokio::test]
+async fn an_append_the_database_refuses_fails_alone_in_its_group() {
+    let (db, store) = open().await;
+    db::run(
+        &db,
+        r#"DEFINE EVENT refuse ON event WHEN $event = "CREATE" AND $after.stream = "refused" THEN { THROW "refused by a rule" }"#,
+        Value::Null,
+    )
+    .await
+    .unwrap();
+    let appends = (0..30).map(|n| {
+        let stream = if n == 15 {
+            "refused".to_owned()
+        } else {
+            format!("ok-{n}")
+        };
+        let store = store.clone();
+        tokio::spawn(async move {
+            store
+                .append(append(&stream, ExpectedVersion::NoStream, 1))
+                .await
+        })
+    });
+    let outcomes = futures::future::join_all(appends).await;
+    for (n, outcome) in outcomes.into_iter().enumerate() {
+        match outcome.unwrap() {
+            Ok(Appended::New(_)) => assert_ne!(n, 15),
+            Err(StoreError::Database(error)) => {
+                assert_eq!(n, 15);
+                assert!(error.to_string().contains("refused by a rule"), "{error}");
+            }
+            other => panic!("append {n}: {other:?}"),
+        }
+    }
+    assert_eq!(store.head(), 29);
+    assert_eq!(assert_contiguous(&store).await, 29);
+}
+
 #[tokio::test]
 async fn a_stale_or_future_expected_version_is_a_conflict_that_writes_nothing() {
     let (_, store) = open().await;

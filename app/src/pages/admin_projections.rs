@@ -1,5 +1,6 @@
 //! The projector dashboard: position, head, lag, events/s, errors and parked events (with a retry
-//! button) per projector, and a chart of events/s and lag over the last two minutes.
+//! button) per projector, the same for policies and subscriptions, and a chart of events/s and lag
+//! over the last two minutes.
 
 use crate::components::admin::AdminGate;
 use crate::wire::{ProjectionRow, SubscriptionRow};
@@ -17,6 +18,7 @@ pub fn AdminProjectionsPage() -> impl IntoView {
 #[component]
 fn Dashboard() -> impl IntoView {
     let rows = RwSignal::new(Vec::<ProjectionRow>::new());
+    let policies = RwSignal::new(Vec::<ProjectionRow>::new());
     let subscriptions = RwSignal::new(Vec::<SubscriptionRow>::new());
     let history = RwSignal::new(HashMap::<String, VecDeque<(f64, u64)>>::new());
     let error = RwSignal::new(None::<String>);
@@ -41,6 +43,11 @@ fn Dashboard() -> impl IntoView {
                     Err(failure) => error.set(Some(failure.message)),
                 }
                 if let Ok(now) =
+                    crate::client::get::<Vec<ProjectionRow>>("/api/admin/policies").await
+                {
+                    policies.set(now);
+                }
+                if let Ok(now) =
                     crate::client::get::<Vec<SubscriptionRow>>("/api/admin/subscriptions").await
                 {
                     subscriptions.set(now);
@@ -49,7 +56,7 @@ fn Dashboard() -> impl IntoView {
             }
         });
         #[cfg(not(feature = "hydrate"))]
-        let _ = (rows, history, error, subscriptions);
+        let _ = (rows, history, error, policies, subscriptions);
     });
     let charts = move || history.get().into_iter().collect::<Vec<_>>();
     view! {
@@ -64,6 +71,17 @@ fn Dashboard() -> impl IntoView {
                 <tbody>
                     <For each=move || rows.get() key=|row| format!("{row:?}") let:row>
                         <ProjectorRow row/>
+                    </For>
+                </tbody>
+            </table>
+            <h2>"Policies"</h2>
+            <table class="policy-table">
+                <thead><tr>
+                    <th>"Policy"</th><th>"Status"</th><th>"Position"</th><th>"Lag"</th><th>"Errors"</th><th>"Parked"</th><th></th>
+                </tr></thead>
+                <tbody>
+                    <For each=move || policies.get() key=|row| format!("{row:?}") let:row>
+                        <PolicyRow row/>
                     </For>
                 </tbody>
             </table>
@@ -139,6 +157,32 @@ fn ProjectorRow(row: ProjectionRow) -> impl IntoView {
                 </tr>
             }
         })}
+    }
+}
+
+/// A policy: where it is, what failed, and its parked events with a retry button.
+#[component]
+fn PolicyRow(row: ProjectionRow) -> impl IntoView {
+    let retried = RwSignal::new(false);
+    let url = format!("/api/admin/policies/{}/parked/retry", row.name);
+    let retry = move |_| {
+        retried.set(true);
+        post_action(url.clone());
+    };
+    view! {
+        <tr>
+            <td>{row.name.clone()}</td>
+            <td><span class="pill" data-state=row.status.clone()>{row.status.replace('_', " ")}</span></td>
+            <td>{row.position}</td>
+            <td>{row.lag}</td>
+            <td title=row.last_error.clone().unwrap_or_default()>{row.errors}</td>
+            <td>{row.parked}</td>
+            <td class="actions">
+                {(row.parked > 0).then(|| view! {
+                    <button type="button" on:click=retry disabled=move || retried.get()>"Retry parked"</button>
+                })}
+            </td>
+        </tr>
     }
 }
 

@@ -138,6 +138,24 @@ pub async fn retry_parked(
     }
 }
 
+/// `GET /api/admin/policies`: each policy's position, lag, errors and parked events.
+pub async fn policies(State(state): State<AppState>, _admin: Admin) -> Json<Vec<ProjectionRow>> {
+    Json(state.policies.statuses(state.store.head()))
+}
+
+/// `POST /api/admin/policies/{name}/parked/retry`: 202, the retry runs in the background.
+pub async fn retry_policy_parked(
+    State(state): State<AppState>,
+    _admin: Admin,
+    Path(name): Path<String>,
+) -> Result<axum::http::StatusCode, AppError> {
+    if state.policies.retry_parked(&name) {
+        Ok(axum::http::StatusCode::ACCEPTED)
+    } else {
+        Err(AppError::NotFound(format!("no policy named {name}")))
+    }
+}
+
 /// `POST /api/admin/projections/{name}/rebuild`: 202; progress in the projection list.
 pub async fn rebuild(
     State(state): State<AppState>,

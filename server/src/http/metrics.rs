@@ -1,7 +1,8 @@
-//! `GET /metrics`: the store's head and each projector's position, lag, rate, errors and parked
-//! events, in Prometheus' text format.
+//! `GET /metrics`: the store's head and each projector's and policy's position, lag, rate, errors and
+//! parked events, in Prometheus' text format.
 
 use crate::state::AppState;
+use app::wire::ProjectionRow;
 use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
@@ -22,43 +23,49 @@ pub async fn prometheus(State(state): State<AppState>) -> impl IntoResponse {
         "gauge",
         vec![(String::new(), head.to_string())],
     );
-    let statuses = state.projections.statuses(head);
-    let per_projector = |value: &dyn Fn(&app::wire::ProjectionRow) -> String| {
-        statuses
-            .iter()
-            .map(|s| (format!("{{projector=\"{}\"}}", s.name), value(s)))
-            .collect::<Vec<_>>()
-    };
-    gauge(
-        "agora_projector_position",
-        "Position a projector has reached.",
-        "gauge",
-        per_projector(&|s| s.position.to_string()),
-    );
-    gauge(
-        "agora_projector_lag",
-        "Events a projector is behind the head.",
-        "gauge",
-        per_projector(&|s| s.lag.to_string()),
-    );
-    gauge(
-        "agora_projector_events_per_second",
-        "Events a projector applied per second lately.",
-        "gauge",
-        per_projector(&|s| format!("{:.1}", s.events_per_s)),
-    );
-    gauge(
-        "agora_projector_errors_total",
-        "Failed tries of a projector's batches.",
-        "counter",
-        per_projector(&|s| s.errors.to_string()),
-    );
-    gauge(
-        "agora_projector_parked",
-        "Events a projector parked.",
-        "gauge",
-        per_projector(&|s| s.parked.to_string()),
-    );
+    let workers = [
+        ("projector", state.projections.statuses(head)),
+        ("policy", state.policies.statuses(head)),
+    ];
+    for (kind, statuses) in &workers {
+        let rows = |value: &dyn Fn(&ProjectionRow) -> String| {
+            statuses
+                .iter()
+                .map(|s| (format!("{{{kind}=\"{}\"}}", s.name), value(s)))
+                .collect::<Vec<_>>()
+        };
+        let family = |what: &str| format!("agora_{kind}_{what}");
+        gauge(
+            &family("position"),
+            &format!("Position a {kind} has reached."),
+            "gauge",
+            rows(&|s| s.position.to_string()),
+        );
+        gauge(
+            &family("lag"),
+            &format!("Events a {kind} is behind the head."),
+            "gauge",
+            rows(&|s| s.lag.to_string()),
+        );
+        gauge(
+            &family("events_per_second"),
+            &format!("Events a {kind} handled per second lately."),
+            "gauge",
+            rows(&|s| format!("{:.1}", s.events_per_s)),
+        );
+        gauge(
+            &family("errors_total"),
+            &format!("Failed tries of a {kind}."),
+            "counter",
+            rows(&|s| s.errors.to_string()),
+        );
+        gauge(
+            &family("parked"),
+            &format!("Events a {kind} parked."),
+            "gauge",
+            rows(&|s| s.parked.to_string()),
+        );
+    }
     crate::metrics::METRICS.render(&mut out);
     ([(CONTENT_TYPE, "text/plain; version=0.0.4")], out)
 }

@@ -53,6 +53,11 @@ pub fn app(state: AppState) -> Router {
             "/admin/projections/{name}/parked/retry",
             post(events::retry_parked),
         )
+        .route("/admin/policies", get(events::policies))
+        .route(
+            "/admin/policies/{name}/parked/retry",
+            post(events::retry_policy_parked),
+        )
         .fallback(|| async { AppError::NotFound("no such API route".into()) })
         .layer(middleware::from_fn(same_origin_writes));
 

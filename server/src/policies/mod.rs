@@ -6,15 +6,14 @@
 //!   crash between the command and the checkpoint) finds the first answer instead of acting twice.
 
 pub mod moderation;
+mod runner;
+
+pub use runner::Policies;
 
 use crate::commands::{Command, CommandBus, CommandError, Origin};
-use crate::db;
 use crate::domain::Actor;
 use app::wire::Envelope;
 use futures::future::BoxFuture;
-use serde_json::{json, Value};
-use std::sync::Arc;
-use std::time::Duration;
 use uuid::Uuid;
 
 /// A policy's reaction to one event: the commands to issue (often none).
@@ -57,62 +56,4 @@ pub async fn handle(
         }
     }
     Ok(())
-}
-
-/// Starts each policy from its checkpoint (kept in the `projection` table beside the projectors').
-pub async fn start(bus: CommandBus, policies: Vec<Arc<dyn Policy>>) -> anyhow::Result<()> {
-    let db = bus.store().db().clone();
-    db::run(
-        &db,
-        "DEFINE TABLE IF NOT EXISTS projection SCHEMALESS",
-        Value::Null,
-    )
-    .await?;
-    for policy in policies {
-        let id = format!("policy:{}", policy.name());
-        let rows = db::rows(
-            &db,
-            "SELECT VALUE position FROM type::record('projection', $id)",
-            json!({ "id": id }),
-        )
-        .await?;
-        let from = rows.first().and_then(Value::as_u64).unwrap_or(0);
-        tokio::spawn(run(bus.clone(), policy, id, from));
-    }
-    Ok(())
-}
-
-async fn run(bus: CommandBus, policy: Arc<dyn Policy>, checkpoint: String, from: u64) {
-    let db = bus.store().db().clone();
-    let mut subscription = bus.store().subscribe(from);
-    loop {
-        let batch = match subscription.next_batch(100).await {
-            Ok(batch) => batch,
-            Err(error) => {
-                tracing::error!(policy = policy.name(), %error, "reading the log failed");
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                continue;
-            }
-        };
-        for event in &batch {
-            let mut backoff = Duration::from_millis(50);
-            while let Err(error) = handle(policy.as_ref(), &bus, event).await {
-                tracing::warn!(policy = policy.name(), position = event.position, %error, "policy failed; retrying");
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(5));
-            }
-        }
-        if let Some(last) = batch.last() {
-            let sql = "UPSERT type::record('projection', $id) SET position = $position";
-            if let Err(error) = db::run(
-                &db,
-                sql,
-                json!({ "id": checkpoint, "position": last.position }),
-            )
-            .await
-            {
-                tracing::warn!(policy = policy.name(), %error, "checkpoint not saved; events will be redelivered");
-            }
-        }
-    }
 }

@@ -9,11 +9,13 @@
 pub(crate) mod parked;
 mod rebuild;
 mod runner;
+pub(crate) mod stats;
 pub mod time_travel;
 pub mod timeline;
 mod writes;
 
 pub use rebuild::RebuildRefused;
+pub(crate) use runner::define_runtime_tables;
 pub use runner::Projections;
 
 /// Every read model Agora serves.

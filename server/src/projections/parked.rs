@@ -3,7 +3,7 @@
 
 use super::runner::{Runner, MAX_BACKOFF};
 use super::Output;
-use crate::db;
+use crate::db::{self, Db};
 use app::wire::Envelope;
 use serde_json::json;
 
@@ -17,6 +17,16 @@ pub(crate) fn parked_row(parked_by: &str, event: &Envelope, error: &str) -> serd
         "error": error,
         "at": chrono::Utc::now().to_rfc3339(),
     })
+}
+
+/// How many events `parked_by` (a projector or a policy) has parked.
+pub(crate) async fn count_parked(db: &Db, name: &str) -> anyhow::Result<u64> {
+    let sql = "SELECT count() AS parked FROM parked WHERE projector = $name GROUP ALL";
+    let rows = db::rows(db, sql, json!({ "name": name })).await?;
+    Ok(rows
+        .first()
+        .and_then(|row| row["parked"].as_u64())
+        .unwrap_or(0))
 }
 
 impl Runner {

@@ -1,17 +1,19 @@
 //! One task per projector: read a batch, apply it with its checkpoint in one transaction, retry with
 //! backoff, park what keeps failing, and wake whoever waits for a position.
 
+use super::parked::count_parked;
 use super::rebuild::RebuildRefused;
+use super::stats::{self, Stats};
 use super::{Generation, Output, Projector, Scope};
 use crate::db::{self, Db};
 use crate::live::Hub;
 use crate::store::Store;
 use app::wire::{Envelope, ProjectionRow, RebuildProgress};
 use serde_json::{json, Value};
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::watch;
 
 /// Events per transaction while catching up (live, batches are as small as the traffic).
@@ -24,23 +26,11 @@ const MAX_COALESCED: usize = 4 * BATCH;
 pub const MAX_TRIES: u32 = 5;
 const FIRST_BACKOFF: Duration = Duration::from_millis(50);
 pub(super) const MAX_BACKOFF: Duration = Duration::from_secs(2);
-/// The window over which events per second are measured.
-const RATE_WINDOW: Duration = Duration::from_secs(10);
-
 const RUNTIME_TABLES: &str = "
 DEFINE TABLE IF NOT EXISTS projection SCHEMALESS;
 DEFINE TABLE IF NOT EXISTS parked SCHEMALESS;
 DEFINE INDEX IF NOT EXISTS parked_projector ON parked FIELDS projector, position;
 ";
-
-#[derive(Default)]
-pub(super) struct Stats {
-    pub(super) errors: u64,
-    pub(super) last_error: Option<String>,
-    pub(super) parked: u64,
-    /// (when, position) after each commit, over the last `RATE_WINDOW`.
-    samples: VecDeque<(Instant, u64)>,
-}
 
 pub(super) struct Runner {
     pub(super) projector: Arc<dyn Projector>,
@@ -70,7 +60,7 @@ impl Projections {
         projectors: Vec<Arc<dyn Projector>>,
     ) -> anyhow::Result<Projections> {
         let db = store.db().clone();
-        db::run(&db, RUNTIME_TABLES, Value::Null).await?;
+        define_runtime_tables(&db).await?;
         let mut runners = HashMap::new();
         for projector in projectors {
             let (position, generation) = prepare(&db, projector.as_ref()).await?;
@@ -80,10 +70,7 @@ impl Projections {
                 store: store.clone(),
                 hub: hub.clone(),
                 position: watch::channel(position).0,
-                stats: Mutex::new(Stats {
-                    parked,
-                    ..Stats::default()
-                }),
+                stats: Stats::with_parked(parked),
                 projector: projector.clone(),
                 generation: AtomicU32::new(generation.0),
                 serving: tokio::sync::Mutex::new(()),
@@ -166,6 +153,12 @@ impl Projections {
     }
 }
 
+/// The checkpoints of projectors and policies, and what they parked.
+pub(crate) async fn define_runtime_tables(db: &Db) -> anyhow::Result<()> {
+    db::run(db, RUNTIME_TABLES, Value::Null).await?;
+    Ok(())
+}
+
 /// Defines the projector's tables and returns its checkpoint and generation. A new version starts
 /// from zero on a new generation (the old one is dropped).
 async fn prepare(db: &Db, projector: &dyn Projector) -> anyhow::Result<(u64, Generation)> {
@@ -216,15 +209,6 @@ pub(super) async fn drop_generation(
         .collect();
     db::run(db, sql, Value::Null).await?;
     Ok(())
-}
-
-async fn count_parked(db: &Db, name: &str) -> anyhow::Result<u64> {
-    let sql = "SELECT count() AS parked FROM parked WHERE projector = $name GROUP ALL";
-    let rows = db::rows(db, sql, json!({ "name": name })).await?;
-    Ok(rows
-        .first()
-        .and_then(|row| row["parked"].as_u64())
-        .unwrap_or(0))
 }
 
 impl Runner {
@@ -286,9 +270,7 @@ impl Runner {
                         error = format!("{error:#}"),
                         "projection failed"
                     );
-                    let mut stats = self.lock_stats();
-                    stats.errors += 1;
-                    stats.last_error = Some(format!("{error:#}"));
+                    self.lock_stats().failed(format!("{error:#}"));
                 }
             }
             if attempt < MAX_TRIES {
@@ -338,16 +320,7 @@ impl Runner {
     pub(super) fn advanced(&self, position: u64, changes: Vec<crate::live::Change>) {
         self.hub.publish(position, changes);
         self.position.send_replace(position);
-        let mut stats = self.lock_stats();
-        let now = Instant::now();
-        stats.samples.push_back((now, position));
-        while stats
-            .samples
-            .front()
-            .is_some_and(|(at, _)| now.duration_since(*at) > RATE_WINDOW)
-        {
-            stats.samples.pop_front();
-        }
+        self.lock_stats().advanced(position);
     }
 
     pub(super) fn lock_rebuild(&self) -> std::sync::MutexGuard<'_, Option<RebuildProgress>> {
@@ -357,39 +330,14 @@ impl Runner {
     }
 
     pub(super) fn lock_stats(&self) -> std::sync::MutexGuard<'_, Stats> {
-        self.stats
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        stats::lock(&self.stats)
     }
 
     fn status(&self, head: u64) -> ProjectionRow {
-        let stats = self.lock_stats();
-        let events_per_s = match (stats.samples.front(), stats.samples.back()) {
-            (Some((first_at, first)), Some((last_at, last))) if last_at > first_at => {
-                (last - first) as f64 / last_at.duration_since(*first_at).as_secs_f64()
-            }
-            _ => 0.0,
-        };
-        let position = *self.position.borrow();
-        let lag = head.saturating_sub(position);
         // One lock at a time: a guard held in a struct literal lives until the literal ends.
         let rebuild = self.lock_rebuild().clone();
-        ProjectionRow {
-            name: self.projector.name().to_owned(),
-            position,
-            head,
-            lag,
-            events_per_s,
-            errors: stats.errors,
-            last_error: stats.last_error.clone(),
-            parked: stats.parked,
-            status: match (&rebuild, lag) {
-                (Some(progress), _) if !progress.finished => "rebuilding",
-                (_, 0) => "live",
-                _ => "catching_up",
-            }
-            .to_owned(),
-            rebuild,
-        }
+        let position = *self.position.borrow();
+        self.lock_stats()
+            .row(self.projector.name(), position, head, rebuild)
     }
 }

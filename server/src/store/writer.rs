@@ -8,8 +8,9 @@
 //!
 //! When the transaction fails:
 //! - a SurrealDB write-write conflict or a head moved by another node: re-plan and retry;
-//! - a unique index (a version or a command id taken by another node meanwhile): commit each append of
-//!   the batch on its own, so only the one that collided is answered with a conflict or a duplicate.
+//! - anything else, such as a unique index (a version or a command id taken by another node
+//!   meanwhile): commit each append of the batch on its own, so only the one that failed is answered
+//!   with its conflict, duplicate or error.
 
 use super::answer::{answer, answer_all, clone_error, CloneResult};
 use super::read::{find_command, stored_head};
@@ -161,9 +162,9 @@ impl Writer {
                     tokio::time::sleep(Duration::from_micros(200 * u64::from(attempt.min(20))))
                         .await;
                 }
-                Err(error) if unique_violation(&error) && may_split && batch.len() > 1 => {
-                    return Some(batch)
-                }
+                // One append's failure (a unique index, a rule of the schema) must not fail the
+                // others that shared its transaction: each is committed on its own.
+                Err(_) if may_split && batch.len() > 1 => return Some(batch),
                 Err(error) if unique_violation(&error) && batch.len() == 1 => {
                     let outcome = self.explain_collision(&batch[0].append).await;
                     answer_all(batch, || outcome.clone_result());

@@ -1,0 +1,197 @@
+//! One task per policy: follow the log from the policy's checkpoint, react to each event, retry a
+//! failing reaction with backoff and, after [`MAX_TRIES`], park the event (kept with its error, shown
+//! to the admin, retried on request) so one bad event never stops the policy.
+
+use super::{handle, Policy};
+use crate::commands::CommandBus;
+use crate::db::{self, Db};
+use crate::projections::define_runtime_tables;
+use crate::projections::parked::{count_parked, parked_row};
+use crate::projections::stats::{self, Stats};
+use app::wire::{Envelope, ProjectionRow};
+use serde_json::json;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Tries of one event's reaction before it is parked.
+pub const MAX_TRIES: u32 = 5;
+const FIRST_BACKOFF: Duration = Duration::from_millis(50);
+const MAX_BACKOFF: Duration = Duration::from_secs(2);
+/// Events read per step while catching up.
+const BATCH: usize = 100;
+
+struct Runner {
+    policy: Arc<dyn Policy>,
+    bus: CommandBus,
+    db: Db,
+    /// `policy:<name>`: its checkpoint's id in the `projection` table, and its name on parked rows.
+    id: String,
+    position: AtomicU64,
+    stats: Mutex<Stats>,
+}
+
+/// The running policies.
+#[derive(Clone)]
+pub struct Policies {
+    runners: Arc<Vec<Arc<Runner>>>,
+}
+
+impl Policies {
+    /// Starts each policy from its checkpoint (kept in the `projection` table beside the projectors').
+    pub async fn start(
+        bus: CommandBus,
+        policies: Vec<Arc<dyn Policy>>,
+    ) -> anyhow::Result<Policies> {
+        let db = bus.store().db().clone();
+        define_runtime_tables(&db).await?;
+        let mut runners = vec![];
+        for policy in policies {
+            let id = format!("policy:{}", policy.name());
+            let sql = "SELECT VALUE position FROM type::record('projection', $id)";
+            let rows = db::rows(&db, sql, json!({ "id": id })).await?;
+            let from = rows.first().and_then(|p| p.as_u64()).unwrap_or(0);
+            let runner = Arc::new(Runner {
+                stats: Stats::with_parked(count_parked(&db, &id).await?),
+                policy,
+                bus: bus.clone(),
+                db: db.clone(),
+                id,
+                position: AtomicU64::new(from),
+            });
+            tokio::spawn(runner.clone().run(from));
+            runners.push(runner);
+        }
+        Ok(Policies {
+            runners: Arc::new(runners),
+        })
+    }
+
+    /// What the admin sees of each policy, measured against the store's `head`.
+    pub fn statuses(&self, head: u64) -> Vec<ProjectionRow> {
+        self.runners
+            .iter()
+            .map(|runner| {
+                let position = runner.position.load(Ordering::SeqCst);
+                stats::lock(&runner.stats).row(runner.policy.name(), position, head, None)
+            })
+            .collect()
+    }
+
+    /// Reacts again to a policy's parked events (after a fix), in the background.
+    pub fn retry_parked(&self, name: &str) -> bool {
+        let Some(runner) = self.runners.iter().find(|r| r.policy.name() == name) else {
+            return false;
+        };
+        tokio::spawn(runner.clone().retry_parked());
+        true
+    }
+}
+
+impl Runner {
+    async fn run(self: Arc<Self>, from: u64) {
+        let mut subscription = self.bus.store().subscribe(from);
+        loop {
+            let batch = match subscription.next_batch(BATCH).await {
+                Ok(batch) => batch,
+                Err(error) => {
+                    tracing::error!(policy = self.id, %error, "reading the log failed");
+                    tokio::time::sleep(MAX_BACKOFF).await;
+                    continue;
+                }
+            };
+            for event in &batch {
+                if let Err(error) = self.react(event).await {
+                    self.park(event, &error).await;
+                }
+            }
+            if let Some(last) = batch.last() {
+                self.checkpoint(last.position).await;
+            }
+        }
+    }
+
+    /// Reacts to one event, with retries; answers the last error when every try failed.
+    async fn react(&self, event: &Envelope) -> Result<(), String> {
+        let mut backoff = FIRST_BACKOFF;
+        let mut attempt = 1;
+        loop {
+            match handle(self.policy.as_ref(), &self.bus, event).await {
+                Ok(()) => return Ok(()),
+                Err(error) => {
+                    let error = error.to_string();
+                    tracing::warn!(policy = self.id, position = event.position, attempt, %error, "policy failed");
+                    stats::lock(&self.stats).failed(error.clone());
+                    if attempt == MAX_TRIES {
+                        return Err(error);
+                    }
+                }
+            }
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(MAX_BACKOFF);
+            attempt += 1;
+        }
+    }
+
+    /// Keeps the event with its error and moves the checkpoint past it, in one transaction.
+    async fn park(&self, event: &Envelope, error: &str) {
+        tracing::error!(policy = self.id, position = event.position, %error, "event parked");
+        let sql = "BEGIN;
+                   CREATE parked CONTENT $parked;
+                   UPSERT type::record('projection', $id) SET position = $position;
+                   COMMIT;";
+        let vars = json!({
+            "parked": parked_row(&self.id, event, error),
+            "id": self.id,
+            "position": event.position,
+        });
+        while let Err(error) = db::run(&self.db, sql, vars.clone()).await {
+            tracing::error!(policy = self.id, %error, "parking failed; trying again");
+            tokio::time::sleep(MAX_BACKOFF).await;
+        }
+        stats::lock(&self.stats).parked += 1;
+        self.position.store(event.position, Ordering::SeqCst);
+    }
+
+    /// Saves the checkpoint. A failure costs only redelivery, which the derived command ids absorb.
+    async fn checkpoint(&self, position: u64) {
+        let sql = "UPSERT type::record('projection', $id) SET position = $position";
+        let vars = json!({ "id": self.id, "position": position });
+        if let Err(error) = db::run(&self.db, sql, vars).await {
+            tracing::warn!(policy = self.id, %error, "checkpoint not saved; events will be redelivered");
+        }
+        self.position.store(position, Ordering::SeqCst);
+        stats::lock(&self.stats).advanced(position);
+    }
+
+    /// Reacts once more to each parked event, oldest first; one that succeeds leaves the parked table.
+    async fn retry_parked(self: Arc<Self>) {
+        let sql = "SELECT VALUE position FROM parked WHERE projector = $id ORDER BY position";
+        let positions = match db::rows(&self.db, sql, json!({ "id": self.id })).await {
+            Ok(rows) => rows.into_iter().filter_map(|p| p.as_u64()),
+            Err(error) => {
+                return tracing::error!(policy = self.id, %error, "reading parked events failed")
+            }
+        };
+        for position in positions.collect::<Vec<_>>() {
+            let event = match self.bus.store().event(position).await {
+                Ok(Some(event)) => event,
+                Ok(None) => continue,
+                Err(error) => {
+                    return tracing::error!(policy = self.id, %error, "reading a parked event failed")
+                }
+            };
+            if let Err(error) = handle(self.policy.as_ref(), &self.bus, &event).await {
+                tracing::warn!(policy = self.id, position, %error, "still failing");
+                stats::lock(&self.stats).failed(error.to_string());
+                continue;
+            }
+            let sql = "DELETE parked WHERE projector = $id AND position = $position";
+            let vars = json!({ "id": self.id, "position": position });
+            match db::run(&self.db, sql, vars).await {
+                Ok(_) => stats::lock(&self.stats).parked -= 1,
+                Err(error) => tracing::error!(policy = self.id, %error, "unparking failed"),
+            }
+        }
+    }
+}
