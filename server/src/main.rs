@@ -61,9 +61,11 @@ async fn main() -> anyhow::Result<()> {
     let state = agora::start(&args.db, args.admins, options).await?;
     let listener = tokio::net::TcpListener::bind(args.addr).await?;
     tracing::info!("Agora is listening on http://{}", listener.local_addr()?);
-    axum::serve(listener, agora::http::app(state))
+    axum::serve(listener, agora::http::app(state.clone()))
         .with_graceful_shutdown(shutdown())
         .await?;
+    // Not needed for correctness (each batch commits with its checkpoint), but a clean stop.
+    state.projections.stop().await;
     Ok(())
 }
 

@@ -61,6 +61,13 @@ pub trait Projector: Send + Sync + 'static {
     /// Raised when the read model's shape or meaning changes: a new version is rebuilt from zero.
     fn version(&self) -> u32;
 
+    /// The oldest version whose tables this code's queries can still read. A start that finds such a
+    /// version keeps serving its tables (frozen, answering `stale` to who waits for later positions)
+    /// while the new version is built beside them; an older one is dropped and rebuilt in place.
+    fn serves_from(&self) -> u32 {
+        self.version()
+    }
+
     /// `DEFINE … IF NOT EXISTS` statements of its tables, each table name followed by `{g}` (see
     /// [`Generation::schema`]).
     fn schema(&self) -> &'static str;

@@ -4,6 +4,10 @@
 //! runner's batches: the checkpoint names the new generation (one record, so the switch is atomic),
 //! queries read it from then on, and the old generation's tables are dropped a little later.
 //!
+//! The same happens at start when a projector's version changed and its new code can still read the
+//! old version's tables (`Projector::serves_from`): the old generation keeps serving, frozen at its
+//! checkpoint, until the new one has caught up with the head.
+//!
 //! An interrupted rebuild leaves the serving generation untouched; its half-built tables are dropped
 //! when the next rebuild starts.
 
@@ -29,57 +33,109 @@ pub enum RebuildRefused {
     Running,
 }
 
+/// What the new generation must catch up with before it takes over.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Until {
+    /// The serving runner, which keeps applying new events to the serving generation meanwhile.
+    ServingRunner,
+    /// The head of the log: the serving generation is frozen (an upgrade found at start).
+    Head,
+}
+
 impl Runner {
+    /// An admin's rebuild of the running version.
     pub(super) fn start_rebuild(self: Arc<Self>) -> Result<(), RebuildRefused> {
         let next = Generation(self.generation().0 + 1);
-        {
-            let mut progress = self.lock_rebuild();
-            if progress.as_ref().is_some_and(|p| !p.finished) {
-                return Err(RebuildRefused::Running);
-            }
-            let total = self.store.head();
-            *progress = Some(RebuildProgress {
-                generation: next.0,
-                done: 0,
-                total,
-                events_per_s: 0.0,
-                eta_s: 0.0,
-                finished: false,
-            });
-        }
+        self.begin(next)?;
         tokio::spawn(async move {
-            while let Err(error) = self.rebuild_into(next).await {
-                let name = self.projector.name();
-                tracing::error!(
-                    projector = name,
-                    error = format!("{error:#}"),
-                    "rebuild failed; starting it again"
-                );
-                tokio::time::sleep(Duration::from_secs(1)).await;
+            if let Some((old, _)) = self.rebuild_until(next, Until::ServingRunner).await {
+                self.drop_later(old).await;
             }
         });
         Ok(())
     }
 
-    async fn rebuild_into(&self, next: Generation) -> anyhow::Result<()> {
+    /// A new version found at start whose queries can read the old tables: they keep serving, frozen,
+    /// until `next` has caught up with the head; then the runner goes on from there on `next`.
+    pub(super) fn upgrade(self: Arc<Self>, next: Generation) {
+        if self.begin(next).is_err() {
+            return;
+        }
+        tokio::spawn(async move {
+            if let Some((old, position)) = self.rebuild_until(next, Until::Head).await {
+                tokio::spawn(self.clone().run(self.store.subscribe(position)));
+                self.drop_later(old).await;
+            }
+        });
+    }
+
+    /// Shows the rebuild's progress from now on; refuses while another one runs.
+    fn begin(&self, next: Generation) -> Result<(), RebuildRefused> {
+        let mut progress = self.lock_rebuild();
+        if progress.as_ref().is_some_and(|p| !p.finished) {
+            return Err(RebuildRefused::Running);
+        }
+        *progress = Some(RebuildProgress {
+            generation: next.0,
+            done: 0,
+            total: self.store.head(),
+            events_per_s: 0.0,
+            eta_s: 0.0,
+            finished: false,
+        });
+        Ok(())
+    }
+
+    /// Builds `next` until it has taken over, starting again after a failure; answers the generation
+    /// it replaced and the position it took over at (nothing when the projections were stopped).
+    async fn rebuild_until(&self, next: Generation, until: Until) -> Option<(Generation, u64)> {
+        loop {
+            if self.stopped.load(Ordering::SeqCst) {
+                return None;
+            }
+            match self.rebuild_into(next, until).await {
+                Ok(done) => return Some(done),
+                Err(_) if self.stopped.load(Ordering::SeqCst) => return None,
+                Err(error) => {
+                    let name = self.projector.name();
+                    tracing::error!(
+                        projector = name,
+                        error = format!("{error:#}"),
+                        "rebuild failed; starting it again"
+                    );
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    }
+
+    async fn rebuild_into(
+        &self,
+        next: Generation,
+        until: Until,
+    ) -> anyhow::Result<(Generation, u64)> {
         let projector = self.projector.as_ref();
         drop_generation(&self.db, projector, next).await?;
         db::run(&self.db, next.schema(projector.schema()), Value::Null).await?;
         let started = Instant::now();
         let mut position = 0;
         loop {
-            let serving_at = *self.position.borrow();
-            if position < serving_at {
-                position = self.fill(next, position, serving_at, started).await?;
+            let target = self.target(until);
+            if position < target {
+                position = self.fill(next, position, target, started).await?;
                 continue;
             }
             // Caught up: take over between two of the serving runner's batches.
             let serving = self.serving.lock().await;
-            let serving_at = *self.position.borrow();
-            position = self.fill(next, position, serving_at, started).await?;
+            position = self
+                .fill(next, position, self.target(until), started)
+                .await?;
             let old = self.generation();
             db::run(&self.db, checkpoint(projector, position, next), Value::Null).await?;
             self.generation.store(next.0, Ordering::SeqCst);
+            if until == Until::Head {
+                self.advanced(position, vec![]);
+            }
             drop(serving);
             if let Some(progress) = self.lock_rebuild().as_mut() {
                 progress.finished = true;
@@ -93,8 +149,23 @@ impl Runner {
                 position,
                 "rebuilt; serving the new generation"
             );
-            tokio::time::sleep(DROP_DELAY).await;
-            return drop_generation(&self.db, projector, old).await;
+            return Ok((old, position));
+        }
+    }
+
+    fn target(&self, until: Until) -> u64 {
+        match until {
+            Until::ServingRunner => *self.position.borrow(),
+            Until::Head => self.store.head(),
+        }
+    }
+
+    /// Drops a replaced generation once the queries that had already chosen it are done.
+    async fn drop_later(&self, old: Generation) {
+        tokio::time::sleep(DROP_DELAY).await;
+        if let Err(error) = drop_generation(&self.db, self.projector.as_ref(), old).await {
+            let name = self.projector.name();
+            tracing::warn!(projector = name, %error, "the old generation was not dropped");
         }
     }
 
@@ -107,6 +178,7 @@ impl Runner {
         started: Instant,
     ) -> anyhow::Result<u64> {
         while from < to {
+            anyhow::ensure!(!self.stopped.load(Ordering::SeqCst), "stopped");
             let wanted = usize::try_from(to - from)
                 .unwrap_or(usize::MAX)
                 .min(REBUILD_BATCH);

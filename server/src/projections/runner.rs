@@ -11,7 +11,7 @@ use crate::store::Store;
 use app::wire::{Envelope, ProjectionRow, RebuildProgress};
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
@@ -43,6 +43,8 @@ pub(super) struct Runner {
     pub(super) generation: AtomicU32,
     /// Held while a batch commits, so a rebuild can take over between two batches.
     pub(super) serving: tokio::sync::Mutex<()>,
+    /// Set by [`Projections::stop`]: the runner applies no further batch.
+    pub(super) stopped: AtomicBool,
     pub(super) rebuild: Mutex<Option<RebuildProgress>>,
 }
 
@@ -63,7 +65,15 @@ impl Projections {
         define_runtime_tables(&db).await?;
         let mut runners = HashMap::new();
         for projector in projectors {
-            let (position, generation) = prepare(&db, projector.as_ref()).await?;
+            let start = prepare(&db, projector.as_ref()).await?;
+            let (position, generation) = match start {
+                Start::From(position, generation) => (position, generation),
+                Start::Upgrade {
+                    serving_at,
+                    serving,
+                    ..
+                } => (serving_at, serving),
+            };
             let parked = count_parked(&db, projector.name()).await?;
             let runner = Arc::new(Runner {
                 db: db.clone(),
@@ -74,14 +84,29 @@ impl Projections {
                 projector: projector.clone(),
                 generation: AtomicU32::new(generation.0),
                 serving: tokio::sync::Mutex::new(()),
+                stopped: AtomicBool::new(false),
                 rebuild: Mutex::new(None),
             });
-            tokio::spawn(runner.clone().run(store.subscribe(position)));
+            match start {
+                Start::From(..) => {
+                    tokio::spawn(runner.clone().run(store.subscribe(position)));
+                }
+                Start::Upgrade { next, .. } => runner.clone().upgrade(next),
+            }
             runners.insert(projector.name(), runner);
         }
         Ok(Projections {
             runners: Arc::new(runners),
         })
+    }
+
+    /// Stops every projector between two batches: when this returns, none is committing and none
+    /// will again (a rebuild in progress stops before its next batch; the next one starts it over).
+    pub async fn stop(&self) {
+        for runner in self.runners.values() {
+            runner.stopped.store(true, Ordering::SeqCst);
+            drop(runner.serving.lock().await);
+        }
     }
 
     /// The position a projector has reached (0 for an unknown one).
@@ -159,27 +184,56 @@ pub(crate) async fn define_runtime_tables(db: &Db) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Defines the projector's tables and returns its checkpoint and generation. A new version starts
-/// from zero on a new generation (the old one is dropped).
-async fn prepare(db: &Db, projector: &dyn Projector) -> anyhow::Result<(u64, Generation)> {
+/// How a projector starts, from its checkpoint.
+enum Start {
+    /// Where it left off (or from zero on a new generation, when the tables of its stored version
+    /// cannot serve this code's queries: the old generation is dropped).
+    From(u64, Generation),
+    /// A new version whose queries can still read the stored version's tables: those keep serving,
+    /// frozen at their checkpoint, while `next` is built beside them and takes over.
+    Upgrade {
+        serving_at: u64,
+        serving: Generation,
+        next: Generation,
+    },
+}
+
+/// Defines the projector's tables and decides how it starts.
+async fn prepare(db: &Db, projector: &dyn Projector) -> anyhow::Result<Start> {
     let sql = "SELECT position, version, generation FROM type::record('projection', $name)";
     let rows = db::rows(db, sql, json!({ "name": projector.name() })).await?;
     let checkpoint = rows.first();
     let field = |name: &str| checkpoint.and_then(|row| row[name].as_u64());
     let stored = Generation(field("generation").unwrap_or(1) as u32);
-    let (position, generation) = match field("version") {
-        Some(version) if version != u64::from(projector.version()) => {
+    let position = field("position").unwrap_or(0);
+    let start = match field("version").map(|v| v as u32) {
+        Some(version) if version != projector.version() && projector.serves_from() <= version => {
             tracing::warn!(
                 projector = projector.name(),
-                "new version: rebuilding from the first event"
+                version,
+                "new version: building it beside the serving generation"
+            );
+            Start::Upgrade {
+                serving_at: position,
+                serving: stored,
+                next: Generation(stored.0 + 1),
+            }
+        }
+        Some(version) if version != projector.version() => {
+            tracing::warn!(
+                projector = projector.name(),
+                version,
+                "new version that cannot read the old tables: rebuilding from the first event"
             );
             drop_generation(db, projector, stored).await?;
-            (0, Generation(stored.0 + 1))
+            Start::From(0, Generation(stored.0 + 1))
         }
-        _ => (field("position").unwrap_or(0), stored),
+        _ => Start::From(position, stored),
     };
-    db::run(db, generation.schema(projector.schema()), Value::Null).await?;
-    Ok((position, generation))
+    if let Start::From(_, generation) = start {
+        db::run(db, generation.schema(projector.schema()), Value::Null).await?;
+    }
+    Ok(start)
 }
 
 /// The statement that records a projector's position, version and serving generation.
@@ -214,7 +268,7 @@ pub(super) async fn drop_generation(
 impl Runner {
     /// Reads ahead while it writes: the next batch is fetched while this one commits, so a catch-up
     /// overlaps reading the log with writing the read model.
-    async fn run(self: Arc<Self>, mut subscription: crate::store::Subscription) {
+    pub(super) async fn run(self: Arc<Self>, mut subscription: crate::store::Subscription) {
         let (batches, mut next) = tokio::sync::mpsc::channel::<Vec<Envelope>>(READ_AHEAD);
         let name = self.projector.name();
         tokio::spawn(async move {
@@ -239,6 +293,9 @@ impl Runner {
                     Ok(more) => batch.extend(more),
                     Err(_) => break,
                 }
+            }
+            if self.stopped.load(Ordering::SeqCst) {
+                return;
             }
             self.apply(&batch).await;
         }
