@@ -56,6 +56,8 @@ test('an admin filters the event history and follows a moderation chain', async 
 
   await page.getByRole('link', { name: 'Projectors' }).click();
   await expect(page.locator('.projector-table')).toContainText('timeline');
+  // The moderation policy that hid the post is listed with its own position and lag.
+  await expect(page.locator('.policy-table tbody tr', { hasText: 'moderation' })).toContainText('live');
   await expect(page.locator('.chart svg').first()).toBeVisible();
 
   // A rebuild runs beside the serving read model; its progress bar fills and finishes.
