@@ -53,7 +53,9 @@ pub async fn rebuild(base: &str, events: u64) -> anyhow::Result<RebuildReport> {
     let raw = events as f64 / started.elapsed().as_secs_f64();
 
     let started = Instant::now();
-    let projections = Projections::start(&store, Hub::new(0), projections::all()).await?;
+    // As the server starts: the hub's floor is the head, so history is not pushed to anyone.
+    let hub = Hub::new(store.head());
+    let projections = Projections::start(&store, hub, projections::all()).await?;
     while projections.min_position() < events {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }

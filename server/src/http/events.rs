@@ -131,10 +131,19 @@ pub async fn retry_parked(
     _admin: Admin,
     Path(name): Path<String>,
 ) -> Result<axum::http::StatusCode, AppError> {
-    if state.projections.retry_parked(&name) {
+    retry_started(state.projections.retry_parked(&name), "projector", &name)
+}
+
+/// 202 when a retry of parked events started, 404 when nothing has that name.
+fn retry_started(
+    started: bool,
+    kind: &str,
+    name: &str,
+) -> Result<axum::http::StatusCode, AppError> {
+    if started {
         Ok(axum::http::StatusCode::ACCEPTED)
     } else {
-        Err(AppError::NotFound(format!("no projector named {name}")))
+        Err(AppError::NotFound(format!("no {kind} named {name}")))
     }
 }
 
@@ -149,11 +158,7 @@ pub async fn retry_policy_parked(
     _admin: Admin,
     Path(name): Path<String>,
 ) -> Result<axum::http::StatusCode, AppError> {
-    if state.policies.retry_parked(&name) {
-        Ok(axum::http::StatusCode::ACCEPTED)
-    } else {
-        Err(AppError::NotFound(format!("no policy named {name}")))
-    }
+    retry_started(state.policies.retry_parked(&name), "policy", &name)
 }
 
 /// `POST /api/admin/projections/{name}/rebuild`: 202; progress in the projection list.

@@ -87,6 +87,12 @@ impl Hub {
         }
     }
 
+    /// Changes at or below this position are history this hub never pushes: clients that need it
+    /// read it through the queries (a resuming subscriber below it is told to resync).
+    pub fn floor(&self) -> u64 {
+        self.lock().floor
+    }
+
     pub fn next_subscriber_id(&self) -> u64 {
         self.next_id
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
@@ -103,7 +109,7 @@ impl Hub {
         let mut state = self.lock();
         state.position = state.position.max(position);
         let floor = state.floor;
-        for change in changes {
+        for change in changes.into_iter().filter(|c| c.position > floor) {
             let topic = state
                 .topics
                 .entry(change.topic.clone())
@@ -111,8 +117,10 @@ impl Hub {
                     complete_after: floor,
                     ..Topic::default()
                 });
-            let frame = change.frame();
+            // Serialised once per change, and only when someone listens.
+            let frame = (!topic.subscribers.is_empty()).then(|| change.frame());
             topic.subscribers.retain(|_, subscriber| {
+                let Some(frame) = &frame else { return true };
                 match subscriber.frames.try_send(frame.clone()) {
                     Ok(()) => true,
                     Err(mpsc::error::TrySendError::Full(_)) => {

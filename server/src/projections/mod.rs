@@ -92,4 +92,7 @@ pub struct Scope<'a> {
     /// The log, for facts a batch does not carry (such as where a post began).
     pub store: &'a Store,
     pub generation: Generation,
+    /// Whether the batch's changes can be pushed to anyone: not while catching up on history below
+    /// the hub's floor, nor in rebuilds and time travel. A projector skips building them then.
+    pub live: bool,
 }

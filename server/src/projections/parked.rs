@@ -97,7 +97,11 @@ impl Runner {
         let mut out = Output::default();
         let events = std::slice::from_ref(event);
         self.projector
-            .apply(self.scope(self.generation()), events, &mut out)
+            .apply(
+                self.scope(self.generation(), self.live_at(event.position)),
+                events,
+                &mut out,
+            )
             .await?;
         let release = format!(
             "DELETE parked WHERE projector = '{}' AND position = {}",

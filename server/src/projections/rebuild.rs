@@ -186,7 +186,7 @@ impl Runner {
             let Some(last) = events.last() else { break };
             let mut out = Output::default();
             self.projector
-                .apply(self.scope(generation), &events, &mut out)
+                .apply(self.scope(generation, false), &events, &mut out)
                 .await?;
             if !out.writes.is_empty() {
                 let (sql, vars) = out.writes.into_transaction("LET $rebuilt = true");

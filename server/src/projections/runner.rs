@@ -346,7 +346,7 @@ impl Runner {
         let generation = self.generation();
         let mut out = Output::default();
         self.projector
-            .apply(self.scope(generation), events, &mut out)
+            .apply(self.scope(generation, self.live_at(last)), events, &mut out)
             .await?;
         let (sql, vars) = out
             .writes
@@ -361,13 +361,20 @@ impl Runner {
         checkpoint(self.projector.as_ref(), position, self.generation())
     }
 
-    /// What the projector applies a batch with: this runner's database and log, and `generation`.
-    pub(super) fn scope(&self, generation: Generation) -> Scope<'_> {
+    /// What the projector applies a batch with: this runner's database and log, `generation`, and
+    /// whether its changes are wanted.
+    pub(super) fn scope(&self, generation: Generation, live: bool) -> Scope<'_> {
         Scope {
             db: &self.db,
             store: &self.store,
             generation,
+            live,
         }
+    }
+
+    /// Whether changes up to `position` can still be pushed (see [`Scope::live`]).
+    pub(super) fn live_at(&self, position: u64) -> bool {
+        position > self.hub.floor()
     }
 
     pub(super) fn generation(&self) -> Generation {

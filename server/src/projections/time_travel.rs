@@ -28,6 +28,7 @@ pub async fn build(store: &Store, projector: &dyn Projector, at: u64) -> anyhow:
             db: &db,
             store,
             generation,
+            live: false,
         };
         projector.apply(scope, &events, &mut out).await?;
         let (sql, vars) = out.writes.into_transaction("LET $replayed = true");

@@ -173,17 +173,19 @@ async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> anyho
                     "position": row.position,
                 }));
                 created.insert(post_id, envelope.position);
-                let data = serde_json::to_value(row.post())?;
-                out.changes
-                    .push(change(envelope.position, ChangeKind::Upsert, data));
+                if scope.live {
+                    let data = serde_json::to_value(row.post())?;
+                    out.changes
+                        .push(change(envelope.position, ChangeKind::Upsert, data));
+                }
             }
             Event::PostHidden { post_id, .. } | Event::PostDeleted { post_id, .. } => {
                 gone.push(post_id);
-                out.changes.push(change(
-                    envelope.position,
-                    ChangeKind::Remove,
-                    json!(post_id),
-                ));
+                if scope.live {
+                    let id = json!(post_id);
+                    out.changes
+                        .push(change(envelope.position, ChangeKind::Remove, id));
+                }
             }
             _ => {}
         }
