@@ -111,14 +111,18 @@ async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> anyho
     let mut new_posts: Vec<Value> = vec![];
     let mut created: HashMap<Uuid, u64> = HashMap::new();
     let mut gone: Vec<Uuid> = vec![];
-    let mut handles: Vec<&str> = events
-        .iter()
-        .filter(|e| e.event_type == "PostCreated")
-        .filter_map(|e| e.data.get("author").and_then(Value::as_str))
-        .collect();
-    handles.sort_unstable();
-    handles.dedup();
-    let authors = display_names(scope.db, &tables.author, &handles).await?;
+    // Display names are joined in when posts are read: only the live changes carry them.
+    let authors = if scope.live {
+        let handles = distinct(
+            events
+                .iter()
+                .filter(|e| e.event_type == "PostCreated")
+                .filter_map(|e| e.data.get("author").and_then(Value::as_str)),
+        );
+        display_names(scope.db, &tables.author, &handles).await?
+    } else {
+        HashMap::new()
+    };
     for envelope in events {
         let Ok(event) = Event::from_parts(&envelope.event_type, &envelope.data) else {
             anyhow::bail!(
@@ -149,35 +153,38 @@ async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> anyho
                 reply_to,
                 ..
             } => {
-                let author_name = names
-                    .get(&author)
-                    .or(authors.get(&author))
-                    .cloned()
-                    .unwrap_or(author.clone());
-                let row = Row {
-                    post_id,
-                    author,
-                    author_name,
-                    text,
-                    created_at: envelope.metadata.at.clone(),
-                    reply_to,
-                    position: envelope.position,
-                };
-                new_posts.push(json!({
-                    "id": key(envelope.position),
-                    "post_id": post_id,
-                    "author": row.author,
-                    "text": row.text,
-                    "created_at": row.created_at,
-                    "reply_to": row.reply_to,
-                    "position": row.position,
-                }));
                 created.insert(post_id, envelope.position);
                 if scope.live {
+                    let author_name = names
+                        .get(&author)
+                        .or(authors.get(&author))
+                        .cloned()
+                        .unwrap_or(author.clone());
+                    let row = Row {
+                        post_id,
+                        author: author.clone(),
+                        author_name,
+                        text: text.clone(),
+                        created_at: envelope.metadata.at.clone(),
+                        reply_to,
+                        position: envelope.position,
+                    };
                     let data = serde_json::to_value(row.post())?;
                     out.changes
                         .push(change(envelope.position, ChangeKind::Upsert, data));
                 }
+                // The position is the key's negation; a missing reply_to reads as none.
+                let mut row = json!({
+                    "id": key(envelope.position),
+                    "post_id": post_id,
+                    "author": author,
+                    "text": text,
+                    "created_at": envelope.metadata.at,
+                });
+                if let Some(parent) = reply_to {
+                    row["reply_to"] = json!(parent);
+                }
+                new_posts.push(row);
             }
             Event::PostHidden { post_id, .. } | Event::PostDeleted { post_id, .. } => {
                 gone.push(post_id);
@@ -255,6 +262,14 @@ fn change(position: u64, kind: ChangeKind, data: Value) -> Change {
     }
 }
 
+/// Each handle once.
+fn distinct<'a>(handles: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut handles: Vec<&str> = handles.collect();
+    handles.sort_unstable();
+    handles.dedup();
+    handles
+}
+
 /// The stored display names of these handles, in one read of their records.
 async fn display_names(
     db: &Db,
@@ -294,7 +309,7 @@ pub async fn public(
         None => table,
     };
     let sql = format!(
-        "SELECT post_id, author, text, created_at, reply_to, position FROM {from}
+        "SELECT post_id, author, text, created_at, reply_to, -record::id(id) AS position FROM {from}
          WHERE hidden != true LIMIT $limit"
     );
     let rows = db::rows(db, sql, json!({ "limit": limit + 1 })).await?;
@@ -304,9 +319,7 @@ pub async fn public(
         .collect::<Result<_, _>>()?;
     let next = (rows.len() > limit).then(|| rows[limit - 1].position.to_string());
     rows.truncate(limit);
-    let mut handles: Vec<&str> = rows.iter().map(|row| row.author.as_str()).collect();
-    handles.sort_unstable();
-    handles.dedup();
+    let handles = distinct(rows.iter().map(|row| row.author.as_str()));
     let names = display_names(db, &generation.table("timeline_author"), &handles).await?;
     for row in &mut rows {
         row.author_name = names
