@@ -8,6 +8,7 @@ pub mod bench;
 pub mod cli;
 pub mod commands;
 pub mod db;
+pub mod dedicated;
 pub mod deliveries;
 pub mod domain;
 pub mod http;

@@ -288,29 +288,13 @@ pub(super) async fn drop_generation(
 }
 
 impl Runner {
-    /// Reads ahead while it writes: the next batch is fetched while this one commits, so a catch-up
-    /// overlaps reading the log with writing the read model.
-    ///
-    /// The reader runs on a thread (and runtime) of its own. As a task it would be woken by this runner taking a
-    /// page, into the runner's worker's LIFO slot, which other workers cannot steal from; a commit
-    /// does not yield, so the read would wait for it and the two cores would take turns instead of
-    /// working together (measured: one core busy, reads and commits serialised).
+    /// Reads ahead while it writes: the next pages are fetched while this batch commits, by a reader
+    /// on a thread of its own (see [`crate::dedicated`]), so a catch-up uses both cores.
     pub(super) async fn run(self: Arc<Self>, subscription: crate::store::Subscription) {
         let (batches, mut next) = tokio::sync::mpsc::channel::<Vec<Envelope>>(READ_AHEAD);
         let name = self.projector.name();
-        let reader = std::thread::Builder::new().name(format!("{name}-reader"));
-        let spawned = reader.spawn(move || {
-            match tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
-                Ok(runtime) => runtime.block_on(read_ahead(name, subscription, batches)),
-                Err(error) => {
-                    tracing::error!(projector = name, %error, "no runtime for the reader")
-                }
-            }
-        });
-        if let Err(error) = spawned {
+        let reader = read_ahead(name, subscription, batches);
+        if let Err(error) = crate::dedicated::spawn(&format!("{name}-reader"), reader) {
             return tracing::error!(projector = name, %error, "the reader did not start");
         }
         while let Some(mut batch) = next.recv().await {

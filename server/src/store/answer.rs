@@ -60,5 +60,6 @@ pub(super) fn clone_error(error: &StoreError) -> StoreError {
         StoreError::Database(error) => StoreError::Database(error.clone()),
         StoreError::Corrupt(message) => StoreError::Corrupt(message.clone()),
         StoreError::Closed => StoreError::Closed,
+        StoreError::Unavailable(message) => StoreError::Unavailable(message.clone()),
     }
 }

@@ -111,6 +111,8 @@ pub enum StoreError {
     Corrupt(String),
     #[error("the store is shutting down")]
     Closed,
+    #[error("the store cannot run: {0}")]
+    Unavailable(String),
 }
 
 /// The handle everything else uses. Cheap to clone.
@@ -136,7 +138,8 @@ impl Store {
         schema::ensure(&db).await?;
         let head = read::stored_head(&db).await?;
         let (head_tx, head_rx) = watch::channel(head);
-        let (appends, commit_lock) = writer::spawn(db.clone(), head_tx.clone());
+        let (appends, commit_lock) = writer::spawn(db.clone(), head_tx.clone())
+            .map_err(|error| StoreError::Unavailable(format!("starting the writer: {error}")))?;
         tokio::spawn(writer::watch_remote_head(
             db.clone(),
             head_tx.clone(),

@@ -37,18 +37,20 @@ pub struct Pending {
 /// Held while a commit runs, so the remote-head poller never reads a head whose fsync is not done.
 type CommitLock = Arc<Mutex<()>>;
 
-pub fn spawn(db: Db, head: watch::Sender<u64>) -> (mpsc::Sender<Pending>, CommitLock) {
+/// Starts the node's writer on a thread of its own (see [`crate::dedicated`]).
+pub fn spawn(
+    db: Db,
+    head: watch::Sender<u64>,
+) -> std::io::Result<(mpsc::Sender<Pending>, CommitLock)> {
     let (sender, receiver) = mpsc::channel(4 * MAX_BATCH);
     let lock = CommitLock::default();
-    tokio::spawn(
-        Writer {
-            db,
-            head,
-            lock: lock.clone(),
-        }
-        .run(receiver),
-    );
-    (sender, lock)
+    let writer = Writer {
+        db,
+        head,
+        lock: lock.clone(),
+    };
+    crate::dedicated::spawn("store-writer", writer.run(receiver))?;
+    Ok((sender, lock))
 }
 
 /// Raises the durable head when another node appended (`LIVE SELECT` would not resume after a
