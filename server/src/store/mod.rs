@@ -15,8 +15,9 @@
 //!   append rolls its counter update back). This holds for several app nodes on one SurrealDB server
 //!   too: each node's writer checks the head it planned with inside the transaction and re-plans when
 //!   another node moved it.
-//! - **Group commit.** One writer (on a thread of its own) per node takes every append waiting and commits them in one
-//!   transaction, so throughput grows with concurrency (see `writer.rs`).
+//! - **Group commit.** One writer per node (on a thread of its own, see `crate::dedicated`) takes
+//!   every append waiting and commits them in one transaction, so throughput grows with concurrency
+//!   (see `writer.rs`).
 //! - **Durable before visible.** Subscribers only read up to the *durable head*, which the writer
 //!   raises after the commit (and SurrealKV's `sync=every` fsync) has returned. Appends by another node
 //!   are noticed by polling `meta:head`; they are read once that node has committed them.
