@@ -142,32 +142,13 @@ async fn a_redelivered_event_issues_its_command_once() {
     );
 }
 
-async fn moderation_status(admin: &common::Client) -> serde_json::Value {
-    let (status, rows) = admin.get("/api/admin/policies").await;
-    assert_eq!(status, StatusCode::OK, "{rows}");
-    rows.as_array()
-        .unwrap()
-        .iter()
-        .find(|row| row["name"] == "moderation")
-        .cloned()
-        .unwrap()
-}
-
 async fn wait_for_moderation(
     admin: &common::Client,
     done: impl Fn(&serde_json::Value) -> bool,
 ) -> serde_json::Value {
-    for _ in 0..200 {
-        let status = moderation_status(admin).await;
-        if done(&status) {
-            return status;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!(
-        "moderation never got there: {}",
-        moderation_status(admin).await
-    );
+    admin
+        .wait_for_row("/api/admin/policies", "moderation", done)
+        .await
 }
 
 /// A real failure: an operator's table event refuses every `PostHidden`, so the policy's `HidePost`

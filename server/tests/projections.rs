@@ -6,31 +6,11 @@ mod common;
 use common::{assert_error, spawn, ADMIN};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use std::time::Duration;
-
-async fn timeline_status(admin: &common::Client) -> Value {
-    let (status, list) = admin.get("/api/admin/projections").await;
-    assert_eq!(status, StatusCode::OK, "{list}");
-    list.as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == "timeline")
-        .cloned()
-        .unwrap()
-}
 
 async fn wait_until(admin: &common::Client, what: impl Fn(&Value) -> bool) -> Value {
-    for _ in 0..150 {
-        let status = timeline_status(admin).await;
-        if what(&status) {
-            return status;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!(
-        "the projector never got there: {}",
-        timeline_status(admin).await
-    );
+    admin
+        .wait_for_row("/api/admin/projections", "timeline", what)
+        .await
 }
 
 #[tokio::test]

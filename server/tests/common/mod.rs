@@ -78,6 +78,38 @@ pub struct Client {
 }
 
 impl Client {
+    /// The row named `name` of an admin list (`/api/admin/projections`, `/api/admin/policies`).
+    pub async fn admin_row(&self, list: &str, name: &str) -> Value {
+        let (status, rows) = self.get(list).await;
+        assert_eq!(status, StatusCode::OK, "{rows}");
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .find(|row| row["name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {name} in {list}: {rows}"))
+    }
+
+    /// Polls that row until `done` holds (at most 10 s) and returns it.
+    pub async fn wait_for_row(
+        &self,
+        list: &str,
+        name: &str,
+        done: impl Fn(&Value) -> bool,
+    ) -> Value {
+        for _ in 0..200 {
+            let row = self.admin_row(list, name).await;
+            if done(&row) {
+                return row;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!(
+            "{name} never got there: {}",
+            self.admin_row(list, name).await
+        );
+    }
+
     pub async fn signup(&self, handle: &str) -> (StatusCode, Value) {
         self.post("/api/auth/signup", json!({ "handle": handle, "password": PASSWORD, "display_name": handle.to_uppercase() }))
             .await
