@@ -14,7 +14,8 @@
 use super::runner::{checkpoint, drop_generation, Runner};
 use super::{Generation, Output};
 use crate::db;
-use app::wire::RebuildProgress;
+use crate::store::{Store, StoreError};
+use app::wire::{Envelope, RebuildProgress};
 use serde_json::Value;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -22,6 +23,8 @@ use std::time::{Duration, Instant};
 
 /// Events per transaction while rebuilding: more than live, since nobody waits on each one.
 const REBUILD_BATCH: usize = 1000;
+/// Pages read ahead of the batch being applied.
+const READ_AHEAD: usize = 4;
 /// How long the old generation stays after the switch, for queries that had already chosen it.
 const DROP_DELAY: Duration = Duration::from_secs(5);
 
@@ -170,6 +173,8 @@ impl Runner {
     }
 
     /// Applies the events after `from` up to `to` to `generation`'s tables; returns where it got.
+    /// A reader on its own thread fetches the next pages while a batch commits (see
+    /// [`crate::dedicated`]).
     async fn fill(
         &self,
         generation: Generation,
@@ -177,12 +182,17 @@ impl Runner {
         to: u64,
         started: Instant,
     ) -> anyhow::Result<u64> {
-        while from < to {
+        if from >= to {
+            return Ok(from);
+        }
+        let (pages, mut next) = tokio::sync::mpsc::channel(READ_AHEAD);
+        crate::dedicated::spawn(
+            "rebuild-reader",
+            read_range(self.store.clone(), from, to, pages),
+        )?;
+        while let Some(page) = next.recv().await {
             anyhow::ensure!(!self.stopped.load(Ordering::SeqCst), "stopped");
-            let wanted = usize::try_from(to - from)
-                .unwrap_or(usize::MAX)
-                .min(REBUILD_BATCH);
-            let events = self.store.read_all(from, wanted).await?;
+            let events = page?;
             let Some(last) = events.last() else { break };
             let mut out = Output::default();
             self.projector
@@ -206,6 +216,32 @@ impl Runner {
             progress.total = total;
             progress.events_per_s = events_per_s;
             progress.eta_s = (total - done) as f64 / events_per_s.max(1e-3);
+        }
+    }
+}
+
+/// Pages ahead of a rebuild: the events after `from` up to `to`, until the rebuild stops listening.
+async fn read_range(
+    store: Store,
+    mut from: u64,
+    to: u64,
+    pages: tokio::sync::mpsc::Sender<Result<Vec<Envelope>, StoreError>>,
+) {
+    while from < to {
+        let wanted = usize::try_from(to - from)
+            .unwrap_or(usize::MAX)
+            .min(REBUILD_BATCH);
+        let page = store.read_all(from, wanted).await;
+        let last = page
+            .as_ref()
+            .ok()
+            .and_then(|p| p.last().map(|e| e.position));
+        if pages.send(page).await.is_err() {
+            return;
+        }
+        match last {
+            Some(position) => from = position,
+            None => return,
         }
     }
 }
