@@ -6,6 +6,7 @@
 //! with backoff; after [`runner::MAX_TRIES`] tries the events are applied one by one, and the one that
 //! still fails is parked (kept with its error) so the projector moves on.
 
+mod checkpoint;
 pub(crate) mod parked;
 mod rebuild;
 mod runner;
@@ -14,8 +15,8 @@ pub mod time_travel;
 pub mod timeline;
 mod writes;
 
+pub(crate) use checkpoint::define_runtime_tables;
 pub use rebuild::RebuildRefused;
-pub(crate) use runner::define_runtime_tables;
 pub use runner::Projections;
 
 /// Every read model Agora serves.

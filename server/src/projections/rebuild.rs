@@ -11,7 +11,8 @@
 //! An interrupted rebuild leaves the serving generation untouched; its half-built tables are dropped
 //! when the next rebuild starts.
 
-use super::runner::{checkpoint, drop_generation, Runner};
+use super::checkpoint::{checkpoint, drop_generation};
+use super::runner::Runner;
 use super::{Generation, Output};
 use crate::db;
 use crate::store::{Store, StoreError};

@@ -1,6 +1,7 @@
 //! One task per projector: read a batch, apply it with its checkpoint in one transaction, retry with
 //! backoff, park what keeps failing, and wake whoever waits for a position.
 
+use super::checkpoint::{checkpoint, define_runtime_tables, prepare, Start};
 use super::parked::count_parked;
 use super::rebuild::RebuildRefused;
 use super::stats::{self, Stats};
@@ -9,7 +10,6 @@ use crate::db::{self, Db};
 use crate::live::Hub;
 use crate::store::Store;
 use app::wire::{Envelope, ProjectionRow, RebuildProgress};
-use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
@@ -26,11 +26,6 @@ const MAX_COALESCED: usize = 4 * BATCH;
 pub const MAX_TRIES: u32 = 5;
 const FIRST_BACKOFF: Duration = Duration::from_millis(50);
 pub(super) const MAX_BACKOFF: Duration = Duration::from_secs(2);
-const RUNTIME_TABLES: &str = "
-DEFINE TABLE IF NOT EXISTS projection SCHEMALESS;
-DEFINE TABLE IF NOT EXISTS parked SCHEMALESS;
-DEFINE INDEX IF NOT EXISTS parked_projector ON parked FIELDS projector, position;
-";
 
 pub(super) struct Runner {
     pub(super) projector: Arc<dyn Projector>,
@@ -66,14 +61,7 @@ impl Projections {
         let mut runners = HashMap::new();
         for projector in projectors {
             let start = prepare(&db, projector.as_ref()).await?;
-            let (position, generation) = match start {
-                Start::From(position, generation) => (position, generation),
-                Start::Upgrade {
-                    serving_at,
-                    serving,
-                    ..
-                } => (serving_at, serving),
-            };
+            let (position, generation) = start.serving();
             let parked = count_parked(&db, projector.name()).await?;
             let runner = Arc::new(Runner {
                 db: db.clone(),
@@ -198,93 +186,6 @@ async fn read_ahead(
             }
         }
     }
-}
-
-/// The checkpoints of projectors and policies, and what they parked.
-pub(crate) async fn define_runtime_tables(db: &Db) -> anyhow::Result<()> {
-    db::run(db, RUNTIME_TABLES, Value::Null).await?;
-    Ok(())
-}
-
-/// How a projector starts, from its checkpoint.
-enum Start {
-    /// Where it left off (or from zero on a new generation, when the tables of its stored version
-    /// cannot serve this code's queries: the old generation is dropped).
-    From(u64, Generation),
-    /// A new version whose queries can still read the stored version's tables: those keep serving,
-    /// frozen at their checkpoint, while `next` is built beside them and takes over.
-    Upgrade {
-        serving_at: u64,
-        serving: Generation,
-        next: Generation,
-    },
-}
-
-/// Defines the projector's tables and decides how it starts.
-async fn prepare(db: &Db, projector: &dyn Projector) -> anyhow::Result<Start> {
-    let sql = "SELECT position, version, generation FROM type::record('projection', $name)";
-    let rows = db::rows(db, sql, json!({ "name": projector.name() })).await?;
-    let checkpoint = rows.first();
-    let field = |name: &str| checkpoint.and_then(|row| row[name].as_u64());
-    let stored = Generation(field("generation").unwrap_or(1) as u32);
-    let position = field("position").unwrap_or(0);
-    let start = match field("version").map(|v| v as u32) {
-        Some(version) if version != projector.version() && projector.serves_from() <= version => {
-            tracing::warn!(
-                projector = projector.name(),
-                version,
-                "new version: building it beside the serving generation"
-            );
-            Start::Upgrade {
-                serving_at: position,
-                serving: stored,
-                next: Generation(stored.0 + 1),
-            }
-        }
-        Some(version) if version != projector.version() => {
-            tracing::warn!(
-                projector = projector.name(),
-                version,
-                "new version that cannot read the old tables: rebuilding from the first event"
-            );
-            drop_generation(db, projector, stored).await?;
-            Start::From(0, Generation(stored.0 + 1))
-        }
-        _ => Start::From(position, stored),
-    };
-    if let Start::From(_, generation) = start {
-        db::run(db, generation.schema(projector.schema()), Value::Null).await?;
-    }
-    Ok(start)
-}
-
-/// The statement that records a projector's position, version and serving generation.
-pub(super) fn checkpoint(
-    projector: &dyn Projector,
-    position: u64,
-    generation: Generation,
-) -> String {
-    format!(
-        "UPSERT type::record('projection', '{}') SET position = {position}, version = {}, generation = {}",
-        projector.name(),
-        projector.version(),
-        generation.0
-    )
-}
-
-/// Removes a generation's tables.
-pub(super) async fn drop_generation(
-    db: &Db,
-    projector: &dyn Projector,
-    generation: Generation,
-) -> anyhow::Result<()> {
-    let sql: String = projector
-        .tables()
-        .iter()
-        .map(|t| format!("REMOVE TABLE IF EXISTS {};", generation.table(t)))
-        .collect();
-    db::run(db, sql, Value::Null).await?;
-    Ok(())
 }
 
 impl Runner {
