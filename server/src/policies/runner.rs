@@ -6,7 +6,7 @@ use super::{handle, Policy};
 use crate::commands::CommandBus;
 use crate::db::{self, Db};
 use crate::projections::define_runtime_tables;
-use crate::projections::parked::{count_parked, parked_row};
+use crate::projections::parked::{count_parked, parked_events, parked_row};
 use crate::projections::stats::{self, Stats};
 use app::wire::{Envelope, ProjectionRow};
 use serde_json::json;
@@ -166,21 +166,15 @@ impl Runner {
 
     /// Reacts once more to each parked event, oldest first; one that succeeds leaves the parked table.
     async fn retry_parked(self: Arc<Self>) {
-        let sql = "SELECT VALUE position FROM parked WHERE projector = $id ORDER BY position";
-        let positions = match db::rows(&self.db, sql, json!({ "id": self.id })).await {
-            Ok(rows) => rows.into_iter().filter_map(|p| p.as_u64()),
+        let events = match parked_events(&self.db, self.bus.store(), &self.id).await {
+            Ok(events) => events,
             Err(error) => {
-                return tracing::error!(policy = self.id, %error, "reading parked events failed")
+                let error = format!("{error:#}");
+                return tracing::error!(policy = self.id, %error, "reading parked events failed");
             }
         };
-        for position in positions.collect::<Vec<_>>() {
-            let event = match self.bus.store().event(position).await {
-                Ok(Some(event)) => event,
-                Ok(None) => continue,
-                Err(error) => {
-                    return tracing::error!(policy = self.id, %error, "reading a parked event failed")
-                }
-            };
+        for event in events {
+            let position = event.position;
             if let Err(error) = handle(self.policy.as_ref(), &self.bus, &event).await {
                 tracing::warn!(policy = self.id, position, %error, "still failing");
                 stats::lock(&self.stats).failed(error.to_string());

@@ -4,6 +4,7 @@
 use super::runner::{Runner, MAX_BACKOFF};
 use super::Output;
 use crate::db::{self, Db};
+use crate::store::Store;
 use app::wire::Envelope;
 use serde_json::json;
 
@@ -27,6 +28,24 @@ pub(crate) async fn count_parked(db: &Db, name: &str) -> anyhow::Result<u64> {
         .first()
         .and_then(|row| row["parked"].as_u64())
         .unwrap_or(0))
+}
+
+/// The events `parked_by` (a projector or a policy) parked, oldest first, read from the log.
+pub(crate) async fn parked_events(
+    db: &Db,
+    store: &Store,
+    parked_by: &str,
+) -> anyhow::Result<Vec<Envelope>> {
+    let sql = "SELECT VALUE position FROM parked WHERE projector = $parked_by ORDER BY position";
+    let positions = db::rows(db, sql, json!({ "parked_by": parked_by })).await?;
+    let mut events = Vec::with_capacity(positions.len());
+    for position in positions.iter().filter_map(|p| p.as_u64()) {
+        match store.event(position).await? {
+            Some(event) => events.push(event),
+            None => tracing::error!(parked_by, position, "a parked event is not in the log"),
+        }
+    }
+    Ok(events)
 }
 
 impl Runner {
@@ -59,35 +78,22 @@ impl Runner {
     /// whose writes depend on order must say so in their projector.
     pub(super) async fn retry_parked(&self) {
         let name = self.projector.name();
-        let sql = "SELECT VALUE position FROM parked WHERE projector = $name ORDER BY position";
-        let positions = match db::rows(&self.db, sql, json!({ "name": name })).await {
-            Ok(rows) => rows
-                .into_iter()
-                .filter_map(|p| p.as_u64())
-                .collect::<Vec<_>>(),
+        let events = match parked_events(&self.db, &self.store, name).await {
+            Ok(events) => events,
             Err(error) => {
-                return tracing::error!(projector = name, %error, "reading parked events failed")
+                let error = format!("{error:#}");
+                return tracing::error!(projector = name, %error, "reading parked events failed");
             }
         };
-        for position in positions {
-            match self.store.event(position).await {
-                Ok(Some(event)) => match self.reapply(&event).await {
-                    Ok(()) => self.lock_stats().parked -= 1,
-                    Err(error) => tracing::warn!(
-                        projector = name,
-                        position,
-                        error = format!("{error:#}"),
-                        "still failing"
-                    ),
-                },
-                Ok(None) => tracing::error!(
+        for event in events {
+            match self.reapply(&event).await {
+                Ok(()) => self.lock_stats().parked -= 1,
+                Err(error) => tracing::warn!(
                     projector = name,
-                    position,
-                    "a parked event is not in the log"
+                    position = event.position,
+                    error = format!("{error:#}"),
+                    "still failing"
                 ),
-                Err(error) => {
-                    tracing::error!(projector = name, %error, "reading a parked event failed")
-                }
             }
         }
     }
