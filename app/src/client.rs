@@ -70,7 +70,7 @@ fn socket_url() -> String {
 /// position seen (`after` is read at each connect), hands every frame to `on_frame`, and reconnects
 /// with backoff when the connection drops.
 pub fn follow(
-    topic: &'static str,
+    topic: String,
     after: impl Fn() -> u64 + 'static,
     state: RwSignal<Connection>,
     on_frame: impl Fn(ServerFrame) + 'static,
@@ -81,7 +81,7 @@ pub fn follow(
             if let Ok(socket) = WebSocket::open(&socket_url()) {
                 let (mut sink, mut stream) = socket.split();
                 let subscribe = ClientFrame::Subscribe {
-                    topic: topic.to_owned(),
+                    topic: topic.clone(),
                     after: Some(after()),
                 };
                 let text = serde_json::to_string(&subscribe).expect("frames serialize");
@@ -103,4 +103,18 @@ pub fn follow(
             backoff = (backoff * 2).min(Duration::from_secs(10));
         }
     });
+}
+
+/// Sends one command of the contract with a fresh command id.
+pub async fn command(
+    command_type: &str,
+    payload: serde_json::Value,
+) -> Result<crate::wire::CommandAnswer, ApiFailure> {
+    let request = crate::wire::CommandRequest {
+        command_id: uuid::Uuid::now_v7(),
+        command_type: command_type.to_owned(),
+        payload,
+        expected_version: None,
+    };
+    post("/api/commands", &request).await
 }

@@ -23,6 +23,13 @@ mod server_side {
         /// The signed-in user of the request whose `Cookie` header this is.
         fn me(&self, cookie_header: Option<String>) -> BoxFuture<Option<Me>>;
         fn public_timeline(&self) -> BoxFuture<Result<Page<Post>, String>>;
+        /// `GET path` of the API as this request's person, answered in-process by the same
+        /// handlers the browser reaches over HTTP: the body on success, the contract's message if not.
+        fn get(
+            &self,
+            path: String,
+            cookie_header: Option<String>,
+        ) -> BoxFuture<Result<String, String>>;
     }
 
     #[derive(Clone)]
@@ -76,6 +83,27 @@ pub fn load_public_timeline() -> impl Future<Output = Result<Page<Post>, String>
                 .await
                 .map_err(|e| e.message)
         })
+    }
+}
+
+/// Any query of the API, as the page's person: on the server answered in-process by the API's own
+/// handlers (so a page shows exactly what the API answers), in the browser fetched.
+pub fn load<T>(path: String) -> impl Future<Output = Result<T, String>> + Send + 'static
+where
+    T: serde::de::DeserializeOwned + Send + 'static,
+{
+    #[cfg(feature = "ssr")]
+    {
+        let (backend, cookie) = (server_side::backend(), server_side::cookie_header());
+        async move {
+            let backend = backend.ok_or_else(|| "no backend".to_owned())?;
+            let body = backend.0.get(path, cookie).await?;
+            serde_json::from_str(&body).map_err(|e| e.to_string())
+        }
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        browser(async move { crate::client::get::<T>(&path).await.map_err(|e| e.message) })
     }
 }
 

@@ -54,6 +54,14 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=|| view! { <main><p>"Page not found."</p></main> }>
                 <Route path=path!("/") view=pages::home::HomePage/>
+                <Route path=path!("/home") view=pages::home_feed::HomeFeedPage/>
+                <Route path=path!("/u/:handle") view=pages::profile::ProfilePage/>
+                <Route path=path!("/p/:id") view=pages::thread::ThreadPage/>
+                <Route path=path!("/p/:id/history") view=pages::history::HistoryPage/>
+                <Route path=path!("/t/:tag") view=pages::tag::TagPage/>
+                <Route path=path!("/search") view=pages::search::SearchPage/>
+                <Route path=path!("/notifications") view=pages::notifications::NotificationsPage/>
+                <Route path=path!("/settings") view=pages::settings::SettingsPage/>
                 // Async: the whole page waits for the session check, so a refusal can answer 403.
                 <Route path=path!("/admin") view=pages::admin_events::AdminEventsPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/projections") view=pages::admin_projections::AdminProjectionsPage ssr=SsrMode::Async/>

@@ -32,6 +32,13 @@ pub struct SignIn {
     pub password: String,
 }
 
+/// `POST /api/me/password`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangePassword {
+    pub current: String,
+    pub new: String,
+}
+
 /// The answer of sign-up (with the position of `UserRegistered`) and of sign-in (without).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuthAnswer {
@@ -78,12 +85,35 @@ pub struct Author {
     pub display_name: String,
 }
 
+/// A person in a list (followers, following, muted, blocked, search): the contract's "users".
+pub type UserSummary = Author;
+
+/// `GET /api/users/{handle}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    pub handle: String,
+    pub display_name: String,
+    pub bio: String,
+    pub followers: u64,
+    pub following: u64,
+    pub posts: u64,
+    pub you_follow: bool,
+    pub follows_you: bool,
+    /// Whether the viewer muted or blocked this person (an extension of the contract).
+    #[serde(default)]
+    pub muted: bool,
+    #[serde(default)]
+    pub blocked: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Post {
     pub id: Uuid,
     pub author: Author,
     pub text: String,
     pub created_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited_at: Option<String>,
     pub reply_to: Option<Uuid>,
     pub likes: u64,
     pub reposts: u64,
@@ -92,6 +122,100 @@ pub struct Post {
     pub reposted_by_me: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repost_of: Option<Uuid>,
+}
+
+/// `GET /api/posts/{id}`: a post with the posts it answers (oldest first) and its replies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Thread {
+    pub post: Post,
+    pub ancestors: Vec<Post>,
+    pub replies: Vec<Post>,
+    pub position: u64,
+    #[serde(default)]
+    pub stale: bool,
+}
+
+/// One version of a post (`GET /api/posts/{id}/history`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostVersion {
+    pub text: String,
+    pub at: String,
+    pub position: u64,
+}
+
+/// Why an item is in a home timeline: `own`, `follow`, `repost` or `mention`, by whom, and the
+/// position of the event that put it there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Why {
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handle: Option<String>,
+    pub position: u64,
+}
+
+/// `GET /api/timeline/home`: a post and why it is there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HomeItem {
+    #[serde(flatten)]
+    pub post: Post,
+    pub why: Why,
+}
+
+/// `GET /api/search?q=`: posts whose text matches (best first) and people whose handle or display
+/// name starts with the query.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchResults {
+    pub posts: Vec<Post>,
+    pub users: Vec<Author>,
+    pub position: u64,
+    #[serde(default)]
+    pub stale: bool,
+}
+
+/// The post a notification is about, as far as the notification shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostRef {
+    pub id: Uuid,
+    pub text: String,
+}
+
+/// One notification (`GET /api/notifications`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notification {
+    /// `follow`, `like`, `reply`, `mention` or `repost`.
+    pub kind: String,
+    pub actor: Author,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub post: Option<PostRef>,
+    pub at: String,
+    pub read: bool,
+    pub position: u64,
+}
+
+/// Likes, reposts and follows of one target, together (`GET /api/notifications?grouped=true`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationGroup {
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub post: Option<PostRef>,
+    /// Newest first, at most five.
+    pub actors: Vec<Author>,
+    pub count: u64,
+    pub latest_at: String,
+    pub read: bool,
+    /// The newest notification's position (what `MarkNotificationsRead` takes).
+    pub position: u64,
+}
+
+/// A page of notifications with the unread count.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationPage<T> {
+    pub items: Vec<T>,
+    pub next: Option<String>,
+    pub unread: u64,
+    pub position: u64,
+    #[serde(default)]
+    pub stale: bool,
 }
 
 /// A keyset page of a query, with the position its read model had reached.
@@ -116,7 +240,7 @@ pub struct ErrorDetail {
     pub message: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnvelopeMetadata {
     pub command_id: Option<Uuid>,
     pub correlation_id: Option<Uuid>,
@@ -126,7 +250,7 @@ pub struct EnvelopeMetadata {
 }
 
 /// One stored event, as every reader of the store sees it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Envelope {
     pub position: u64,
     pub event_id: Uuid,
@@ -218,7 +342,7 @@ pub struct ProjectionRow {
 }
 
 /// A rebuild of a projector into a new generation of its tables.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RebuildProgress {
     pub generation: u32,
     pub done: u64,

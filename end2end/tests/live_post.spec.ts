@@ -14,7 +14,7 @@ test('a post travels from one browser to another without a reload', async ({ bro
   const text = `Hello from Ann ${Date.now()}`;
   await a.getByLabel('Post text').fill(text);
   const sent = Date.now();
-  await a.getByRole('button', { name: 'Post' }).click();
+  await a.getByRole('button', { name: 'Post', exact: true }).click();
 
   const seen = b.locator('article', { hasText: text });
   await expect(seen).toBeVisible({ timeout: 2_000 });
@@ -31,7 +31,7 @@ test('a reload shows the same timeline, server-rendered', async ({ page }) => {
   await signUp(page, freshHandle('cat'), 'Cat');
   const text = `Persisted ${Date.now()}`;
   await page.getByLabel('Post text').fill(text);
-  await page.getByRole('button', { name: 'Post' }).click();
+  await page.getByRole('button', { name: 'Post', exact: true }).click();
   await expect(page.locator('article', { hasText: text })).not.toHaveAttribute('aria-busy', 'true');
   await open(page);
   await expect(page.locator('article', { hasText: text })).toBeVisible();
@@ -57,7 +57,7 @@ test('an empty post is refused with a message and nothing is posted', async ({ p
   await open(page);
   await signUp(page, freshHandle('eve'), 'Eve');
   const before = await page.locator('article').count();
-  await page.getByRole('button', { name: 'Post' }).click();
+  await page.getByRole('button', { name: 'Post', exact: true }).click();
   await expect(page.getByRole('form', { name: 'Compose' }).getByRole('alert')).toHaveText('Write something first.');
   await expect(page.locator('article')).toHaveCount(before);
 });

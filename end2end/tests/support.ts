@@ -1,9 +1,14 @@
 import { expect, Page } from '@playwright/test';
 
-/** Opens the home page and waits until the app has hydrated (clicks before that do nothing). */
+/** Waits until the page has hydrated (clicks before that do nothing). */
+export async function hydrated(page: Page) {
+  await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
+}
+
+/** Opens the public page and waits until the app has hydrated. */
 export async function open(page: Page) {
   await page.goto('/');
-  await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
+  await hydrated(page);
 }
 
 /** A handle nobody has used in this server's life. */

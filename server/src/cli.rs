@@ -49,6 +49,16 @@ pub enum Command {
     /// Administration.
     #[command(subcommand)]
     Admin(Admin),
+    /// Copy the whole log into a new, empty database with every event at its current schema (an old
+    /// `UserRegistered` loses its password hash), check it event by event, and copy the credentials.
+    /// Run it with the server stopped, then put the new database in the old one's place.
+    RewriteLog {
+        #[arg(long, env = "AGORA_DB", default_value = DEFAULT_DB)]
+        db: String,
+        /// The new database; it must hold no events.
+        #[arg(long)]
+        into: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

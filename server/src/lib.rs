@@ -1,24 +1,33 @@
-//! Agora's server: an event-sourced social network.
+//! Agora's server: an event-sourcing runtime and the bounded contexts that run on it.
 //!
-//! Write side: `http` → `commands` (load, `domain::decide`, append) → `store`.
-//! Read side: `store` subscription → `projections` (read models) → `http` queries and `live` topics.
-//! `policies` turn events into new commands. `db` opens SurrealDB; `cli` is the `agora` binary.
+//! The runtime names no context:
+//! - write side: `http` → `commands` (the bus, generic over `aggregate::Aggregate`) → `store`;
+//! - read side: `store` subscription → `projections` (the runner) → `http` queries and `live` topics;
+//! - `policies` (event → command), `deliveries` (named subscriptions), `credentials` (secrets kept
+//!   outside the log), `registry` (how a context plugs in), `db`, `cli`, `bench`.
+//!
+//! Each context is one folder with its domain, read models, policies and routes: `social/`. They are
+//! registered in one place, `contexts.rs`.
 
+pub mod aggregate;
 pub mod bench;
 pub mod cli;
 pub mod commands;
+pub mod contexts;
+pub mod credentials;
 pub mod db;
 pub mod dedicated;
 pub mod deliveries;
-pub mod domain;
 pub mod http;
 pub mod live;
 pub mod metrics;
 pub mod ops;
 pub mod pages;
+pub mod people;
 pub mod policies;
 pub mod projections;
-pub mod sessions;
+pub mod registry;
+pub mod social;
 pub mod state;
 pub mod store;
 
@@ -42,18 +51,20 @@ pub async fn start_on(
     admins: Vec<String>,
     leptos_options: LeptosOptions,
 ) -> anyhow::Result<AppState> {
-    let store = store::Store::open(db.clone()).await?;
-    let sessions = sessions::Sessions::open(db).await?;
+    let registry = Arc::new(contexts::registry());
+    tracing::info!(contexts = ?registry.context_names(), "starting");
+    let store = store::Store::open(db.clone(), registry.upcasters()).await?;
+    let credentials = credentials::Credentials::open(db).await?;
+    let bus = commands::CommandBus::new(store.clone(), registry.command_handlers());
+    let people = registry
+        .people_directory()
+        .ok_or_else(|| anyhow::anyhow!("no context says who people are"))?;
+    people.prepare(&bus, &credentials).await?;
     // Changes before this start cannot be replayed to resuming subscribers: they are told to resync.
     let hub = live::Hub::new(store.head());
     let projections =
-        projections::Projections::start(&store, hub.clone(), projections::all()).await?;
-    let bus = commands::CommandBus::new(store.clone());
-    let policies = policies::Policies::start(
-        bus.clone(),
-        vec![Arc::new(policies::moderation::Moderation)],
-    )
-    .await?;
+        projections::Projections::start(&store, hub.clone(), registry.projectors()).await?;
+    let policies = policies::Policies::start(bus.clone(), registry.policies()).await?;
     tokio::spawn(live::feed_events(store.clone(), hub.clone()));
     Ok(AppState {
         leptos_options,
@@ -62,7 +73,10 @@ pub async fn start_on(
         projections,
         policies,
         hub,
-        sessions,
+        topics: live::topics::Topics::new(registry.topics()),
+        credentials,
+        people,
+        registry,
         admins: Arc::new(admins.into_iter().collect()),
     })
 }

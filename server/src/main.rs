@@ -42,12 +42,16 @@ async fn main() -> anyhow::Result<()> {
             agora::ops::rebuild(&store, projector, &mut std::io::stderr()).await?;
             return Ok(());
         }
+        Some(Command::RewriteLog { db, into }) => {
+            let report = agora::ops::rewrite_log(db, into, &mut std::io::stderr()).await?;
+            eprintln!(
+                "copied {} events ({} rewritten) into {into}, checked event by event",
+                report.events, report.lifted
+            );
+            return Ok(());
+        }
         Some(Command::Admin(Admin::Grant { handle, db })) => {
-            let position = agora::ops::grant_admin(
-                &agora::commands::CommandBus::new(agora::ops::open(db).await?),
-                handle,
-            )
-            .await?;
+            let position = agora::ops::grant_admin(&agora::ops::open(db).await?, handle).await?;
             eprintln!("@{handle} is an admin (position {position})");
             return Ok(());
         }

@@ -1,6 +1,7 @@
 //! Operations of the `agora` binary beside serving: export, import, admin grant.
 
 use crate::commands::CommandBus;
+use crate::registry::Registry;
 use crate::store::{check_import, Store};
 use std::io::Write;
 
@@ -30,20 +31,81 @@ pub async fn import(store: &Store, ndjson: &str) -> anyhow::Result<usize> {
 }
 
 /// Makes a registered user an admin, recorded as an event.
-pub async fn grant_admin(bus: &CommandBus, handle: &str) -> anyhow::Result<u64> {
-    Ok(bus.grant_admin(handle, "cli").await?.position)
+pub async fn grant_admin(store: &Store, handle: &str) -> anyhow::Result<u64> {
+    let registry = crate::contexts::registry();
+    let bus = CommandBus::new(store.clone(), registry.command_handlers());
+    let people = registry
+        .people_directory()
+        .ok_or_else(|| anyhow::anyhow!("no context says who people are"))?;
+    Ok(people.grant_admin(&bus, handle, "cli").await?)
 }
 
-/// Opens the store at a database URL (for the one-shot commands).
+/// The owner's copy-and-replace migration (`agora rewrite-log`): the password hashes still in old
+/// events are copied into the credentials table first, then the log is copied with every event at
+/// its current schema and checked, then the credentials follow.
+pub async fn rewrite_log(
+    from_url: &str,
+    into_url: &str,
+    out: &mut impl Write,
+) -> anyhow::Result<crate::store::Rewritten> {
+    let from_db = crate::db::connect(from_url).await?;
+    let into_db = crate::db::connect(into_url).await?;
+    rewrite_log_on(from_db, into_db, out).await
+}
+
+/// The same on open database handles.
+pub async fn rewrite_log_on(
+    from_db: crate::db::Db,
+    into_db: crate::db::Db,
+    out: &mut impl Write,
+) -> anyhow::Result<crate::store::Rewritten> {
+    let registry = crate::contexts::registry();
+    let from = open_on(from_db.clone(), &registry).await?;
+    let credentials = crate::credentials::Credentials::open(from_db).await?;
+    if let Some(people) = registry.people_directory() {
+        let bus = CommandBus::new(from.clone(), registry.command_handlers());
+        people.prepare(&bus, &credentials).await?;
+    }
+    let into = open_on(into_db.clone(), &registry).await?;
+    let report = from
+        .rewrite_into(&into, |done, total| {
+            let bar = progress_bar(&app::wire::RebuildProgress {
+                done,
+                total,
+                ..Default::default()
+            });
+            let _ = write!(out, "\r{bar}");
+            let _ = out.flush();
+        })
+        .await?;
+    writeln!(out)?;
+    let copy = crate::credentials::Credentials::open(into_db).await?;
+    copy.restore(&credentials.dump().await?).await?;
+    Ok(report)
+}
+
+/// Opens the store at a database URL (for the one-shot commands), with every context's upcasters.
 pub async fn open(db_url: &str) -> anyhow::Result<Store> {
-    Ok(Store::open(crate::db::connect(db_url).await?).await?)
+    open_on(
+        crate::db::connect(db_url).await?,
+        &crate::contexts::registry(),
+    )
+    .await
+}
+
+pub async fn open_on(db: crate::db::Db, registry: &Registry) -> anyhow::Result<Store> {
+    Ok(Store::open(db, registry.upcasters()).await?)
 }
 
 /// Rebuilds one projector and draws its progress on `out` until it has taken over.
 pub async fn rebuild(store: &Store, name: &str, out: &mut impl Write) -> anyhow::Result<()> {
     let hub = crate::live::Hub::new(store.head());
-    let projections =
-        crate::projections::Projections::start(store, hub, crate::projections::all()).await?;
+    let projections = crate::projections::Projections::start(
+        store,
+        hub,
+        crate::contexts::registry().projectors(),
+    )
+    .await?;
     projections.rebuild(name)?;
     loop {
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;

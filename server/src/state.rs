@@ -1,10 +1,13 @@
 //! Everything a request handler may need, built once at start.
 
 use crate::commands::CommandBus;
+use crate::credentials::Credentials;
+use crate::live::topics::Topics;
 use crate::live::Hub;
+use crate::people::People;
 use crate::policies::Policies;
 use crate::projections::Projections;
-use crate::sessions::Sessions;
+use crate::registry::Registry;
 use crate::store::Store;
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
@@ -19,7 +22,13 @@ pub struct AppState {
     pub projections: Projections,
     pub policies: Policies,
     pub hub: Hub,
-    pub sessions: Sessions,
+    pub topics: Topics,
+    /// Password hashes, sessions and machine tokens: secrets, kept outside the event log.
+    pub credentials: Credentials,
+    /// Who people are: the context that registered it answers.
+    pub people: Arc<dyn People>,
+    /// What the contexts registered (time travel finds aggregates here).
+    pub registry: Arc<Registry>,
     /// Handles made admins when they sign in (`--admin`).
     pub admins: Arc<HashSet<String>>,
 }

@@ -3,7 +3,8 @@
 
 mod common;
 
-use agora::policies::{self, derived_command_id, moderation::Moderation};
+use agora::policies::{self, derived_command_id};
+use agora::social::policies::moderation::Moderation;
 use common::spawn;
 use reqwest::StatusCode;
 use serde_json::json;

@@ -11,8 +11,15 @@ use uuid::Uuid;
 
 async fn open() -> (Db, Store) {
     let db = db::connect("mem://").await.unwrap();
-    let store = Store::open(db.clone()).await.unwrap();
+    let store = open_store(&db).await;
     (db, store)
+}
+
+/// A store with every context's upcasters, as the app opens it.
+async fn open_store(db: &Db) -> Store {
+    agora::ops::open_on(db.clone(), &agora::contexts::registry())
+        .await
+        .unwrap()
 }
 
 fn append(stream: &str, expected: ExpectedVersion, count: usize) -> Append {
@@ -277,8 +284,8 @@ async fn a_subscription_switches_from_catch_up_to_live_without_gap_or_duplicate(
 #[tokio::test]
 async fn two_nodes_on_one_database_share_one_log() {
     let db = db::connect("mem://").await.unwrap();
-    let node_a = Store::open(db.clone()).await.unwrap();
-    let node_b = Store::open(db.clone()).await.unwrap();
+    let node_a = open_store(&db).await;
+    let node_b = open_store(&db).await;
     let mut subscription = node_a.subscribe(0);
     let appends = (0..40).map(|n| {
         let node = if n % 2 == 0 {
@@ -335,30 +342,27 @@ async fn an_old_schema_is_upcast_on_read() {
 
 #[tokio::test]
 async fn a_long_stream_loads_from_its_snapshot_and_the_tail() {
-    use agora::commands::{Command, CommandBus, Origin};
-    use agora::domain::user::User;
-    use agora::domain::Actor;
+    use agora::aggregate::Actor;
+    use agora::commands::{CommandBus, Origin};
+    use agora::social::domain::user::{User, UserCommand};
     let (_, store) = open().await;
-    let bus = CommandBus::new(store.clone());
-    let register = Command::RegisterUser {
+    let bus = CommandBus::new(
+        store.clone(),
+        agora::contexts::registry().command_handlers(),
+    );
+    let register = UserCommand::Register {
         user_id: Uuid::now_v7(),
         handle: "ann".into(),
         display_name: None,
-        password_hash: "hash".into(),
     };
-    bus.submit(
-        Origin::new(Uuid::now_v7(), Actor::user("ann")),
-        register,
-        None,
-    )
-    .await
-    .unwrap();
+    let origin = Origin::new(Uuid::now_v7(), Actor::user("ann"));
+    bus.submit_to::<User>("RegisterUser", "user-ann".into(), register, None, &origin)
+        .await
+        .unwrap();
     for n in 0..130 {
-        let bio = Command::UpdateProfile {
-            display_name: None,
-            bio: Some(format!("bio {n}")),
-        };
-        bus.submit(Origin::new(Uuid::now_v7(), Actor::user("ann")), bio, None)
+        let bio = json!({ "bio": format!("bio {n}") });
+        let origin = Origin::new(Uuid::now_v7(), Actor::user("ann"));
+        bus.submit(origin, "UpdateProfile", &bio, None)
             .await
             .unwrap();
     }

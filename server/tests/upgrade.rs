@@ -1,11 +1,11 @@
 //! A new projector version found at start, whose queries can still read the old version's tables:
 //! the old generation keeps serving while the new one is built beside it, then takes over.
 
-use agora::commands::{Command, CommandBus, Origin};
-use agora::domain::Actor;
+use agora::aggregate::Actor;
+use agora::commands::{CommandBus, Origin};
 use agora::live::Hub;
-use agora::projections::timeline::{self, Timeline};
 use agora::projections::{Generation, Output, Projections, Projector, Scope};
+use agora::social::read_models::timeline::{self, Timeline};
 use agora::store::Store;
 use app::wire::Envelope;
 use futures::future::BoxFuture;
@@ -45,16 +45,21 @@ impl Projector for NextTimeline {
 
 async fn post(bus: &CommandBus, text: &str) {
     let origin = Origin::new(Uuid::now_v7(), Actor::user("ann"));
-    let command = Command::CreatePost {
-        post_id: None,
-        text: text.into(),
-        reply_to: None,
-    };
-    bus.submit(origin, command, None).await.unwrap();
+    let payload = serde_json::json!({ "text": text });
+    bus.submit(origin, "CreatePost", &payload, None)
+        .await
+        .unwrap();
 }
 
 async fn public_texts(store: &Store, generation: Generation) -> Vec<String> {
-    let page = timeline::public(store.db(), generation, None, 50, 0)
+    let nobody = std::collections::HashSet::new();
+    let reader = timeline::queries::Reader {
+        viewer: None,
+        hidden: &nobody,
+        cursor: None,
+        limit: 50,
+    };
+    let page = timeline::public(store.db(), generation, &reader, 0)
         .await
         .unwrap();
     page.items.into_iter().map(|p| p.text).collect()
@@ -63,8 +68,9 @@ async fn public_texts(store: &Store, generation: Generation) -> Vec<String> {
 #[tokio::test]
 async fn a_compatible_new_version_is_built_beside_the_serving_generation() {
     let db = agora::db::connect("mem://").await.unwrap();
-    let store = Store::open(db).await.unwrap();
-    let bus = CommandBus::new(store.clone());
+    let registry = agora::contexts::registry();
+    let store = agora::ops::open_on(db, &registry).await.unwrap();
+    let bus = CommandBus::new(store.clone(), registry.command_handlers());
     let current = Projections::start(&store, Hub::new(0), vec![Arc::new(Timeline)])
         .await
         .unwrap();

@@ -1,28 +1,41 @@
-//! The compose box: a post appears at once as pending, and is confirmed by the live push.
+//! The compose box: a post (or a reply) appears at once as pending, and is confirmed by the live
+//! push or, failing that, by reading it back at the command's position; a refusal takes it away and
+//! says why.
 
+use super::session::Session;
 use super::Item;
-use crate::wire::Me;
 use leptos::prelude::*;
 
 #[component]
-pub fn Compose(me: RwSignal<Option<Me>>, posts: RwSignal<Vec<Item>>) -> impl IntoView {
+pub fn Compose(
+    posts: RwSignal<Vec<Item>>,
+    /// The post this box replies to; a reply joins the end of the list, a post its top.
+    #[prop(optional)]
+    reply_to: Option<uuid::Uuid>,
+) -> impl IntoView {
+    let session = Session::get();
     let text = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         #[cfg(feature = "hydrate")]
-        submit(me, posts, text, error);
+        submit(session, posts, reply_to, text, error);
         #[cfg(not(feature = "hydrate"))]
-        let _ = (me, posts);
+        let _ = (session, posts, reply_to);
     };
     let count = move || text.with(|t| t.trim().chars().count());
+    let (label, placeholder, button, id) = if reply_to.is_some() {
+        ("Reply text", "Write a reply", "Reply", "reply-text")
+    } else {
+        ("Post text", "What is happening?", "Post", "post-text")
+    };
     view! {
-        <form class="compose" aria-label="Compose" on:submit=on_submit>
-            <label for="post-text">"Post text"</label>
-            <textarea id="post-text" name="text" rows="3" placeholder="What is happening?" bind:value=text></textarea>
+        <form class="compose" aria-label=if reply_to.is_some() { "Reply" } else { "Compose" } on:submit=on_submit>
+            <label for=id>{label}</label>
+            <textarea id=id name="text" rows="3" placeholder=placeholder bind:value=text></textarea>
             <div class="compose-bar">
                 <span class="count" class:over=move || { count() > 500 }>{move || format!("{}/500", count())}</span>
-                <button type="submit">"Post"</button>
+                <button type="submit">{button}</button>
             </div>
             <Show when=move || error.with(Option::is_some)>
                 <p class="error" role="alert">{move || error.get()}</p>
@@ -33,14 +46,17 @@ pub fn Compose(me: RwSignal<Option<Me>>, posts: RwSignal<Vec<Item>>) -> impl Int
 
 #[cfg(feature = "hydrate")]
 fn submit(
-    me: RwSignal<Option<Me>>,
+    session: Session,
     posts: RwSignal<Vec<Item>>,
+    reply_to: Option<uuid::Uuid>,
     text: RwSignal<String>,
     error: RwSignal<Option<String>>,
 ) {
-    use crate::wire::{Author, CommandAnswer, CommandRequest, Post};
+    use crate::wire::{Author, Post};
     use uuid::Uuid;
-    let Some(me) = me.get_untracked() else { return };
+    let Some(me) = session.0.get_untracked() else {
+        return;
+    };
     let body = text.get_untracked();
     if body.trim().is_empty() {
         error.set(Some("Write something first.".into()));
@@ -55,7 +71,8 @@ fn submit(
         },
         text: body.trim().to_owned(),
         created_at: String::new(),
-        reply_to: None,
+        edited_at: None,
+        reply_to,
         likes: 0,
         reposts: 0,
         replies: 0,
@@ -63,27 +80,20 @@ fn submit(
         reposted_by_me: false,
         repost_of: None,
     };
-    posts.update(|list| {
-        list.insert(
-            0,
-            Item {
-                post: optimistic,
-                pending: true,
-            },
-        )
+    let pending = Item {
+        post: optimistic,
+        pending: true,
+    };
+    posts.update(|list| match reply_to {
+        Some(_) => list.push(pending),
+        None => list.insert(0, pending),
     });
     text.set(String::new());
     error.set(None);
     leptos::task::spawn_local(async move {
-        let request = CommandRequest {
-            command_id: Uuid::now_v7(),
-            command_type: "CreatePost".into(),
-            payload: serde_json::json!({ "post_id": post_id, "text": body }),
-            expected_version: None,
-        };
-        match crate::client::post::<_, CommandAnswer>("/api/commands", &request).await {
-            // The live push replaces the pending post; without a live connection, read our write.
-            Ok(answer) => crate::pages::home::refresh_if_pending(posts, post_id, answer.position),
+        let payload = serde_json::json!({ "post_id": post_id, "text": body, "reply_to": reply_to });
+        match crate::client::command("CreatePost", payload).await {
+            Ok(answer) => confirm(posts, post_id, answer.position).await,
             Err(failure) => {
                 posts.update(|list| list.retain(|item| item.post.id != post_id));
                 text.set(body);
@@ -91,4 +101,29 @@ fn submit(
             }
         }
     });
+}
+
+/// Reads the post back once the read model has it (unless the live push confirmed it first).
+#[cfg(feature = "hydrate")]
+pub async fn confirm(posts: RwSignal<Vec<Item>>, post_id: uuid::Uuid, position: u64) {
+    let still_pending = || {
+        posts.with_untracked(|list| {
+            list.iter()
+                .any(|item| item.post.id == post_id && item.pending)
+        })
+    };
+    if !still_pending() {
+        return;
+    }
+    let url = format!("/api/posts/{post_id}?min_position={position}");
+    if let Ok(thread) = crate::client::get::<crate::wire::Thread>(&url).await {
+        posts.update(|list| {
+            if let Some(item) = list.iter_mut().find(|item| item.post.id == post_id) {
+                *item = Item {
+                    post: thread.post,
+                    pending: false,
+                };
+            }
+        });
+    }
 }

@@ -4,7 +4,12 @@ pub mod admin;
 pub mod auth_forms;
 pub mod compose;
 pub mod connection;
+pub mod live_posts;
 pub mod post_card;
+pub mod post_list;
+pub mod rich_text;
+pub mod session;
+pub mod site_header;
 pub mod user_bar;
 
 use crate::wire::Post;

@@ -51,7 +51,7 @@ fn EventBrowser() -> impl IntoView {
         let filtering = move || values.iter().any(|v| !v.get_untracked().trim().is_empty());
         #[cfg(feature = "hydrate")]
         crate::client::follow(
-            "admin:events",
+            "admin:events".to_owned(),
             || 0,
             connection,
             move |frame| {

@@ -2,9 +2,10 @@
 
 use crate::components::auth_forms::AuthForms;
 use crate::components::compose::Compose;
-use crate::components::connection::{Connection, ConnectionBadge};
 use crate::components::post_card::PostCard;
-use crate::components::user_bar::UserBar;
+use crate::components::post_list::items_of;
+use crate::components::site_header::{page_frame, SiteHeader};
+#[cfg(feature = "hydrate")]
 use crate::components::Item;
 use crate::data::{load_me, load_public_timeline};
 use crate::wire::{Me, Page, Post};
@@ -26,27 +27,19 @@ pub fn HomePage() -> impl IntoView {
 
 #[component]
 fn Home(me: Option<Me>, page: Result<Page<Post>, String>) -> impl IntoView {
-    let me = RwSignal::new(me);
+    let (session, connection, unread) = page_frame(me);
+    let me = session.0;
     let (items, position, load_error) = match page {
-        Ok(page) => (page.items, page.position, None),
+        Ok(page) => (items_of(&page), page.position, None),
         Err(error) => (vec![], 0, Some(error)),
     };
-    let posts = RwSignal::new(
-        items
-            .into_iter()
-            .map(|post| Item {
-                post,
-                pending: false,
-            })
-            .collect::<Vec<_>>(),
-    );
+    let posts = RwSignal::new(items);
     let position = RwSignal::new(position);
-    let connection = RwSignal::new(Connection::Connecting);
 
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
         crate::client::follow(
-            "public",
+            "public".to_owned(),
             move || position.get_untracked(),
             connection,
             move |frame| apply(frame, posts, position),
@@ -54,14 +47,10 @@ fn Home(me: Option<Me>, page: Result<Page<Post>, String>) -> impl IntoView {
     });
 
     view! {
-        <header class="site-header">
-            <h1>"Agora"</h1>
-            <ConnectionBadge connection/>
-            <UserBar me/>
-        </header>
+        <SiteHeader connection unread/>
         <main class="home">
             <Show when=move || me.with(Option::is_some) fallback=move || view! { <AuthForms me/> }>
-                <Compose me posts/>
+                <Compose posts/>
             </Show>
             <section class="timeline" aria-label="Public timeline" data-position=move || position.get()>
                 <h2>"Public timeline"</h2>
@@ -69,7 +58,7 @@ fn Home(me: Option<Me>, page: Result<Page<Post>, String>) -> impl IntoView {
                 <Show when=move || posts.with(Vec::is_empty)>
                     <p class="empty">"No posts yet. Say something!"</p>
                 </Show>
-                <For each=move || posts.get() key=|item| (item.post.id, item.pending) let:item>
+                <For each=move || posts.get() key=|item| (item.post.id, item.pending, item.post.likes, item.post.reposts, item.post.replies) let:item>
                     <PostCard item/>
                 </For>
             </section>
@@ -77,54 +66,11 @@ fn Home(me: Option<Me>, page: Result<Page<Post>, String>) -> impl IntoView {
     }
 }
 
-/// Applies one live frame to the list: upserts replace (and confirm) or prepend, removes remove.
+/// Applies one live frame to the list; a resync refetches it.
 #[cfg(feature = "hydrate")]
 fn apply(frame: crate::wire::ServerFrame, posts: RwSignal<Vec<Item>>, position: RwSignal<u64>) {
-    use crate::wire::{ChangeKind, ServerFrame};
-    match frame {
-        ServerFrame::Change {
-            kind: ChangeKind::Upsert,
-            data,
-            position: at,
-            ..
-        } => {
-            if let Ok(post) = serde_json::from_value::<Post>(data) {
-                posts.update(|list| upsert(list, post));
-            }
-            position.update(|p| *p = (*p).max(at));
-        }
-        ServerFrame::Change {
-            kind: ChangeKind::Remove,
-            data,
-            position: at,
-            ..
-        } => {
-            if let Ok(id) = serde_json::from_value::<uuid::Uuid>(data) {
-                posts.update(|list| list.retain(|item| item.post.id != id));
-            }
-            position.update(|p| *p = (*p).max(at));
-        }
-        ServerFrame::Resync { .. } => refresh(posts, position, None),
-        _ => {}
-    }
-}
-
-#[cfg(feature = "hydrate")]
-fn upsert(list: &mut Vec<Item>, post: Post) {
-    match list.iter_mut().find(|item| item.post.id == post.id) {
-        Some(item) => {
-            *item = Item {
-                post,
-                pending: false,
-            }
-        }
-        None => list.insert(
-            0,
-            Item {
-                post,
-                pending: false,
-            },
-        ),
+    if crate::components::post_list::apply(frame, posts, position) {
+        refresh(posts, position, None);
     }
 }
 
@@ -156,21 +102,6 @@ fn refresh(posts: RwSignal<Vec<Item>>, position: RwSignal<u64>, min_position: Op
                 *list = still_pending.into_iter().chain(fetched).collect();
             });
             position.update(|p| *p = (*p).max(page.position));
-        }
-    });
-}
-
-/// After a post's command succeeded: if no live push confirmed it soon, read our own write.
-#[cfg(feature = "hydrate")]
-pub fn refresh_if_pending(posts: RwSignal<Vec<Item>>, post_id: uuid::Uuid, position: u64) {
-    leptos::task::spawn_local(async move {
-        gloo_timers::future::sleep(std::time::Duration::from_millis(1500)).await;
-        if posts.with_untracked(|list| {
-            list.iter()
-                .any(|item| item.post.id == post_id && item.pending)
-        }) {
-            let seen = RwSignal::new(0);
-            refresh(posts, seen, Some(position));
         }
     });
 }

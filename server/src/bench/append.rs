@@ -4,10 +4,9 @@
 //! rows a transaction.
 
 use super::fresh;
-use crate::commands::{Command, CommandBus, Origin};
+use crate::aggregate::Actor;
+use crate::commands::{CommandBus, Origin};
 use crate::db;
-use crate::domain::Actor;
-use crate::store::Store;
 use serde::Serialize;
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -79,7 +78,9 @@ pub async fn append(base: &str, commands_at_256: usize) -> anyhow::Result<Append
 /// Commands at `in_flight` on a fresh database.
 async fn fresh_run(base: &str, in_flight: usize, commands: usize) -> anyhow::Result<AppendRun> {
     let (_, db) = fresh(base, "bench-append").await?;
-    let bus = CommandBus::new(Store::open(db).await?);
+    let registry = crate::contexts::registry();
+    let store = crate::ops::open_on(db, &registry).await?;
+    let bus = CommandBus::new(store, registry.command_handlers());
     run_commands(&bus, in_flight, commands).await
 }
 
@@ -98,12 +99,8 @@ async fn run_commands(
                 let sent = Instant::now();
                 let origin = Origin::new(Uuid::now_v7(), Actor::user(&format!("writer{worker}")));
                 let text = format!("bench post {n} from writer {worker} #bench");
-                let command = Command::CreatePost {
-                    post_id: None,
-                    text,
-                    reply_to: None,
-                };
-                bus.submit(origin, command, None).await?;
+                let payload = json!({ "text": text });
+                bus.submit(origin, "CreatePost", &payload, None).await?;
                 latencies.push(sent.elapsed());
             }
             anyhow::Ok(latencies)
@@ -130,7 +127,7 @@ async fn run_commands(
 /// command and post ids, 256 writers, the same text), into the store's schema.
 async fn ceiling(base: &str, rows: usize) -> anyhow::Result<f64> {
     let (_, db) = fresh(base, "bench-ceiling").await?;
-    Store::open(db.clone()).await?;
+    crate::ops::open_on(db.clone(), &crate::contexts::registry()).await?;
     let started = Instant::now();
     let mut position = 0u64;
     while (position as usize) < rows {

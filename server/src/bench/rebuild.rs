@@ -3,11 +3,11 @@
 //! raw rate of reading the event table in position order with the same page size.
 
 use super::fresh;
-use crate::domain::text::parse;
-use crate::domain::Event;
+use crate::aggregate::DomainEvent;
 use crate::live::Hub;
-use crate::projections::{self, Projections};
-use crate::store::Store;
+use crate::projections::Projections;
+use crate::social::domain::text::parse;
+use crate::social::domain::Event;
 use app::wire::{Envelope, EnvelopeMetadata};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -30,7 +30,8 @@ pub struct RebuildReport {
 
 pub async fn rebuild(base: &str, events: u64) -> anyhow::Result<RebuildReport> {
     let (_, db) = fresh(base, "bench-rebuild").await?;
-    let store = Store::open(db).await?;
+    let registry = crate::contexts::registry();
+    let store = crate::ops::open_on(db, &registry).await?;
     let started = Instant::now();
     let mut log = Log::default();
     while log.position < events {
@@ -55,7 +56,7 @@ pub async fn rebuild(base: &str, events: u64) -> anyhow::Result<RebuildReport> {
     let started = Instant::now();
     // As the server starts: the hub's floor is the head, so history is not pushed to anyone.
     let hub = Hub::new(store.head());
-    let projections = Projections::start(&store, hub, projections::all()).await?;
+    let projections = Projections::start(&store, hub, registry.projectors()).await?;
     while projections.min_position() < events {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -92,7 +93,6 @@ impl Log {
                     user_id: Uuid::now_v7(),
                     display_name: format!("User {}", self.users.len()),
                     handle: handle.clone(),
-                    password_hash: "$argon2id$bench".into(),
                 };
                 (format!("user-{handle}"), event)
             }
@@ -140,7 +140,7 @@ impl Log {
         self.position += 1;
         let version = self.versions.entry(stream.clone()).or_default();
         *version += 1;
-        let (event_type, data) = event.to_parts();
+        let (event_type, data) = (event.type_name(), event.data());
         let id = Uuid::now_v7();
         Envelope {
             position: self.position,

@@ -1,22 +1,22 @@
 //! The write side's entry: a command → its stream loaded and folded → `decide` → append.
 //!
+//! The bus knows no context: each registers a [`CommandHandler`] for its command types, which parses
+//! the payload and runs it on one of its aggregates through [`CommandBus::execute`].
+//!
 //! Every command is idempotent by its `command_id`: a command id seen before answers its first
 //! answer, marked `duplicate`, and appends nothing. Without an `expected_version` from the client, a
 //! concurrent change to the same stream is not the client's problem: the command is decided again
 //! on the new state. With one, a mismatch is the client's conflict (409).
 
-mod command;
-
-pub use command::Command;
-
-use crate::domain::post::{self, Parent, Post, PostCommand};
-use crate::domain::user::{self, User, UserCommand};
-use crate::domain::{Actor, Aggregate, Event, Rule};
+use crate::aggregate::{Actor, Aggregate, DomainEvent, Rule};
 use crate::store::{
     Append, Appended, CommandRecord, ExpectedVersion, Metadata, NewEvent, Snapshot, Store,
     StoreError,
 };
 use app::wire::CommandAnswer;
+use futures::future::BoxFuture;
+use serde_json::Value;
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// A command decided on a stream that moved meanwhile is decided again, this many times at most.
@@ -66,144 +66,100 @@ pub enum CommandError {
     Store(#[from] StoreError),
 }
 
+/// What running a command did: its record, and whether the command id had run before.
+#[derive(Debug, Clone)]
+pub struct Executed {
+    pub record: CommandRecord,
+    pub duplicate: bool,
+}
+
+/// A context's commands of the contract (`POST /api/commands` and the policies' commands).
+pub trait CommandHandler: Send + Sync + 'static {
+    /// The `type`s of the contract this handler takes.
+    fn types(&self) -> &'static [&'static str];
+
+    /// Parses `payload` (a malformed one is [`Rule::Invalid`]) and runs the command on its aggregate.
+    fn run<'a>(
+        &'a self,
+        bus: &'a CommandBus,
+        origin: &'a Origin,
+        command_type: &'a str,
+        payload: &'a Value,
+        expected_version: Option<u64>,
+    ) -> BoxFuture<'a, Result<Executed, CommandError>>;
+}
+
 #[derive(Clone)]
 pub struct CommandBus {
     store: Store,
+    handlers: Arc<Vec<Arc<dyn CommandHandler>>>,
 }
 
 impl CommandBus {
-    pub fn new(store: Store) -> Self {
-        CommandBus { store }
+    pub fn new(store: Store, handlers: Vec<Arc<dyn CommandHandler>>) -> Self {
+        CommandBus {
+            store,
+            handlers: Arc::new(handlers),
+        }
     }
 
     pub fn store(&self) -> &Store {
         &self.store
     }
 
-    /// Runs a command once per command id.
+    /// Runs a command of the contract, by its `type`, once per command id.
     pub async fn submit(
         &self,
         origin: Origin,
-        command: Command,
+        command_type: &str,
+        payload: &Value,
         expected_version: Option<u64>,
     ) -> Result<CommandAnswer, CommandError> {
-        let command_type = command.type_name();
-        let answer = self.run_command(origin, command, expected_version).await;
-        let outcome = match &answer {
-            Ok(answer) if answer.duplicate => "duplicate",
+        // The handler's own name for the type: metrics label by a fixed set of names.
+        let (handler, command_type) = self
+            .handlers
+            .iter()
+            .find_map(|handler| {
+                let known = handler.types().iter().find(|t| **t == command_type)?;
+                Some((handler, *known))
+            })
+            .ok_or_else(|| Rule::Invalid(format!("there is no command {command_type:?}")))?;
+        let executed = handler
+            .run(self, &origin, command_type, payload, expected_version)
+            .await;
+        Self::answered(command_type, origin.command_id, executed)
+    }
+
+    /// Runs a command that is not one of the contract's (sign-up, an admin grant) on its aggregate,
+    /// answered and counted as `submit` does.
+    pub async fn submit_to<A: Aggregate>(
+        &self,
+        command_type: &'static str,
+        stream: String,
+        command: A::Command,
+        expected_version: Option<u64>,
+        origin: &Origin,
+    ) -> Result<CommandAnswer, CommandError> {
+        let executed = self
+            .execute::<A>(stream, command, expected_version, origin)
+            .await;
+        Self::answered(command_type, origin.command_id, executed)
+    }
+
+    fn answered(
+        command_type: &'static str,
+        command_id: Uuid,
+        executed: Result<Executed, CommandError>,
+    ) -> Result<CommandAnswer, CommandError> {
+        let outcome = match &executed {
+            Ok(executed) if executed.duplicate => "duplicate",
             Ok(_) => "ok",
             Err(CommandError::Rule(_)) => "refused",
             Err(CommandError::Conflict { .. }) => "conflict",
             Err(CommandError::Store(_)) => "failed",
         };
         crate::metrics::METRICS.command(command_type, outcome);
-        answer
-    }
-
-    async fn run_command(
-        &self,
-        origin: Origin,
-        command: Command,
-        expected_version: Option<u64>,
-    ) -> Result<CommandAnswer, CommandError> {
-        let actor = origin.actor.clone();
-        let (record, duplicate) = match command {
-            Command::RegisterUser {
-                user_id,
-                handle,
-                display_name,
-                password_hash,
-            } => {
-                let command = UserCommand::Register {
-                    user_id,
-                    handle: handle.clone(),
-                    display_name,
-                    password_hash,
-                };
-                self.run::<User>(user::stream(&handle), command, expected_version, &origin)
-                    .await?
-            }
-            Command::GrantAdmin { handle } => {
-                self.run::<User>(
-                    user::stream(&handle),
-                    UserCommand::GrantAdmin,
-                    expected_version,
-                    &origin,
-                )
-                .await?
-            }
-            Command::UpdateProfile { display_name, bio } => {
-                let command = UserCommand::UpdateProfile { display_name, bio };
-                self.run::<User>(
-                    user::stream(&actor.handle),
-                    command,
-                    expected_version,
-                    &origin,
-                )
-                .await?
-            }
-            Command::CreatePost {
-                post_id,
-                text,
-                reply_to,
-            } => {
-                let post_id = post_id.unwrap_or_else(Uuid::now_v7);
-                let reply_to = match reply_to {
-                    Some(parent) => Some(self.parent(parent).await?),
-                    None => None,
-                };
-                let command = PostCommand::Create {
-                    post_id,
-                    author: actor.handle.clone(),
-                    text,
-                    reply_to,
-                };
-                self.run::<Post>(post::stream(post_id), command, expected_version, &origin)
-                    .await?
-            }
-            Command::DeletePost { post_id } => {
-                let command = PostCommand::Delete { actor };
-                self.run::<Post>(post::stream(post_id), command, expected_version, &origin)
-                    .await?
-            }
-            Command::ReportPost { post_id, reason } => {
-                let command = PostCommand::Report {
-                    reporter: actor.handle,
-                    reason,
-                };
-                self.run::<Post>(post::stream(post_id), command, expected_version, &origin)
-                    .await?
-            }
-            Command::HidePost { post_id, reason } => {
-                if !actor.is_admin {
-                    return Err(Rule::Forbidden(
-                        "only admins and the moderation policy hide posts".into(),
-                    )
-                    .into());
-                }
-                self.run::<Post>(
-                    post::stream(post_id),
-                    PostCommand::Hide { reason },
-                    expected_version,
-                    &origin,
-                )
-                .await?
-            }
-        };
-        Ok(answer(origin.command_id, record, duplicate))
-    }
-
-    /// Makes a registered user an admin, on behalf of `by` (a system actor: the flag, the CLI).
-    pub async fn grant_admin(&self, handle: &str, by: &str) -> Result<CommandAnswer, CommandError> {
-        let origin = Origin::new(Uuid::now_v7(), Actor::system(by));
-        self.submit(
-            origin,
-            Command::GrantAdmin {
-                handle: handle.to_owned(),
-            },
-            None,
-        )
-        .await
+        executed.map(|executed| answer(command_id, executed))
     }
 
     /// Loads a stream and folds it into its aggregate's state, with the stream's version: from its
@@ -219,7 +175,7 @@ impl CommandBus {
         let version = tail.last().map_or(from, |e| e.version);
         let events = tail
             .iter()
-            .map(|e| Event::from_parts(&e.event_type, &e.data))
+            .map(|e| A::Event::from_parts(&e.event_type, &e.data))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| StoreError::Corrupt(format!("{stream}: {e}")))?;
         let state = events.iter().fold(state, A::evolve);
@@ -246,26 +202,23 @@ impl CommandBus {
         });
     }
 
-    async fn parent(&self, post_id: Uuid) -> Result<Parent, CommandError> {
-        let (state, _) = self.load::<Post>(&post::stream(post_id)).await?;
-        let visible = state.created.is_some_and(|post| post.visible());
-        Ok(Parent { post_id, visible })
-    }
-
-    async fn run<A: Aggregate>(
+    /// Decides `command` on the stream's current state and appends what it decided, once per
+    /// command id; decided again when the stream moved meanwhile (unless the client named a version).
+    pub async fn execute<A: Aggregate>(
         &self,
         stream: String,
         command: A::Command,
         expected_version: Option<u64>,
         origin: &Origin,
-    ) -> Result<(CommandRecord, bool), CommandError> {
+    ) -> Result<Executed, CommandError> {
+        let done = |record, duplicate| Ok(Executed { record, duplicate });
         // A command that only ever begins a stream is decided on the empty state without reading:
         // the store's unique indexes refuse it if the stream or the command id exists, and then it
         // takes the careful path below. Optimistic, and it saves two reads on every post.
         let mut assume_new = A::begins_stream(&command) && expected_version.unwrap_or(0) == 0;
         if !assume_new {
             if let Some(first) = self.store.find_command(origin.command_id).await? {
-                return Ok((first, true));
+                return done(first, true);
             }
         }
         let mut attempts = 0;
@@ -285,7 +238,7 @@ impl CommandBus {
             }
             let decided = A::decide(&state, &command)?;
             if decided.is_empty() {
-                return Ok((self.store.record_noop(origin.command_id).await?, false));
+                return done(self.store.record_noop(origin.command_id).await?, false);
             }
             let append = Append {
                 stream: stream.clone(),
@@ -294,8 +247,8 @@ impl CommandBus {
                 metadata: origin.metadata(),
             };
             match self.store.append(append).await {
-                Ok(Appended::New(record)) => return Ok((record, false)),
-                Ok(Appended::Duplicate(record)) => return Ok((record, true)),
+                Ok(Appended::New(record)) => return done(record, false),
+                Ok(Appended::Duplicate(record)) => return done(record, true),
                 Err(StoreError::Conflict { .. }) if assume_new => assume_new = false,
                 Err(StoreError::Conflict { actual, .. })
                     if expected_version.is_none() && attempts < MAX_DECISIONS =>
@@ -315,18 +268,17 @@ impl CommandBus {
     }
 }
 
-fn new_event(event: &Event) -> NewEvent {
-    let (event_type, data) = event.to_parts();
+fn new_event(event: &impl DomainEvent) -> NewEvent {
     NewEvent {
         event_id: Uuid::now_v7(),
-        event_type: event_type.to_owned(),
+        event_type: event.type_name().to_owned(),
         schema: event.schema(),
-        data,
+        data: event.data(),
     }
 }
 
 /// The contract's answer. `id` names what the command created: the id part of a stream it began.
-fn answer(command_id: Uuid, record: CommandRecord, duplicate: bool) -> CommandAnswer {
+fn answer(command_id: Uuid, Executed { record, duplicate }: Executed) -> CommandAnswer {
     let id = record
         .events
         .first()

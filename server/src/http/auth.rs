@@ -1,21 +1,18 @@
-//! Sign-up, sign-in, sign-out, `GET /api/me`, and the extractors that tell who is asking.
+//! Sessions, sign-out, `GET /api/me`, and the extractors that tell who is asking. Sign-up and sign-in
+//! belong to the context that owns people (`crate::social::routes::auth`).
 
-use super::error::{ApiJson, AppError};
-use crate::commands::{Command, Origin};
-use crate::domain::user::{self, valid_handle, Profile, User};
-use crate::domain::Actor;
-use crate::sessions::{cookie, hash_password, token_from_cookies, verify_password};
+use super::error::AppError;
+use crate::aggregate::Actor;
+use crate::credentials::{cookie, token_from_cookies};
+use crate::people::Person;
 use crate::state::AppState;
-use app::wire::{AuthAnswer, Me, SignIn, SignUp, User as WireUser};
+use app::wire::{Me, User as WireUser};
 use axum::extract::{FromRequestParts, State};
 use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use uuid::Uuid;
-
-pub const MIN_PASSWORD: usize = 8;
 
 /// A signed-in person, as the server knows them for this request.
 #[derive(Debug, Clone)]
@@ -87,7 +84,7 @@ impl FromRequestParts<AppState> for SourceReader {
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.strip_prefix("Bearer "));
         match bearer {
-            Some(token) if state.sessions.machine(token.trim()).await?.is_some() => {
+            Some(token) if state.credentials.machine(token.trim()).await?.is_some() => {
                 Ok(SourceReader)
             }
             Some(_) => Err(AppError::Unauthorized),
@@ -106,123 +103,36 @@ fn session_token(headers: &HeaderMap) -> Option<String> {
         .find_map(|value| token_from_cookies(value).map(str::to_owned))
 }
 
-/// The person holding a session token, if the session and the user exist.
+/// The person holding a session token, if the session and the person exist.
 pub async fn by_session(state: &AppState, token: &str) -> Result<Option<SignedIn>, AppError> {
-    let Some(handle) = state.sessions.handle(token).await? else {
+    let Some(handle) = state.credentials.handle(token).await? else {
         return Ok(None);
     };
-    Ok(profile(state, &handle)
-        .await?
-        .map(|profile| signed_in(state, profile)))
-}
-
-/// A user's profile from the write model (so a sign-up is visible to sign-in at once).
-async fn profile(state: &AppState, handle: &str) -> Result<Option<Profile>, AppError> {
-    if !valid_handle(handle) {
-        return Ok(None);
-    }
     Ok(state
-        .bus
-        .load::<User>(&user::stream(handle))
+        .people
+        .find(&state.bus, &handle)
         .await?
-        .0
-        .registered)
+        .map(|person| signed_in(state, person)))
 }
 
-fn signed_in(state: &AppState, profile: Profile) -> SignedIn {
+/// The person as this request knows them: `--admin` handles are admins whatever the log says.
+pub fn signed_in(state: &AppState, person: Person) -> SignedIn {
     SignedIn {
-        is_admin: profile.is_admin || state.admins.contains(&profile.handle),
-        user: WireUser {
-            id: profile.user_id,
-            handle: profile.handle.clone(),
-            display_name: profile.display_name,
-        },
-        handle: profile.handle,
+        is_admin: person.is_admin || state.admins.contains(&person.user.handle),
+        handle: person.user.handle.clone(),
+        user: person.user,
     }
 }
 
-/// `--admin` handles become admins, as an event, the first time they sign up or in.
-async fn grant_if_configured(state: &AppState, profile: &Profile) -> Result<(), AppError> {
-    if state.admins.contains(&profile.handle) && !profile.is_admin {
-        state.bus.grant_admin(&profile.handle, "admin-flag").await?;
-    }
-    Ok(())
-}
-
-async fn with_session(
+/// Answers `body` with a new session cookie for `handle` (sign-up and sign-in).
+pub async fn with_session(
     state: &AppState,
     handle: &str,
     status: StatusCode,
-    body: AuthAnswer,
+    body: impl serde::Serialize,
 ) -> Result<Response, AppError> {
-    let token = state.sessions.create(handle).await?;
+    let token = state.credentials.create(handle).await?;
     Ok((status, [(SET_COOKIE, cookie(&token))], Json(body)).into_response())
-}
-
-pub async fn signup(
-    State(state): State<AppState>,
-    ApiJson(form): ApiJson<SignUp>,
-) -> Result<Response, AppError> {
-    if !valid_handle(&form.handle) {
-        return Err(AppError::Invalid(
-            "a handle is 3 to 20 characters: a-z, 0-9 and _".into(),
-        ));
-    }
-    if form.password.chars().count() < MIN_PASSWORD {
-        return Err(AppError::Invalid(format!(
-            "a password has at least {MIN_PASSWORD} characters"
-        )));
-    }
-    let password = form.password;
-    let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(anyhow::Error::from)??;
-    let command = Command::RegisterUser {
-        user_id: Uuid::now_v7(),
-        handle: form.handle.clone(),
-        display_name: form.display_name,
-        password_hash,
-    };
-    let origin = Origin::new(Uuid::now_v7(), Actor::user(&form.handle));
-    let answer = state.bus.submit(origin, command, None).await?;
-    let profile = profile(&state, &form.handle)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("a registered user vanished"))?;
-    grant_if_configured(&state, &profile).await?;
-    let user = signed_in(&state, profile).user;
-    let body = AuthAnswer {
-        user,
-        position: Some(answer.position),
-    };
-    with_session(&state, &form.handle, StatusCode::CREATED, body).await
-}
-
-pub async fn signin(
-    State(state): State<AppState>,
-    ApiJson(form): ApiJson<SignIn>,
-) -> Result<Response, AppError> {
-    let Some(profile) = profile(&state, &form.handle).await? else {
-        return Err(AppError::Unauthorized);
-    };
-    let (hash, password) = (profile.password_hash.clone(), form.password);
-    let verified = tokio::task::spawn_blocking(move || verify_password(&hash, &password))
-        .await
-        .map_err(anyhow::Error::from)?;
-    if !verified {
-        return Err(AppError::Unauthorized);
-    }
-    grant_if_configured(&state, &profile).await?;
-    let user = signed_in(&state, profile).user;
-    with_session(
-        &state,
-        &form.handle,
-        StatusCode::OK,
-        AuthAnswer {
-            user,
-            position: None,
-        },
-    )
-    .await
 }
 
 pub async fn signout(
@@ -230,7 +140,7 @@ pub async fn signout(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     if let Some(token) = session_token(&headers) {
-        state.sessions.delete(&token).await?;
+        state.credentials.delete(&token).await?;
     }
     Ok((StatusCode::NO_CONTENT, [(SET_COOKIE, cookie(""))]).into_response())
 }

@@ -1,8 +1,8 @@
-//! `POST /api/commands`: the write side's door.
+//! `POST /api/commands`: the write side's door. The command's `type` finds the context that owns it.
 
 use super::auth::SignedIn;
 use super::error::{ApiJson, AppError};
-use crate::commands::{Command, Origin};
+use crate::commands::Origin;
 use crate::state::AppState;
 use app::wire::{CommandAnswer, CommandRequest};
 use axum::extract::State;
@@ -13,13 +13,16 @@ pub async fn submit(
     signed_in: SignedIn,
     ApiJson(request): ApiJson<CommandRequest>,
 ) -> Result<Json<CommandAnswer>, AppError> {
-    let command =
-        Command::parse(&request.command_type, &request.payload).map_err(AppError::Invalid)?;
     let origin = Origin::new(request.command_id, signed_in.actor());
     Ok(Json(
         state
             .bus
-            .submit(origin, command, request.expected_version)
+            .submit(
+                origin,
+                &request.command_type,
+                &request.payload,
+                request.expected_version,
+            )
             .await?,
     ))
 }

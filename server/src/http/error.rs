@@ -1,8 +1,8 @@
 //! The API's one error type: each variant is a status and code of the contract. Internals are logged
 //! and answered with a clean message, never shown.
 
+use crate::aggregate::Rule;
 use crate::commands::CommandError;
-use crate::domain::Rule;
 use crate::store::StoreError;
 use app::wire::{ErrorBody, ErrorDetail};
 use axum::extract::rejection::{JsonRejection, QueryRejection};

@@ -6,7 +6,7 @@ mod commands;
 pub mod error;
 mod events;
 mod metrics;
-mod queries;
+pub mod queries;
 mod source;
 mod streams;
 
@@ -28,12 +28,9 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 /// The whole application: API, live socket, pages and static files. Testable with `oneshot`.
 pub fn app(state: AppState) -> Router {
     let api = Router::new()
-        .route("/auth/signup", post(auth::signup))
-        .route("/auth/signin", post(auth::signin))
         .route("/auth/signout", post(auth::signout))
         .route("/me", get(auth::me))
         .route("/commands", post(commands::submit))
-        .route("/timeline/public", get(queries::public_timeline))
         .route("/events", get(events::ndjson))
         .route("/events/live", get(source::live_feed))
         .route("/subscriptions/{name}", get(source::subscription))
@@ -58,11 +55,16 @@ pub fn app(state: AppState) -> Router {
             "/admin/policies/{name}/parked/retry",
             post(events::retry_policy_parked),
         )
+        .merge(state.registry.context_routes())
         .fallback(|| async { AppError::NotFound("no such API route".into()) })
         .layer(middleware::from_fn(same_origin_writes));
 
     let routes = generate_route_list(app::App);
-    let backend = crate::pages::backend(&state);
+    // Pages read through the very routes the browser calls, answered in-process.
+    let pages_api = Router::new()
+        .nest("/api", api.clone())
+        .with_state(state.clone());
+    let backend = crate::pages::backend(&state, pages_api);
     Router::new()
         .nest("/api", api)
         .route("/ws", get(live::websocket))

@@ -1,14 +1,8 @@
-//! The read side's queries. Each answers the position its read model has reached and honours
-//! `?min_position=` (read-your-writes): it waits for the projector, then answers `stale: true` if the
-//! wait ran out.
+//! What every query of the read side shares: keyset pages, and `?min_position=` (read-your-writes):
+//! a query waits for its projector, then answers `stale: true` if the wait ran out.
 
-use super::auth::Viewer;
-use super::error::{ApiQuery, AppError};
-use crate::projections::{time_travel, timeline, Generation};
+use super::error::AppError;
 use crate::state::AppState;
-use app::wire::{Page, Post};
-use axum::extract::State;
-use axum::Json;
 use serde::Deserialize;
 use std::time::Duration;
 
@@ -28,7 +22,7 @@ pub struct PageQuery {
 }
 
 impl PageQuery {
-    fn limit(&self) -> Result<usize, AppError> {
+    pub fn limit(&self) -> Result<usize, AppError> {
         match self.limit {
             None => Ok(DEFAULT_LIMIT),
             Some(limit) if (1..=MAX_LIMIT).contains(&limit) => Ok(limit),
@@ -36,7 +30,7 @@ impl PageQuery {
         }
     }
 
-    fn cursor(&self) -> Result<Option<u64>, AppError> {
+    pub fn cursor(&self) -> Result<Option<u64>, AppError> {
         self.cursor
             .as_deref()
             .map(|cursor| {
@@ -59,33 +53,4 @@ pub async fn consistent(state: &AppState, projector: &str, query: &PageQuery) ->
             (position, !reached)
         }
     }
-}
-
-pub async fn public_timeline(
-    State(state): State<AppState>,
-    Viewer(viewer): Viewer,
-    ApiQuery(query): ApiQuery<PageQuery>,
-) -> Result<Json<Page<Post>>, AppError> {
-    let (limit, cursor) = (query.limit()?, query.cursor()?);
-    if let Some(at) = query.at {
-        if !viewer.is_some_and(|viewer| viewer.is_admin) {
-            return Err(AppError::Forbidden("time travel is for admins".into()));
-        }
-        let past = time_travel::build(&state.store, &timeline::Timeline, at).await?;
-        return Ok(Json(
-            timeline::public(
-                &past,
-                Generation(1),
-                cursor,
-                limit,
-                at.min(state.store.head()),
-            )
-            .await?,
-        ));
-    }
-    let (position, stale) = consistent(&state, timeline::NAME, &query).await;
-    let generation = state.projections.generation(timeline::NAME);
-    let mut page = timeline::public(state.store.db(), generation, cursor, limit, position).await?;
-    page.stale = stale;
-    Ok(Json(page))
 }

@@ -34,7 +34,7 @@ pub async fn issue_token(
         ));
     }
     let token = state
-        .sessions
+        .credentials
         .issue_machine_token(name, &admin.handle)
         .await?;
     Ok((

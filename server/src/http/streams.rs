@@ -3,7 +3,6 @@
 
 use super::auth::Admin;
 use super::error::{ApiQuery, AppError};
-use crate::domain::{state_of_stream, Event};
 use crate::state::AppState;
 use app::wire::{Envelope, StreamAt};
 use axum::extract::{Path, State};
@@ -37,12 +36,11 @@ pub async fn at_version(
         .into_iter()
         .take_while(|e| e.version <= version)
         .collect();
-    let domain_events = events
-        .iter()
-        .map(|e| Event::from_parts(&e.event_type, &e.data))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(anyhow::Error::from)?;
-    let folded = state_of_stream(&stream, &domain_events).unwrap_or(Value::Null);
+    // The aggregate is found through the contexts' registration; an unknown stream shows no state.
+    let folded = match state.registry.state_of_stream(&stream, &events) {
+        Some(folded) => folded.map_err(|e| anyhow::anyhow!("{stream} does not fold: {e}"))?,
+        None => Value::Null,
+    };
     Ok(Json(StreamAt {
         stream,
         version,

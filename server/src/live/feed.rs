@@ -13,7 +13,7 @@ pub async fn feed_events(store: crate::store::Store, hub: Hub) {
                 let changes = events
                     .into_iter()
                     .map(|event| Change {
-                        topic: "admin:events".into(),
+                        topic: super::topics::ADMIN_EVENTS.into(),
                         position: event.position,
                         kind: ChangeKind::Event,
                         data: serde_json::to_value(&event).unwrap_or_default(),

@@ -1,6 +1,6 @@
 //! `GET /ws`: one socket is a send task (frames out) and a receive task (subscriptions in).
 
-use super::topics::{resolve, Access};
+use super::topics::{Access, Topics};
 use super::{Hub, Subscriber};
 use crate::http::auth::Viewer;
 use crate::metrics::METRICS;
@@ -20,19 +20,13 @@ pub async fn websocket(
     State(state): State<AppState>,
     Viewer(viewer): Viewer,
 ) -> Response {
-    let hub = state.hub.clone();
-    ws.on_upgrade(move |socket| serve(socket, hub, viewer.map(|v| (v.handle, v.is_admin))))
+    let (hub, topics) = (state.hub.clone(), state.topics.clone());
+    let viewer = viewer.map(|v| (v.handle, v.is_admin));
+    ws.on_upgrade(move |socket| serve(socket, hub, topics, viewer))
 }
 
-/// The topic as the client named it: per-user topics are kept per user in the hub.
-fn client_topic(hub_topic: &str) -> &str {
-    match hub_topic.split_once(':') {
-        Some((own @ ("home" | "notifications"), _)) => own,
-        _ => hub_topic,
-    }
-}
-
-fn with_client_topic(frame: ServerFrame) -> ServerFrame {
+fn with_client_topic(topics: &Topics, frame: ServerFrame) -> ServerFrame {
+    let named = |topic: String| topics.client_topic(&topic).to_owned();
     match frame {
         ServerFrame::Change {
             topic,
@@ -40,24 +34,24 @@ fn with_client_topic(frame: ServerFrame) -> ServerFrame {
             kind,
             data,
         } => ServerFrame::Change {
-            topic: client_topic(&topic).to_owned(),
+            topic: named(topic),
             position,
             kind,
             data,
         },
         ServerFrame::Subscribed { topic, position } => ServerFrame::Subscribed {
-            topic: client_topic(&topic).to_owned(),
+            topic: named(topic),
             position,
         },
         ServerFrame::Resync { topic, reason } => ServerFrame::Resync {
-            topic: client_topic(&topic).to_owned(),
+            topic: named(topic),
             reason,
         },
         other => other,
     }
 }
 
-async fn serve(socket: WebSocket, hub: Hub, viewer: Option<(String, bool)>) {
+async fn serve(socket: WebSocket, hub: Hub, topics: Topics, viewer: Option<(String, bool)>) {
     METRICS.socket_opened();
     let (mut sink, mut stream) = socket.split();
     let (frames, mut outgoing) = mpsc::channel::<ServerFrame>(SOCKET_QUEUE);
@@ -69,6 +63,7 @@ async fn serve(socket: WebSocket, hub: Hub, viewer: Option<(String, bool)>) {
     };
     let id = subscriber.id;
 
+    let send_topics = topics.clone();
     let mut send = tokio::spawn(async move {
         loop {
             let frame = tokio::select! {
@@ -76,7 +71,8 @@ async fn serve(socket: WebSocket, hub: Hub, viewer: Option<(String, bool)>) {
                 Some(topic) = fell_behind.recv() => ServerFrame::Resync { topic, reason: "this connection fell behind".into() },
                 else => break,
             };
-            let text = serde_json::to_string(&with_client_topic(frame)).expect("frames serialize");
+            let text = serde_json::to_string(&with_client_topic(&send_topics, frame))
+                .expect("frames serialize");
             if sink.send(Message::Text(text.into())).await.is_err() {
                 break;
             }
@@ -93,7 +89,7 @@ async fn serve(socket: WebSocket, hub: Hub, viewer: Option<(String, bool)>) {
                 _ => continue,
             };
             let answers = match serde_json::from_str::<ClientFrame>(text.as_str()) {
-                Ok(frame) => handle(frame, &receive_hub, &subscriber, viewer.as_ref()),
+                Ok(frame) => handle(frame, &receive_hub, &topics, &subscriber, viewer.as_ref()),
                 Err(error) => vec![ServerFrame::Error {
                     topic: None,
                     code: "invalid".into(),
@@ -119,6 +115,7 @@ async fn serve(socket: WebSocket, hub: Hub, viewer: Option<(String, bool)>) {
 fn handle(
     frame: ClientFrame,
     hub: &Hub,
+    topics: &Topics,
     subscriber: &Subscriber,
     viewer: Option<&(String, bool)>,
 ) -> Vec<ServerFrame> {
@@ -132,9 +129,9 @@ fn handle(
     match frame {
         ClientFrame::Ping => vec![ServerFrame::Pong],
         ClientFrame::Subscribe { topic, after } => {
-            match resolve(&topic, viewer.map(|(handle, _)| handle.as_str())) {
+            match topics.resolve(&topic, viewer.map(|(handle, _)| handle.as_str())) {
                 None => refuse(topic, "not_found", "no such topic"),
-                Some((Access::SignedIn, _)) if viewer.is_none() => {
+                Some((Access::Own, _)) if viewer.is_none() => {
                     refuse(topic, "forbidden", "sign in first")
                 }
                 Some((Access::Admin, _)) if !viewer.is_some_and(|(_, admin)| *admin) => {
@@ -144,7 +141,8 @@ fn handle(
             }
         }
         ClientFrame::Unsubscribe { topic } => {
-            if let Some((_, hub_topic)) = resolve(&topic, viewer.map(|(handle, _)| handle.as_str()))
+            if let Some((_, hub_topic)) =
+                topics.resolve(&topic, viewer.map(|(handle, _)| handle.as_str()))
             {
                 hub.unsubscribe(&hub_topic, subscriber.id);
             }

@@ -1,28 +1,93 @@
-//! Which topics exist and who may read them.
+//! Which topics exist and who may read them. Contexts register their topics (`crate::registry`); the
+//! admin topics belong to the runtime.
+
+use std::sync::Arc;
 
 /// What a topic needs of its subscriber.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
+    /// Anyone, signed in or not.
     Anyone,
-    SignedIn,
+    /// The signed-in person's own: the hub keeps it per person as `<name>:<handle>`.
+    Own,
     Admin,
 }
 
-/// The access a topic needs, and the hub's name for it (`home` is per user: `home:<handle>`).
-/// `None` for a topic that does not exist.
-pub fn resolve(topic: &str, viewer: Option<&str>) -> Option<(Access, String)> {
-    let (prefix, rest) = topic.split_once(':').unwrap_or((topic, ""));
-    match (prefix, rest.is_empty()) {
-        ("public", true) => Some((Access::Anyone, topic.to_owned())),
-        ("user" | "post" | "tag", false) => Some((Access::Anyone, topic.to_owned())),
-        ("home" | "notifications", true) => Some((
-            Access::SignedIn,
-            format!("{topic}:{}", viewer.unwrap_or_default()),
-        )),
-        ("admin", false) if matches!(rest, "events" | "projections") => {
-            Some((Access::Admin, topic.to_owned()))
+/// One topic, or a family of them (`name:<parameter>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TopicRule {
+    pub name: &'static str,
+    /// True for `name:<parameter>` topics (`user:<handle>`), false for a plain `name`.
+    pub parameterised: bool,
+    pub access: Access,
+}
+
+impl TopicRule {
+    pub const fn plain(name: &'static str, access: Access) -> Self {
+        TopicRule {
+            name,
+            parameterised: false,
+            access,
         }
-        _ => None,
+    }
+
+    pub const fn family(name: &'static str, access: Access) -> Self {
+        TopicRule {
+            name,
+            parameterised: true,
+            access,
+        }
+    }
+}
+
+/// The runtime's own topics: the live log and the projector dashboard.
+pub const ADMIN_EVENTS: &str = "admin:events";
+pub const ADMIN_PROJECTIONS: &str = "admin:projections";
+
+/// Every topic the socket knows. Cheap to clone.
+#[derive(Clone)]
+pub struct Topics(Arc<Vec<TopicRule>>);
+
+impl Topics {
+    pub fn new(contexts: &[TopicRule]) -> Topics {
+        let mut rules = contexts.to_vec();
+        rules.push(TopicRule::plain(ADMIN_EVENTS, Access::Admin));
+        rules.push(TopicRule::plain(ADMIN_PROJECTIONS, Access::Admin));
+        Topics(Arc::new(rules))
+    }
+
+    /// The access a topic needs, and the hub's name for it; `None` for a topic that does not exist.
+    pub fn resolve(&self, topic: &str, viewer: Option<&str>) -> Option<(Access, String)> {
+        let rule = self.0.iter().find(|rule| {
+            if rule.parameterised {
+                topic
+                    .strip_prefix(rule.name)
+                    .and_then(|rest| rest.strip_prefix(':'))
+                    .is_some_and(|parameter| !parameter.is_empty())
+            } else {
+                topic == rule.name
+            }
+        })?;
+        let hub_topic = match rule.access {
+            Access::Own => format!("{topic}:{}", viewer.unwrap_or_default()),
+            _ => topic.to_owned(),
+        };
+        Some((rule.access, hub_topic))
+    }
+
+    /// The topic as the client named it: own topics are kept per person in the hub.
+    pub fn client_topic<'a>(&self, hub_topic: &'a str) -> &'a str {
+        match hub_topic.split_once(':') {
+            Some((name, _))
+                if self
+                    .0
+                    .iter()
+                    .any(|rule| rule.access == Access::Own && rule.name == name) =>
+            {
+                name
+            }
+            _ => hub_topic,
+        }
     }
 }
 
@@ -30,22 +95,42 @@ pub fn resolve(topic: &str, viewer: Option<&str>) -> Option<(Access, String)> {
 mod tests {
     use super::*;
 
+    fn topics() -> Topics {
+        Topics::new(&[
+            TopicRule::plain("public", Access::Anyone),
+            TopicRule::family("user", Access::Anyone),
+            TopicRule::plain("home", Access::Own),
+        ])
+    }
+
     #[test]
     fn topics_resolve_with_their_access() {
+        let topics = topics();
         assert_eq!(
-            resolve("public", None),
+            topics.resolve("public", None),
             Some((Access::Anyone, "public".into()))
         );
         assert_eq!(
-            resolve("home", Some("ann")),
-            Some((Access::SignedIn, "home:ann".into()))
+            topics.resolve("home", Some("ann")),
+            Some((Access::Own, "home:ann".into()))
         );
         assert_eq!(
-            resolve("admin:events", None),
+            topics.resolve("admin:events", None),
             Some((Access::Admin, "admin:events".into()))
         );
-        assert_eq!(resolve("admin:secrets", None), None);
-        assert_eq!(resolve("user:", None), None);
-        assert_eq!(resolve("whatever", None), None);
+        assert_eq!(
+            topics.resolve("user:ann", None),
+            Some((Access::Anyone, "user:ann".into()))
+        );
+        assert_eq!(topics.resolve("admin:secrets", None), None);
+        assert_eq!(topics.resolve("user:", None), None);
+        assert_eq!(topics.resolve("whatever", None), None);
+    }
+
+    #[test]
+    fn own_topics_are_named_back_as_the_client_named_them() {
+        let topics = topics();
+        assert_eq!(topics.client_topic("home:ann"), "home");
+        assert_eq!(topics.client_topic("user:ann"), "user:ann");
     }
 }

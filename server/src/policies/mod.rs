@@ -5,16 +5,23 @@
 //! - a command id derived from the event id and the policy's name, so redelivering an event (after a
 //!   crash between the command and the checkpoint) finds the first answer instead of acting twice.
 
-pub mod moderation;
 mod runner;
 
 pub use runner::Policies;
 
-use crate::commands::{Command, CommandBus, CommandError, Origin};
-use crate::domain::Actor;
+use crate::aggregate::Actor;
+use crate::commands::{CommandBus, CommandError, Origin};
 use app::wire::Envelope;
 use futures::future::BoxFuture;
+use serde_json::Value;
 use uuid::Uuid;
+
+/// A command a policy issues, as the contract names it: it runs like anyone's command would.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Issue {
+    pub command_type: &'static str,
+    pub payload: Value,
+}
 
 /// A policy's reaction to one event: the commands to issue (often none).
 pub trait Policy: Send + Sync + 'static {
@@ -23,7 +30,7 @@ pub trait Policy: Send + Sync + 'static {
         &'a self,
         bus: &'a CommandBus,
         event: &'a Envelope,
-    ) -> BoxFuture<'a, Result<Vec<Command>, CommandError>>;
+    ) -> BoxFuture<'a, Result<Vec<Issue>, CommandError>>;
 }
 
 /// Namespace of the command ids policies derive from event ids (UUID v5).
@@ -43,14 +50,17 @@ pub async fn handle(
     bus: &CommandBus,
     event: &Envelope,
 ) -> Result<(), CommandError> {
-    for (n, command) in policy.react(bus, event).await?.into_iter().enumerate() {
+    for (n, issue) in policy.react(bus, event).await?.into_iter().enumerate() {
         let origin = Origin {
             command_id: derived_command_id(policy.name(), event.event_id, n),
             correlation_id: event.metadata.correlation_id.unwrap_or(event.event_id),
             causation_id: Some(event.event_id),
             actor: Actor::system(policy.name()),
         };
-        match bus.submit(origin, command, None).await {
+        match bus
+            .submit(origin, issue.command_type, &issue.payload, None)
+            .await
+        {
             Ok(_) | Err(CommandError::Rule(_)) => {}
             Err(error) => return Err(error),
         }

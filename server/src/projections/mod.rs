@@ -12,17 +12,12 @@ mod rebuild;
 mod runner;
 pub(crate) mod stats;
 pub mod time_travel;
-pub mod timeline;
 mod writes;
 
 pub(crate) use checkpoint::define_runtime_tables;
 pub use rebuild::RebuildRefused;
 pub use runner::Projections;
 
-/// Every read model Agora serves.
-pub fn all() -> Vec<std::sync::Arc<dyn Projector>> {
-    vec![std::sync::Arc::new(timeline::Timeline)]
-}
 pub use writes::Writes;
 
 use crate::db::Db;

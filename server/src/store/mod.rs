@@ -28,15 +28,19 @@
 mod answer;
 mod import;
 mod read;
+mod rewrite;
 mod schema;
 mod snapshot;
 mod subscription;
+mod upcast;
 mod writer;
 
 pub use import::{check as check_import, ImportError};
 pub use read::EventFilter;
+pub use rewrite::Rewritten;
 pub use snapshot::Snapshot;
 pub use subscription::Subscription;
+pub use upcast::{Upcaster, Upcasters};
 
 use crate::db::Db;
 use app::wire::{AppendedEvent, Envelope};
@@ -128,14 +132,17 @@ struct Inner {
     durable_head: watch::Receiver<u64>,
     /// For appends that bypass the writer (imports) to raise the head once committed.
     raise_head: watch::Sender<u64>,
+    /// The contexts' upcasters, applied to every event read.
+    upcasters: Upcasters,
 }
 
 /// How often a node looks for appends made by other nodes on the same database.
 const REMOTE_POLL: Duration = Duration::from_millis(250);
 
 impl Store {
-    /// Defines the schema (once per schema version) and starts this node's writer.
-    pub async fn open(db: Db) -> Result<Store, StoreError> {
+    /// Defines the schema (once per schema version) and starts this node's writer. Every event read
+    /// is lifted to its current schema by `upcasters`.
+    pub async fn open(db: Db, upcasters: Upcasters) -> Result<Store, StoreError> {
         schema::ensure(&db).await?;
         let head = read::stored_head(&db).await?;
         let (head_tx, head_rx) = watch::channel(head);
@@ -153,6 +160,7 @@ impl Store {
                 appends,
                 durable_head: head_rx,
                 raise_head: head_tx,
+                upcasters,
             }),
         })
     }
@@ -219,11 +227,24 @@ impl Store {
         stream: &str,
         after_version: u64,
     ) -> Result<Vec<Envelope>, StoreError> {
-        read::stream(&self.inner.db, stream, after_version).await
+        Ok(self.lift(read::stream(&self.inner.db, stream, after_version).await?))
+    }
+
+    fn lift(&self, events: Vec<Envelope>) -> Vec<Envelope> {
+        self.inner.upcasters.lift_all(events)
     }
 
     /// Up to `limit` events after `after`, in position order, never past the durable head.
     pub async fn read_all(&self, after: u64, limit: usize) -> Result<Vec<Envelope>, StoreError> {
+        Ok(self.lift(self.read_all_as_stored(after, limit).await?))
+    }
+
+    /// The same, as stored: older schemas not lifted. Only for migrations that rewrite the log.
+    pub async fn read_all_as_stored(
+        &self,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<Envelope>, StoreError> {
         read::all(&self.inner.db, after, limit, self.head()).await
     }
 
@@ -233,11 +254,33 @@ impl Store {
         &self,
         streams: &[String],
     ) -> Result<std::collections::HashMap<String, u64>, StoreError> {
-        read::first_positions(&self.inner.db, streams).await
+        Ok(self
+            .first_events(streams)
+            .await?
+            .into_iter()
+            .map(|(stream, event)| (stream, event.position))
+            .collect())
+    }
+
+    /// The first event of each stream that exists (a post's creation: its author, its position).
+    pub async fn first_events(
+        &self,
+        streams: &[String],
+    ) -> Result<std::collections::HashMap<String, Envelope>, StoreError> {
+        let mut first = read::first_events(&self.inner.db, streams).await?;
+        for event in first.values_mut() {
+            *event = self.inner.upcasters.lift(std::mem::take(event));
+        }
+        Ok(first)
     }
 
     /// A keyset page of events that match `filter`.
     pub async fn query(&self, filter: &EventFilter) -> Result<Vec<Envelope>, StoreError> {
+        Ok(self.lift(self.query_as_stored(filter).await?))
+    }
+
+    /// The same, as stored: older schemas not lifted. Only for migrations of what the log holds.
+    pub async fn query_as_stored(&self, filter: &EventFilter) -> Result<Vec<Envelope>, StoreError> {
         read::filtered(&self.inner.db, filter, self.head()).await
     }
 

@@ -2,7 +2,6 @@
 
 use super::{CommandRecord, StoreError};
 use crate::db::{self, Db};
-use crate::domain::event::upcast;
 use app::wire::{AppendedEvent, Envelope, EnvelopeMetadata};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -32,21 +31,20 @@ struct Row {
     at: String,
 }
 
-/// Turns stored rows into envelopes, lifting older schemas to the current one.
+/// Turns stored rows into envelopes as stored (the `Store` lifts older schemas, see `upcast.rs`).
 pub(super) fn envelopes(rows: Vec<Value>) -> Result<Vec<Envelope>, StoreError> {
     rows.into_iter()
         .map(|row| {
             let row: Row =
                 serde_json::from_value(row).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            let (schema, data) = upcast(&row.event_type, row.schema, row.data);
             Ok(Envelope {
                 position: row.position,
                 event_id: row.event_id,
                 stream: row.stream,
                 version: row.version,
                 event_type: row.event_type,
-                schema,
-                data,
+                schema: row.schema,
+                data: row.data,
                 metadata: EnvelopeMetadata {
                     command_id: Some(row.command_id),
                     correlation_id: Some(row.correlation_id),
@@ -96,17 +94,17 @@ pub async fn all(
     envelopes(db::rows(db, sql, Value::Null).await?)
 }
 
-/// One indexed lookup per stream (`stream = $s AND version = 1` meets the unique index exactly), in
-/// one round trip.
-pub async fn first_positions(
+/// The first event of each stream that exists: one indexed lookup per stream (`stream = $s AND
+/// version = 1` meets the unique index exactly), in one round trip.
+pub async fn first_events(
     db: &Db,
     streams: &[String],
-) -> Result<HashMap<String, u64>, StoreError> {
+) -> Result<HashMap<String, Envelope>, StoreError> {
     if streams.is_empty() {
         return Ok(HashMap::new());
     }
     let sql: String = (0..streams.len())
-        .map(|i| format!("SELECT VALUE position FROM event WHERE stream = $s{i} AND version = 1;"))
+        .map(|i| format!("SELECT {FIELDS} FROM event WHERE stream = $s{i} AND version = 1;"))
         .collect();
     let vars: Map<String, Value> = streams
         .iter()
@@ -114,14 +112,13 @@ pub async fn first_positions(
         .map(|(i, stream)| (format!("s{i}"), json!(stream)))
         .collect();
     let mut results = db::run(db, sql, Value::Object(vars)).await?;
-    let mut positions = HashMap::new();
+    let mut first = HashMap::new();
     for (i, stream) in streams.iter().enumerate() {
-        let found: Vec<Value> = results.take(i)?;
-        if let Some(position) = found.first().and_then(Value::as_u64) {
-            positions.insert(stream.clone(), position);
+        if let Some(event) = envelopes(results.take(i)?)?.into_iter().next() {
+            first.insert(stream.clone(), event);
         }
     }
-    Ok(positions)
+    Ok(first)
 }
 
 pub async fn find_command(db: &Db, command_id: Uuid) -> Result<Option<CommandRecord>, StoreError> {

@@ -30,7 +30,7 @@ impl Store {
         );
         let mut results =
             db::run(self.db(), sql, json!({ "stream": stream, "shape": shape })).await?;
-        let events = super::read::envelopes(results.take(1)?)?;
+        let events = self.lift(super::read::envelopes(results.take(1)?)?);
         let snapshot: Option<Value> = results.take(2)?;
         let snapshot = snapshot.and_then(|row| {
             Some(Snapshot {

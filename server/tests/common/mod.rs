@@ -70,6 +70,12 @@ impl TestApp {
     pub fn head(&self) -> u64 {
         self.state.store.head()
     }
+
+    /// Many signed-up clients at once (sign-ups run concurrently).
+    pub async fn users(&self, prefix: &str, count: usize) -> Vec<Client> {
+        let handles: Vec<String> = (0..count).map(|n| format!("{prefix}{n}")).collect();
+        futures::future::join_all(handles.iter().map(|handle| self.user(handle))).await
+    }
 }
 
 pub struct Client {
@@ -173,6 +179,40 @@ impl Client {
             body["expected_version"] = json!(version);
         }
         self.post("/api/commands", body).await
+    }
+
+    /// Runs a command that must succeed and answers its position.
+    pub async fn act(&self, command_type: &str, payload: Value) -> u64 {
+        let (status, body) = self.command(command_type, payload).await;
+        assert_eq!(status, StatusCode::OK, "{command_type}: {body}");
+        body["position"].as_u64().unwrap()
+    }
+
+    /// A query once its read model has reached `position` (read-your-writes).
+    pub async fn read(&self, path: &str, position: u64) -> Value {
+        let join = if path.contains('?') { '&' } else { '?' };
+        let (status, body) = self
+            .get(&format!("{path}{join}min_position={position}&wait_ms=5000"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{path}: {body}");
+        assert_eq!(body["stale"], false, "{path}: {body}");
+        body
+    }
+
+    /// Creates a post and answers its id and position.
+    pub async fn post_text(&self, text: &str) -> (String, u64) {
+        let body = self.create_post(text).await;
+        (
+            body["id"].as_str().unwrap().to_owned(),
+            body["position"].as_u64().unwrap(),
+        )
+    }
+
+    /// Creates a post from a whole payload (a reply, a chosen id) and returns the answer.
+    pub async fn create_post_with(&self, payload: Value) -> Value {
+        let (status, body) = self.command("CreatePost", payload).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body
     }
 
     /// Creates a post and returns the command's answer.

@@ -1,6 +1,6 @@
 //! Given/when/then for aggregates: given past events, when a command, then these events or a rule.
 
-use super::{Aggregate, Event, Rule};
+use super::{Aggregate, Rule};
 use std::marker::PhantomData;
 
 pub struct Given<A: Aggregate> {
@@ -8,7 +8,7 @@ pub struct Given<A: Aggregate> {
     _aggregate: PhantomData<A>,
 }
 
-pub fn given<A: Aggregate>(history: &[Event]) -> Given<A> {
+pub fn given<A: Aggregate>(history: &[A::Event]) -> Given<A> {
     Given {
         state: A::replay(history),
         _aggregate: PhantomData,
@@ -16,7 +16,7 @@ pub fn given<A: Aggregate>(history: &[Event]) -> Given<A> {
 }
 
 pub struct When<A: Aggregate> {
-    outcome: Result<Vec<Event>, Rule>,
+    outcome: Result<Vec<A::Event>, Rule>,
     _aggregate: PhantomData<A>,
 }
 
@@ -31,7 +31,7 @@ impl<A: Aggregate> Given<A> {
 
 impl<A: Aggregate> When<A> {
     #[track_caller]
-    pub fn then(self, expected: &[Event]) {
+    pub fn then(self, expected: &[A::Event]) {
         assert_eq!(self.outcome, Ok(expected.to_vec()));
     }
 
@@ -45,14 +45,8 @@ impl<A: Aggregate> When<A> {
     pub fn then_refused_as(self, kind: fn(String) -> Rule) {
         match self.outcome {
             Err(rule) => {
-                let message = match &rule {
-                    Rule::Invalid(m)
-                    | Rule::Forbidden(m)
-                    | Rule::Conflict(m)
-                    | Rule::NotFound(m)
-                    | Rule::Refused(m) => m,
-                };
-                assert_eq!(rule, kind(message.clone()), "refused, but as another kind");
+                let message = rule.message().to_owned();
+                assert_eq!(rule, kind(message), "refused, but as another kind");
             }
             Ok(events) => panic!("expected a refusal, got {events:?}"),
         }

@@ -18,19 +18,19 @@ pub struct Profile {
     pub handle: String,
     pub display_name: String,
     pub bio: String,
-    pub password_hash: String,
     pub is_admin: bool,
 }
 
 #[derive(Debug, Clone)]
 pub enum UserCommand {
-    /// The password is hashed before the command is built: the domain never sees it.
+    /// The password never reaches the domain: its hash is stored beside the log (`crate::credentials`).
     Register {
         user_id: Uuid,
         handle: String,
         display_name: Option<String>,
-        password_hash: String,
     },
+    /// Records that the password changed (the new hash is stored beside the log).
+    ChangePassword,
     UpdateProfile {
         display_name: Option<String>,
         bio: Option<String>,
@@ -66,6 +66,7 @@ fn bounded(field: &str, value: &str, max: usize) -> Result<String, Rule> {
 impl Aggregate for User {
     type State = UserState;
     type Command = UserCommand;
+    type Event = Event;
 
     fn begins_stream(command: &UserCommand) -> bool {
         matches!(command, UserCommand::Register { .. })
@@ -78,7 +79,6 @@ impl Aggregate for User {
                     user_id,
                     handle,
                     display_name,
-                    password_hash,
                 },
                 None,
             ) => {
@@ -97,7 +97,6 @@ impl Aggregate for User {
                     user_id: *user_id,
                     handle: handle.clone(),
                     display_name,
-                    password_hash: password_hash.clone(),
                 }])
             }
             (UserCommand::Register { handle, .. }, Some(_)) => {
@@ -124,6 +123,9 @@ impl Aggregate for User {
                     bio,
                 }])
             }
+            (UserCommand::ChangePassword, Some(profile)) => Ok(vec![Event::PasswordChanged {
+                handle: profile.handle.clone(),
+            }]),
             (UserCommand::GrantAdmin, Some(profile)) if profile.is_admin => Ok(vec![]),
             (UserCommand::GrantAdmin, Some(profile)) => Ok(vec![Event::AdminGranted {
                 handle: profile.handle.clone(),
@@ -138,7 +140,6 @@ impl Aggregate for User {
                     user_id,
                     handle,
                     display_name,
-                    password_hash,
                 },
                 _,
             ) => {
@@ -147,7 +148,6 @@ impl Aggregate for User {
                     handle: handle.clone(),
                     display_name: display_name.clone(),
                     bio: String::new(),
-                    password_hash: password_hash.clone(),
                     is_admin: false,
                 });
             }
@@ -174,14 +174,13 @@ impl Aggregate for User {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::harness::given;
+    use crate::aggregate::harness::given;
 
     fn registered() -> Event {
         Event::UserRegistered {
             user_id: Uuid::nil(),
             handle: "ann".into(),
             display_name: "Ann".into(),
-            password_hash: "hash".into(),
         }
     }
 
@@ -190,7 +189,6 @@ mod tests {
             user_id: Uuid::nil(),
             handle: handle.into(),
             display_name: display_name.map(Into::into),
-            password_hash: "hash".into(),
         }
     }
 
@@ -209,7 +207,6 @@ mod tests {
                 user_id: Uuid::nil(),
                 handle: "bob".into(),
                 display_name: "bob".into(),
-                password_hash: "hash".into(),
             }]);
     }
 
@@ -276,6 +273,18 @@ mod tests {
                 display_name: None,
                 bio: Some("hi".into()),
             })
+            .then_refused_as(Rule::NotFound);
+    }
+
+    #[test]
+    fn a_password_change_is_recorded_without_the_password() {
+        given::<User>(&[registered()])
+            .when(UserCommand::ChangePassword)
+            .then(&[Event::PasswordChanged {
+                handle: "ann".into(),
+            }]);
+        given::<User>(&[])
+            .when(UserCommand::ChangePassword)
             .then_refused_as(Rule::NotFound);
     }
 

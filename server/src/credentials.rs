@@ -1,5 +1,8 @@
-//! Sign-in sessions and password hashes. Sessions are not domain facts (they say who holds a
-//! browser, not what happened in Agora), so they live in their own table, not in the event log.
+//! Secrets: password hashes, sign-in sessions and machine tokens. None of them is a domain fact, and a
+//! log that other systems read must never carry one, so they live in their own tables beside the
+//! event log, never exported, fed or shown. A password hash is keyed by the person's user id (not the
+//! handle), so sign-up can store it before the registration event is appended: a crash between the two
+//! leaves an unused row, never a person without a password or a password without its person.
 
 use crate::db::{self, Db};
 use argon2::password_hash::{
@@ -8,25 +11,124 @@ use argon2::password_hash::{
 use argon2::Argon2;
 use rand::RngCore;
 use serde_json::{json, Value};
+use uuid::Uuid;
+
+/// The tables of secrets.
+const TABLES: &[&str] = &[
+    "credential",
+    "session",
+    "machine_token",
+    "credential_migration",
+];
 
 pub const COOKIE: &str = "agora_session";
 /// Thirty days.
 pub const MAX_AGE_SECONDS: u64 = 30 * 24 * 3600;
 
 #[derive(Clone)]
-pub struct Sessions {
+pub struct Credentials {
     db: Db,
 }
 
-impl Sessions {
-    pub async fn open(db: Db) -> Result<Sessions, surrealdb::Error> {
+impl Credentials {
+    pub async fn open(db: Db) -> Result<Credentials, surrealdb::Error> {
         db::run(
             &db,
-            "DEFINE TABLE IF NOT EXISTS session SCHEMALESS",
+            "DEFINE TABLE IF NOT EXISTS session SCHEMALESS;
+             DEFINE TABLE IF NOT EXISTS machine_token SCHEMALESS;
+             DEFINE TABLE IF NOT EXISTS credential SCHEMALESS;
+             DEFINE TABLE IF NOT EXISTS credential_migration SCHEMALESS;",
             Value::Null,
         )
         .await?;
-        Ok(Sessions { db })
+        Ok(Credentials { db })
+    }
+
+    /// Sets (or replaces) the password hash of a person.
+    pub async fn set_password(
+        &self,
+        user_id: Uuid,
+        password_hash: &str,
+    ) -> Result<(), surrealdb::Error> {
+        let sql = "UPSERT type::record('credential', $user_id) SET password_hash = $hash, updated_at = time::now() RETURN NONE";
+        let vars = json!({ "user_id": user_id.to_string(), "hash": password_hash });
+        db::run(&self.db, sql, vars).await?;
+        Ok(())
+    }
+
+    /// Keeps a hash found in an old event, unless the person has one already (a later change wins).
+    pub async fn keep_password_if_none(
+        &self,
+        user_id: Uuid,
+        password_hash: &str,
+    ) -> Result<(), surrealdb::Error> {
+        let sql = "UPSERT type::record('credential', $user_id) SET password_hash = password_hash ?? $hash, updated_at = updated_at ?? time::now() RETURN NONE";
+        let vars = json!({ "user_id": user_id.to_string(), "hash": password_hash });
+        db::run(&self.db, sql, vars).await?;
+        Ok(())
+    }
+
+    pub async fn password_hash(&self, user_id: Uuid) -> Result<Option<String>, surrealdb::Error> {
+        let sql = "SELECT VALUE password_hash FROM type::record('credential', $user_id)";
+        let rows = db::rows(&self.db, sql, json!({ "user_id": user_id.to_string() })).await?;
+        Ok(rows.first().and_then(Value::as_str).map(str::to_owned))
+    }
+
+    /// Drops a hash stored for a sign-up that was then refused.
+    pub async fn forget_password(&self, user_id: Uuid) -> Result<(), surrealdb::Error> {
+        let sql = "DELETE type::record('credential', $user_id)";
+        db::run(&self.db, sql, json!({ "user_id": user_id.to_string() })).await?;
+        Ok(())
+    }
+
+    /// Whether a one-time step (by name) has run on this database.
+    pub async fn step_done(&self, step: &str) -> Result<bool, surrealdb::Error> {
+        let sql = "SELECT VALUE id FROM type::record('credential_migration', $step)";
+        Ok(!db::rows(&self.db, sql, json!({ "step": step }))
+            .await?
+            .is_empty())
+    }
+
+    pub async fn mark_step_done(&self, step: &str) -> Result<(), surrealdb::Error> {
+        let sql =
+            "UPSERT type::record('credential_migration', $step) SET at = time::now() RETURN NONE";
+        db::run(&self.db, sql, json!({ "step": step })).await?;
+        Ok(())
+    }
+
+    /// Every row of the secret tables, for a copy into another database (`agora migrate`).
+    pub async fn dump(&self) -> Result<Value, surrealdb::Error> {
+        let mut dump = serde_json::Map::new();
+        for table in TABLES {
+            // The key as it is (not the record id's text), so a restore writes the same keys.
+            let sql = format!("SELECT record::id(id) AS key, * OMIT id FROM {table}");
+            let rows = db::rows(&self.db, sql, Value::Null).await?;
+            dump.insert((*table).to_owned(), Value::Array(rows));
+        }
+        Ok(Value::Object(dump))
+    }
+
+    /// Writes rows taken by [`Credentials::dump`].
+    pub async fn restore(&self, dump: &Value) -> Result<(), surrealdb::Error> {
+        for table in TABLES {
+            let rows: Vec<Value> = dump
+                .get(*table)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|row| {
+                    let mut row = row.as_object()?.clone();
+                    let key = row.remove("key")?;
+                    row.insert("id".into(), key);
+                    Some(Value::Object(row))
+                })
+                .collect();
+            if !rows.is_empty() {
+                let sql = format!("INSERT INTO {table} $rows RETURN NONE");
+                db::run(&self.db, sql, json!({ "rows": rows })).await?;
+            }
+        }
+        Ok(())
     }
 
     /// A new session for `handle`; the token is 256 random bits.

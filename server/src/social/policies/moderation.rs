@@ -1,8 +1,8 @@
 //! Moderation: when three different people have reported a post, it is hidden.
 
-use super::Policy;
-use crate::commands::{Command, CommandBus, CommandError};
-use crate::domain::post::{self, Post};
+use crate::commands::{CommandBus, CommandError};
+use crate::policies::{Issue, Policy};
+use crate::social::domain::post::{self, Post};
 use app::wire::Envelope;
 use futures::future::BoxFuture;
 use uuid::Uuid;
@@ -21,7 +21,7 @@ impl Policy for Moderation {
         &'a self,
         bus: &'a CommandBus,
         event: &'a Envelope,
-    ) -> BoxFuture<'a, Result<Vec<Command>, CommandError>> {
+    ) -> BoxFuture<'a, Result<Vec<Issue>, CommandError>> {
         Box::pin(async move {
             if event.event_type != "PostReported" {
                 return Ok(vec![]);
@@ -40,9 +40,12 @@ impl Policy for Moderation {
                 .created
                 .is_some_and(|post| post.visible() && post.reporters.len() >= REPORTS_TO_HIDE);
             Ok(if hide {
-                vec![Command::HidePost {
-                    post_id,
-                    reason: format!("reported by {REPORTS_TO_HIDE} people"),
+                vec![Issue {
+                    command_type: "HidePost",
+                    payload: serde_json::json!({
+                        "post_id": post_id,
+                        "reason": format!("reported by {REPORTS_TO_HIDE} people"),
+                    }),
                 }]
             } else {
                 vec![]

@@ -1,6 +1,8 @@
-//! The commands the write side takes, as `POST /api/commands` names them.
+//! The social commands as `POST /api/commands` names them: parsed from the envelope's `type` and
+//! `payload`.
 
 use serde::Deserialize;
+use serde_json::Value;
 use uuid::Uuid;
 
 /// A command, parsed from the envelope's `type` and `payload`. Unknown types and malformed
@@ -32,18 +34,43 @@ pub enum Command {
         post_id: Uuid,
         reason: String,
     },
-    /// Sent by sign-up, never through `/api/commands` (the password is hashed first).
-    #[serde(skip)]
-    RegisterUser {
-        user_id: Uuid,
-        handle: String,
-        display_name: Option<String>,
-        password_hash: String,
+    EditPost {
+        post_id: Uuid,
+        text: String,
     },
-    /// Sent at sign-in for `--admin` handles and by `agora admin grant`.
-    #[serde(skip)]
-    GrantAdmin {
+    LikePost {
+        post_id: Uuid,
+    },
+    UnlikePost {
+        post_id: Uuid,
+    },
+    Repost {
+        post_id: Uuid,
+    },
+    Follow {
         handle: String,
+    },
+    Unfollow {
+        handle: String,
+        /// Whose follow ends, when a policy ends it (a block ends follows both ways); only
+        /// system actors may name someone else.
+        #[serde(default)]
+        follower: Option<String>,
+    },
+    Mute {
+        handle: String,
+    },
+    Unmute {
+        handle: String,
+    },
+    Block {
+        handle: String,
+    },
+    Unblock {
+        handle: String,
+    },
+    MarkNotificationsRead {
+        up_to: u64,
     },
 }
 
@@ -56,13 +83,22 @@ impl Command {
             Command::UpdateProfile { .. } => "UpdateProfile",
             Command::ReportPost { .. } => "ReportPost",
             Command::HidePost { .. } => "HidePost",
-            Command::RegisterUser { .. } => "RegisterUser",
-            Command::GrantAdmin { .. } => "GrantAdmin",
+            Command::EditPost { .. } => "EditPost",
+            Command::LikePost { .. } => "LikePost",
+            Command::UnlikePost { .. } => "UnlikePost",
+            Command::Repost { .. } => "Repost",
+            Command::Follow { .. } => "Follow",
+            Command::Unfollow { .. } => "Unfollow",
+            Command::Mute { .. } => "Mute",
+            Command::Unmute { .. } => "Unmute",
+            Command::Block { .. } => "Block",
+            Command::Unblock { .. } => "Unblock",
+            Command::MarkNotificationsRead { .. } => "MarkNotificationsRead",
         }
     }
 
     /// Parses the contract's `{type, payload}`.
-    pub fn parse(command_type: &str, payload: &serde_json::Value) -> Result<Command, String> {
+    pub fn parse(command_type: &str, payload: &Value) -> Result<Command, String> {
         let payload = if payload.is_null() {
             serde_json::json!({})
         } else {
@@ -73,6 +109,26 @@ impl Command {
     }
 }
 
+/// Every type [`Command`] parses.
+pub const TYPES: &[&str] = &[
+    "CreatePost",
+    "DeletePost",
+    "UpdateProfile",
+    "ReportPost",
+    "HidePost",
+    "EditPost",
+    "LikePost",
+    "UnlikePost",
+    "Repost",
+    "Follow",
+    "Unfollow",
+    "Mute",
+    "Unmute",
+    "Block",
+    "Unblock",
+    "MarkNotificationsRead",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,6 +138,19 @@ mod tests {
     fn a_known_command_parses() {
         let command = Command::parse("CreatePost", &json!({"text": "hi"})).unwrap();
         assert!(matches!(command, Command::CreatePost { text, post_id: None, .. } if text == "hi"));
+    }
+
+    #[test]
+    fn every_type_parses_and_the_list_is_complete() {
+        for command_type in TYPES {
+            let error = Command::parse(command_type, &json!({}))
+                .err()
+                .unwrap_or_default();
+            assert!(
+                !error.contains("unknown variant"),
+                "{command_type}: {error}"
+            );
+        }
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! The post aggregate, one stream per post (`post-<uuid>`): creation, deletion, reports, hiding.
+//! The post aggregate, one stream per post (`post-<uuid>`): creation, edits, deletion, reports,
+//! hiding.
 
 use super::text::{parse, validate_post_text};
 use super::{Actor, Aggregate, Event, Rule};
@@ -15,6 +16,10 @@ pub struct PostState {
 pub struct Created {
     pub post_id: Uuid,
     pub author: String,
+    /// The current text, so an edit that changes nothing appends nothing. Snapshots taken before
+    /// it existed read it as empty (and are ignored anyway: see `STATE_SHAPE`).
+    #[serde(default)]
+    pub text: String,
     pub deleted: bool,
     pub hidden: bool,
     /// Who reported the post: each reporter counts once.
@@ -32,6 +37,8 @@ impl Created {
 pub struct Parent {
     pub post_id: Uuid,
     pub visible: bool,
+    /// The parent's author has blocked the replier.
+    pub blocks_author: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -41,6 +48,11 @@ pub enum PostCommand {
         author: String,
         text: String,
         reply_to: Option<Parent>,
+    },
+    /// Only the author edits, admins included: an edit speaks in the author's name.
+    Edit {
+        actor: Actor,
+        text: String,
     },
     Delete {
         actor: Actor,
@@ -65,6 +77,11 @@ pub const MAX_REASON: usize = 200;
 impl Aggregate for Post {
     type State = PostState;
     type Command = PostCommand;
+    type Event = Event;
+
+    /// 2 since `Created` gained `text`: older snapshots lack it, so they are ignored and the stream
+    /// is folded from its start.
+    const STATE_SHAPE: u32 = 2;
 
     fn begins_stream(command: &PostCommand) -> bool {
         matches!(command, PostCommand::Create { .. })
@@ -90,6 +107,11 @@ impl Aggregate for Post {
         };
         match command {
             PostCommand::Create { .. } => unreachable!("handled above"),
+            PostCommand::Edit { .. } if post.hidden => Err(Rule::NotFound("no such post".into())),
+            PostCommand::Edit { actor, .. } if actor.handle != post.author => {
+                Err(Rule::Forbidden("only the author may edit a post".into()))
+            }
+            PostCommand::Edit { text, .. } => edit(post, text),
             PostCommand::Delete { actor } if actor.handle == post.author || actor.is_admin => {
                 Ok(vec![Event::PostDeleted {
                     post_id: post.post_id,
@@ -123,18 +145,23 @@ impl Aggregate for Post {
         match (event, state.created.as_mut()) {
             (
                 Event::PostCreated {
-                    post_id, author, ..
+                    post_id,
+                    author,
+                    text,
+                    ..
                 },
                 None,
             ) => {
                 state.created = Some(Created {
                     post_id: *post_id,
                     author: author.clone(),
+                    text: text.clone(),
                     deleted: false,
                     hidden: false,
                     reporters: BTreeSet::new(),
                 });
             }
+            (Event::PostEdited { text, .. }, Some(post)) => post.text = text.clone(),
             (Event::PostDeleted { .. }, Some(post)) => post.deleted = true,
             (Event::PostHidden { .. }, Some(post)) => post.hidden = true,
             (Event::PostReported { reporter, .. }, Some(post)) => {
@@ -157,6 +184,11 @@ fn create(
         if !parent.visible {
             return Err(Rule::Refused("the post you reply to is not there".into()));
         }
+        if parent.blocks_author {
+            return Err(Rule::Refused(
+                "you cannot reply to someone who blocked you".into(),
+            ));
+        }
     }
     let parsed = parse(&text);
     Ok(vec![Event::PostCreated {
@@ -164,6 +196,21 @@ fn create(
         author: author.to_owned(),
         text,
         reply_to: reply_to.map(|parent| parent.post_id),
+        mentions: parsed.mentions,
+        tags: parsed.tags,
+    }])
+}
+
+/// The same text rules as a creation; mentions and tags are parsed again from the new text.
+fn edit(post: &Created, text: &str) -> Result<Vec<Event>, Rule> {
+    let text = validate_post_text(text)?;
+    if text == post.text {
+        return Ok(vec![]);
+    }
+    let parsed = parse(&text);
+    Ok(vec![Event::PostEdited {
+        post_id: post.post_id,
+        text,
         mentions: parsed.mentions,
         tags: parsed.tags,
     }])
@@ -183,7 +230,7 @@ fn reason_text(reason: &str) -> Result<String, Rule> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::harness::given;
+    use crate::aggregate::harness::given;
 
     const ID: Uuid = Uuid::from_u128(7);
 
@@ -244,10 +291,127 @@ mod tests {
         let parent = Parent {
             post_id: Uuid::from_u128(1),
             visible: false,
+            blocks_author: false,
         };
         given::<Post>(&[])
             .when(create("hi", Some(parent)))
             .then_refused_as(Rule::Refused);
+    }
+
+    #[test]
+    fn no_reply_to_someone_who_blocked_you() {
+        let parent = Parent {
+            post_id: Uuid::from_u128(1),
+            visible: true,
+            blocks_author: true,
+        };
+        given::<Post>(&[])
+            .when(create("hi", Some(parent)))
+            .then_refused(Rule::Refused(
+                "you cannot reply to someone who blocked you".into(),
+            ));
+    }
+
+    #[test]
+    fn a_reply_to_a_visible_parent_is_created() {
+        let parent = Parent {
+            post_id: Uuid::from_u128(1),
+            visible: true,
+            blocks_author: false,
+        };
+        given::<Post>(&[])
+            .when(create("hi", Some(parent)))
+            .then(&[Event::PostCreated {
+                post_id: ID,
+                author: "ann".into(),
+                text: "hi".into(),
+                reply_to: Some(Uuid::from_u128(1)),
+                mentions: vec![],
+                tags: vec![],
+            }]);
+    }
+
+    fn edit(by: Actor, text: &str) -> PostCommand {
+        PostCommand::Edit {
+            actor: by,
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn the_author_edits_and_mentions_and_tags_are_parsed_again() {
+        given::<Post>(&[created()])
+            .when(edit(Actor::user("ann"), " bye #Rust @carol "))
+            .then(&[Event::PostEdited {
+                post_id: ID,
+                text: "bye #Rust @carol".into(),
+                mentions: vec!["carol".into()],
+                tags: vec!["rust".into()],
+            }]);
+    }
+
+    #[test]
+    fn only_the_author_edits_not_even_an_admin() {
+        given::<Post>(&[created()])
+            .when(edit(Actor::user("bob"), "mine now"))
+            .then_refused_as(Rule::Forbidden);
+        given::<Post>(&[created()])
+            .when(edit(Actor::system("moderation"), "moderated"))
+            .then_refused_as(Rule::Forbidden);
+        let admin = Actor {
+            handle: "root".into(),
+            is_admin: true,
+        };
+        given::<Post>(&[created()])
+            .when(edit(admin, "moderated"))
+            .then_refused_as(Rule::Forbidden);
+    }
+
+    #[test]
+    fn a_deleted_or_hidden_post_cannot_be_edited() {
+        let deleted = Event::PostDeleted {
+            post_id: ID,
+            by: "ann".into(),
+        };
+        given::<Post>(&[created(), deleted])
+            .when(edit(Actor::user("ann"), "again"))
+            .then_refused(Rule::NotFound("no such post".into()));
+        let hidden = Event::PostHidden {
+            post_id: ID,
+            reason: "spam".into(),
+        };
+        given::<Post>(&[created(), hidden])
+            .when(edit(Actor::user("ann"), "again"))
+            .then_refused(Rule::NotFound("no such post".into()));
+        given::<Post>(&[])
+            .when(edit(Actor::user("ann"), "again"))
+            .then_refused(Rule::NotFound("no such post".into()));
+    }
+
+    #[test]
+    fn an_edit_follows_the_text_rules() {
+        given::<Post>(&[created()])
+            .when(edit(Actor::user("ann"), "  "))
+            .then_refused_as(Rule::Invalid);
+        given::<Post>(&[created()])
+            .when(edit(Actor::user("ann"), &"x".repeat(501)))
+            .then_refused_as(Rule::Invalid);
+    }
+
+    #[test]
+    fn an_edit_to_the_same_text_appends_nothing() {
+        given::<Post>(&[created()])
+            .when(edit(Actor::user("ann"), " hello #agora @bob "))
+            .then(&[]);
+        let edited = Event::PostEdited {
+            post_id: ID,
+            text: "bye".into(),
+            mentions: vec![],
+            tags: vec![],
+        };
+        given::<Post>(&[created(), edited])
+            .when(edit(Actor::user("ann"), "bye"))
+            .then(&[]);
     }
 
     #[test]

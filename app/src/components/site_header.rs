@@ -1,0 +1,111 @@
+//! The header of every page: the site's name, where to go, the unread notifications badge, the live
+//! connection's state, and who is signed in.
+
+use super::connection::{Connection, ConnectionBadge};
+use super::session::Session;
+use super::user_bar::UserBar;
+use leptos::prelude::*;
+
+#[component]
+pub fn SiteHeader(connection: RwSignal<Connection>, unread: RwSignal<u64>) -> impl IntoView {
+    let session = Session::get();
+    let signed_in = move || session.0.with(Option::is_some);
+    let profile = move || {
+        session
+            .handle()
+            .map(|handle| format!("/u/{handle}"))
+            .unwrap_or_default()
+    };
+    let badge = move || match unread.get() {
+        0 => String::new(),
+        n if n > 999 => "999+".to_owned(),
+        n => n.to_string(),
+    };
+    view! {
+        <header class="site-header">
+            <a class="brand" href="/"><h1>"Agora"</h1></a>
+            <nav aria-label="Main">
+                <Show when=signed_in>
+                    <a href="/home">"Home"</a>
+                </Show>
+                <a href="/">"Public"</a>
+                <a href="/search">"Search"</a>
+                <Show when=signed_in>
+                    <a href="/notifications" class="notifications-link">
+                        "Notifications"
+                        <Show when=move || { unread.get() > 0 }>
+                            " "
+                            <span class="badge" aria-label=move || format!("{} unread", badge())>{badge}</span>
+                        </Show>
+                    </a>
+                    <a href=profile>"Profile"</a>
+                    <a href="/settings">"Settings"</a>
+                </Show>
+            </nav>
+            <ConnectionBadge connection/>
+            <UserBar me=session.0/>
+        </header>
+    }
+}
+
+/// Keeps the unread count of the signed-in person current: read once, then each new notification
+/// on the `notifications` topic adds one, and a read mark sets it from the server again.
+pub fn follow_unread(unread: RwSignal<u64>, connection: RwSignal<Connection>) {
+    #[cfg(feature = "hydrate")]
+    {
+        use crate::wire::{ChangeKind, Notification, NotificationPage, ServerFrame};
+        let session = Session::get();
+        if session.0.with_untracked(Option::is_none) {
+            return;
+        }
+        let position = RwSignal::new(0u64);
+        let refetch = move || {
+            leptos::task::spawn_local(async move {
+                if let Ok(page) = crate::client::get::<NotificationPage<Notification>>(
+                    "/api/notifications?limit=1",
+                )
+                .await
+                {
+                    unread.set(page.unread);
+                    position.update(|p| *p = (*p).max(page.position));
+                }
+            })
+        };
+        refetch();
+        crate::client::follow(
+            "notifications".to_owned(),
+            move || position.get_untracked(),
+            connection,
+            move |frame| match frame {
+                ServerFrame::Change {
+                    kind: ChangeKind::Upsert,
+                    position: at,
+                    ..
+                } => {
+                    unread.update(|n| *n += 1);
+                    position.update(|p| *p = (*p).max(at));
+                }
+                ServerFrame::Change { .. } | ServerFrame::Resync { .. } => refetch(),
+                _ => {}
+            },
+        );
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (unread, connection);
+}
+
+/// The page's unread count, for the page that reads notifications.
+#[derive(Clone, Copy)]
+pub struct Unread(pub RwSignal<u64>);
+
+/// What every page sets up around its content: the session, the live connection's state and the
+/// unread count, followed for as long as the page lives.
+pub fn page_frame(me: Option<crate::wire::Me>) -> (Session, RwSignal<Connection>, RwSignal<u64>) {
+    let session = Session::provide(me);
+    let connection = RwSignal::new(Connection::Connecting);
+    provide_context(connection);
+    let unread = RwSignal::new(0);
+    provide_context(Unread(unread));
+    Effect::new(move |_| follow_unread(unread, connection));
+    (session, connection, unread)
+}

@@ -1,0 +1,314 @@
+//! Every event type of the social context, its current schema version, and the upcaster that lifts
+//! older versions.
+//!
+//! An event is stored as `{type, schema, data}`: `type` and `data` are this enum's serde tag and
+//! content, `schema` is [`Event::schema`]. When a type's data shape changes, its schema number goes up
+//! and [`upcast`] learns to turn the old shape into the new one, so stored events never change.
+
+use crate::aggregate::{from_tagged, tagged_data, DomainEvent};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data")]
+pub enum Event {
+    /// The password's hash is not here: secrets never enter the log (`crate::credentials`).
+    UserRegistered {
+        user_id: Uuid,
+        handle: String,
+        display_name: String,
+    },
+    /// Only that it changed: the new hash is in the credentials table.
+    PasswordChanged {
+        handle: String,
+    },
+    ProfileUpdated {
+        handle: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        display_name: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        bio: Option<String>,
+    },
+    AdminGranted {
+        handle: String,
+    },
+    PostCreated {
+        post_id: Uuid,
+        author: String,
+        text: String,
+        reply_to: Option<Uuid>,
+        mentions: Vec<String>,
+        tags: Vec<String>,
+    },
+    PostDeleted {
+        post_id: Uuid,
+        by: String,
+    },
+    PostReported {
+        post_id: Uuid,
+        reporter: String,
+        reason: String,
+    },
+    PostHidden {
+        post_id: Uuid,
+        reason: String,
+    },
+    /// The whole new text, with its mentions and tags parsed again: read models never re-parse.
+    PostEdited {
+        post_id: Uuid,
+        text: String,
+        mentions: Vec<String>,
+        tags: Vec<String>,
+    },
+    /// `author` is the post's author, so a read model can notify without a lookup.
+    PostLiked {
+        post_id: Uuid,
+        by: String,
+        author: String,
+    },
+    PostUnliked {
+        post_id: Uuid,
+        by: String,
+        author: String,
+    },
+    PostReposted {
+        post_id: Uuid,
+        by: String,
+        author: String,
+    },
+    UserFollowed {
+        follower: String,
+        followee: String,
+    },
+    UserUnfollowed {
+        follower: String,
+        followee: String,
+    },
+    UserMuted {
+        by: String,
+        muted: String,
+    },
+    UserUnmuted {
+        by: String,
+        muted: String,
+    },
+    UserBlocked {
+        by: String,
+        blocked: String,
+    },
+    UserUnblocked {
+        by: String,
+        blocked: String,
+    },
+    /// Every notification at or before the position `up_to` is read.
+    NotificationsRead {
+        handle: String,
+        up_to: u64,
+    },
+}
+
+impl Event {
+    /// The name stored in the envelope's `type`.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Event::UserRegistered { .. } => "UserRegistered",
+            Event::PasswordChanged { .. } => "PasswordChanged",
+            Event::ProfileUpdated { .. } => "ProfileUpdated",
+            Event::AdminGranted { .. } => "AdminGranted",
+            Event::PostCreated { .. } => "PostCreated",
+            Event::PostDeleted { .. } => "PostDeleted",
+            Event::PostReported { .. } => "PostReported",
+            Event::PostHidden { .. } => "PostHidden",
+            Event::PostEdited { .. } => "PostEdited",
+            Event::PostLiked { .. } => "PostLiked",
+            Event::PostUnliked { .. } => "PostUnliked",
+            Event::PostReposted { .. } => "PostReposted",
+            Event::UserFollowed { .. } => "UserFollowed",
+            Event::UserUnfollowed { .. } => "UserUnfollowed",
+            Event::UserMuted { .. } => "UserMuted",
+            Event::UserUnmuted { .. } => "UserUnmuted",
+            Event::UserBlocked { .. } => "UserBlocked",
+            Event::UserUnblocked { .. } => "UserUnblocked",
+            Event::NotificationsRead { .. } => "NotificationsRead",
+        }
+    }
+}
+
+impl DomainEvent for Event {
+    fn type_name(&self) -> &'static str {
+        Event::type_name(self)
+    }
+
+    fn schema(&self) -> u32 {
+        current_schema(self.type_name())
+    }
+
+    fn data(&self) -> Value {
+        tagged_data(self)
+    }
+
+    fn from_parts(event_type: &str, data: &Value) -> Result<Event, serde_json::Error> {
+        from_tagged(event_type, data)
+    }
+}
+
+/// The field of `UserRegistered` v1 that held the password's hash.
+pub const SECRET_FIELD: &str = "password_hash";
+
+/// The current schema version of each event type.
+pub fn current_schema(event_type: &str) -> u32 {
+    match event_type {
+        // v1 had no `mentions` and `tags`: they were parsed from the text at read time.
+        "PostCreated" => 2,
+        // v1 carried the password's argon2 hash: a secret in a log that other systems read.
+        "UserRegistered" => 2,
+        _ => 1,
+    }
+}
+
+/// Lifts stored data of an older schema to the current one. Pure: the same input gives the same output.
+pub fn upcast(event_type: &str, schema: u32, mut data: Value) -> (u32, Value) {
+    if event_type == "UserRegistered" && schema < 2 {
+        if let Some(object) = data.as_object_mut() {
+            object.remove(SECRET_FIELD);
+        }
+        return (2, data);
+    }
+    if event_type == "PostCreated" && schema < 2 {
+        let text = data
+            .get("text")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let parsed = super::text::parse(&text);
+        if let Some(object) = data.as_object_mut() {
+            object.insert("mentions".into(), serde_json::json!(parsed.mentions));
+            object.insert("tags".into(), serde_json::json!(parsed.tags));
+            object.entry("reply_to").or_insert(Value::Null);
+        }
+        return (2, data);
+    }
+    (schema, data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_version_one_registration_loses_its_password_hash() {
+        let old = serde_json::json!({"user_id": Uuid::nil(), "handle": "ann", "display_name": "Ann",
+            "password_hash": "$argon2id$v=19$secret"});
+        let (schema, data) = upcast("UserRegistered", 1, old);
+        assert_eq!(schema, 2);
+        assert!(data.get(SECRET_FIELD).is_none());
+        assert_eq!(
+            Event::from_parts("UserRegistered", &data).unwrap(),
+            Event::UserRegistered {
+                user_id: Uuid::nil(),
+                handle: "ann".into(),
+                display_name: "Ann".into(),
+            }
+        );
+    }
+
+    #[test]
+    fn an_event_round_trips_through_its_parts() {
+        let event = Event::PostHidden {
+            post_id: Uuid::nil(),
+            reason: "spam".into(),
+        };
+        let (event_type, data) = (event.type_name(), event.data());
+        assert_eq!(event_type, "PostHidden");
+        assert_eq!(Event::from_parts(event_type, &data).unwrap(), event);
+    }
+
+    #[test]
+    fn a_version_one_post_gains_its_mentions_and_tags() {
+        let old =
+            serde_json::json!({"post_id": Uuid::nil(), "author": "ann", "text": "hi @bob #Rust"});
+        let (schema, data) = upcast("PostCreated", 1, old);
+        assert_eq!(schema, 2);
+        match Event::from_parts("PostCreated", &data).unwrap() {
+            Event::PostCreated {
+                mentions,
+                tags,
+                reply_to,
+                ..
+            } => {
+                assert_eq!(mentions, vec!["bob"]);
+                assert_eq!(tags, vec!["rust"]);
+                assert_eq!(reply_to, None);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_new_events_are_schema_one_and_round_trip() {
+        let (who, other) = (String::from("ann"), String::from("bob"));
+        let events = [
+            Event::PostEdited {
+                post_id: Uuid::nil(),
+                text: "hi #rust".into(),
+                mentions: vec![],
+                tags: vec!["rust".into()],
+            },
+            Event::PostLiked {
+                post_id: Uuid::nil(),
+                by: other.clone(),
+                author: who.clone(),
+            },
+            Event::PostUnliked {
+                post_id: Uuid::nil(),
+                by: other.clone(),
+                author: who.clone(),
+            },
+            Event::PostReposted {
+                post_id: Uuid::nil(),
+                by: other.clone(),
+                author: who.clone(),
+            },
+            Event::UserFollowed {
+                follower: who.clone(),
+                followee: other.clone(),
+            },
+            Event::UserUnfollowed {
+                follower: who.clone(),
+                followee: other.clone(),
+            },
+            Event::UserMuted {
+                by: who.clone(),
+                muted: other.clone(),
+            },
+            Event::UserUnmuted {
+                by: who.clone(),
+                muted: other.clone(),
+            },
+            Event::UserBlocked {
+                by: who.clone(),
+                blocked: other.clone(),
+            },
+            Event::UserUnblocked {
+                by: who.clone(),
+                blocked: other.clone(),
+            },
+            Event::NotificationsRead {
+                handle: who.clone(),
+                up_to: 42,
+            },
+        ];
+        for event in events {
+            let (event_type, data) = (event.type_name(), event.data());
+            assert_eq!(DomainEvent::schema(&event), 1, "{event_type}");
+            assert_eq!(Event::from_parts(event_type, &data).unwrap(), event);
+        }
+    }
+
+    #[test]
+    fn current_data_is_left_alone() {
+        let data = serde_json::json!({"handle": "ann"});
+        assert_eq!(upcast("AdminGranted", 1, data.clone()), (1, data));
+    }
+}

@@ -1,0 +1,4 @@
+//! The social context's policies: event → command.
+
+pub mod blocking;
+pub mod moderation;

@@ -1,0 +1,378 @@
+//! The notifications read model: what happened to each person (follows, likes, reposts and replies
+//! of their posts, mentions), keyed `notification:[owner, -position]` so a page is a key-range scan,
+//! and how far each person has read (`inbox:<owner>`). Serves `GET /api/notifications` (single or
+//! grouped) with the unread count, and the `notifications` topic.
+//!
+//! Muted, blocked and blocking people and posts that left are not dropped from the table but left
+//! out as a page is read, so a mute reaches back to every past notification and an unmute brings
+//! them back.
+
+use super::keys::{minus, newest_first, Key};
+use crate::aggregate::DomainEvent;
+use crate::db::{self, Db};
+use crate::live::Change;
+use crate::projections::{Generation, Output, Projector, Scope};
+use crate::social::domain::Event;
+use app::wire::{ChangeKind, Envelope};
+use futures::future::BoxFuture;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::{HashMap, HashSet};
+use uuid::Uuid;
+
+pub const NAME: &str = "notifications";
+
+pub struct Notifications;
+
+const SCHEMA: &str = "
+DEFINE TABLE IF NOT EXISTS notification{g} SCHEMALESS;
+DEFINE TABLE IF NOT EXISTS inbox{g} SCHEMALESS;
+DEFINE TABLE IF NOT EXISTS notification_author{g} SCHEMALESS;
+DEFINE TABLE IF NOT EXISTS notification_gone{g} SCHEMALESS;
+";
+
+impl Projector for Notifications {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn version(&self) -> u32 {
+        1
+    }
+
+    fn schema(&self) -> &'static str {
+        SCHEMA
+    }
+
+    /// `notification_author` keeps who wrote each post that can be replied to, so a reply finds whom
+    /// to notify without reading the log; `notification_gone` the posts that left.
+    fn tables(&self) -> &'static [&'static str] {
+        &[
+            "notification",
+            "inbox",
+            "notification_author",
+            "notification_gone",
+        ]
+    }
+
+    fn apply<'a>(
+        &'a self,
+        scope: Scope<'a>,
+        events: &'a [Envelope],
+        out: &'a mut Output,
+    ) -> BoxFuture<'a, anyhow::Result<()>> {
+        Box::pin(apply(scope, events, out))
+    }
+}
+
+/// One notification as stored.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Row {
+    pub kind: String,
+    pub actor: String,
+    #[serde(default)]
+    pub post_id: Option<Uuid>,
+    pub at: String,
+    pub position: u64,
+}
+
+impl Row {
+    /// Likes, reposts and follows of one target group together; mentions and replies stay single.
+    pub fn group(&self) -> Option<String> {
+        match self.kind.as_str() {
+            "like" | "repost" => Some(format!("{}:{}", self.kind, self.post_id?)),
+            "follow" => Some("follow".into()),
+            _ => None,
+        }
+    }
+}
+
+struct New {
+    owner: String,
+    row: Row,
+}
+
+async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> anyhow::Result<()> {
+    let g = scope.generation;
+    let mut authors: HashMap<Uuid, String> = HashMap::new();
+    let mut new: Vec<New> = vec![];
+    let mut replies: Vec<(Uuid, New)> = vec![];
+    let mut gone: Vec<Uuid> = vec![];
+    let mut read: HashMap<String, (u64, u64)> = HashMap::new();
+    for envelope in events {
+        let event = Event::from_parts(&envelope.event_type, &envelope.data)?;
+        let (position, at) = (envelope.position, envelope.metadata.at.clone());
+        let row = |kind: &str, actor: &str, post_id: Option<Uuid>| Row {
+            kind: kind.into(),
+            actor: actor.into(),
+            post_id,
+            at: at.clone(),
+            position,
+        };
+        match event {
+            Event::UserFollowed { follower, followee } => new.push(New {
+                owner: followee,
+                row: row("follow", &follower, None),
+            }),
+            Event::PostLiked {
+                post_id,
+                by,
+                author,
+            } if by != author => new.push(New {
+                owner: author,
+                row: row("like", &by, Some(post_id)),
+            }),
+            Event::PostReposted {
+                post_id,
+                by,
+                author,
+            } if by != author => new.push(New {
+                owner: author,
+                row: row("repost", &by, Some(post_id)),
+            }),
+            Event::PostCreated {
+                post_id,
+                author,
+                reply_to,
+                mentions,
+                ..
+            } => {
+                authors.insert(post_id, author.clone());
+                if let Some(parent) = reply_to {
+                    let pending = New {
+                        owner: String::new(),
+                        row: row("reply", &author, Some(post_id)),
+                    };
+                    replies.push((parent, pending));
+                }
+                for mentioned in mentions.into_iter().filter(|m| *m != author) {
+                    new.push(New {
+                        owner: mentioned,
+                        row: row("mention", &author, Some(post_id)),
+                    });
+                }
+            }
+            Event::PostDeleted { post_id, .. } | Event::PostHidden { post_id, .. } => {
+                gone.push(post_id)
+            }
+            Event::NotificationsRead { handle, up_to } => {
+                let entry = read.entry(handle).or_default();
+                *entry = (entry.0.max(up_to), position);
+            }
+            _ => {}
+        }
+    }
+    // A reply notifies the author of the post it answers, found in this batch or in the table.
+    let unknown: Vec<Uuid> = replies
+        .iter()
+        .map(|(parent, _)| *parent)
+        .filter(|parent| !authors.contains_key(parent))
+        .collect();
+    let stored = stored_authors(scope.db, g, &unknown).await?;
+    for (parent, mut pending) in replies {
+        let author = authors.get(&parent).or(stored.get(&parent));
+        if let Some(author) = author.filter(|author| **author != pending.row.actor) {
+            pending.owner = author.clone();
+            new.push(pending);
+        }
+    }
+    new.sort_by_key(|n| n.row.position);
+    if scope.live {
+        for n in &new {
+            out.changes.push(Change {
+                topic: format!("notifications:{}", n.owner),
+                position: n.row.position,
+                kind: ChangeKind::Upsert,
+                data: json!({
+                    "kind": n.row.kind, "actor": {"handle": n.row.actor, "display_name": n.row.actor},
+                    "post_id": n.row.post_id, "at": n.row.at, "read": false, "position": n.row.position,
+                }),
+            });
+        }
+        for (owner, (up_to, position)) in &read {
+            out.changes.push(Change {
+                topic: format!("notifications:{owner}"),
+                position: *position,
+                kind: ChangeKind::Counts,
+                data: json!({ "read_up_to": up_to }),
+            });
+        }
+    }
+    write(g, &authors, new, gone, read, out);
+    Ok(())
+}
+
+async fn stored_authors(
+    db: &Db,
+    g: Generation,
+    posts: &[Uuid],
+) -> anyhow::Result<HashMap<Uuid, String>> {
+    if posts.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let ids: Vec<String> = posts.iter().map(Uuid::to_string).collect();
+    let sql = format!(
+        "SELECT post_id, author FROM array::map($ids, |$p| type::record('{}', $p))",
+        g.table("notification_author")
+    );
+    Ok(db::rows(db, sql, json!({ "ids": ids }))
+        .await?
+        .into_iter()
+        .filter_map(|row| {
+            let post_id = Uuid::parse_str(row["post_id"].as_str()?).ok()?;
+            Some((post_id, row["author"].as_str()?.to_owned()))
+        })
+        .collect())
+}
+
+fn write(
+    g: Generation,
+    authors: &HashMap<Uuid, String>,
+    new: Vec<New>,
+    gone: Vec<Uuid>,
+    read: HashMap<String, (u64, u64)>,
+    out: &mut Output,
+) {
+    let writes = &mut out.writes;
+    if !authors.is_empty() {
+        let rows: Vec<Value> = authors
+            .iter()
+            .map(|(post_id, author)| {
+                json!({ "id": post_id.to_string(), "post_id": post_id.to_string(), "author": author })
+            })
+            .collect();
+        let rows = writes.bind(rows);
+        writes.push(format!(
+            "INSERT IGNORE INTO {} {rows} RETURN NONE",
+            g.table("notification_author")
+        ));
+    }
+    if !new.is_empty() {
+        let rows: Vec<Value> = new
+            .iter()
+            .map(|n| {
+                json!({
+                    "id": [n.owner, minus(n.row.position)], "kind": n.row.kind, "actor": n.row.actor,
+                    "post_id": n.row.post_id.map(|id| id.to_string()), "at": n.row.at,
+                })
+            })
+            .collect();
+        let rows = writes.bind(rows);
+        writes.push(format!(
+            "INSERT IGNORE INTO {} {rows} RETURN NONE",
+            g.table("notification")
+        ));
+    }
+    if !gone.is_empty() {
+        let rows: Vec<Value> = gone
+            .iter()
+            .map(|id| json!({ "id": id.to_string(), "post_id": id.to_string() }))
+            .collect();
+        let rows = writes.bind(rows);
+        writes.push(format!(
+            "INSERT IGNORE INTO {} {rows} RETURN NONE",
+            g.table("notification_gone")
+        ));
+    }
+    for (owner, (up_to, _)) in read {
+        let key = Key::text(&g.table("inbox"), &owner);
+        writes.push(format!(
+            "UPSERT {key} SET read_up_to = math::max([read_up_to ?? 0, {up_to}]) RETURN NONE"
+        ));
+    }
+}
+
+/// What a page of notifications needs to know beyond the rows.
+pub struct Seen {
+    pub read_up_to: u64,
+    /// Of the posts the rows name, those that left.
+    pub gone: HashSet<Uuid>,
+}
+
+/// Raw notification rows of `owner`, newest first, below `cursor`.
+pub async fn rows(
+    db: &Db,
+    g: Generation,
+    owner: &str,
+    cursor: Option<u64>,
+    limit: usize,
+) -> anyhow::Result<Vec<Row>> {
+    let range = newest_first(&g.table("notification"), owner, cursor);
+    let sql = format!(
+        "SELECT kind, actor, post_id, at, -record::id(id)[1] AS position FROM {range} LIMIT {limit}"
+    );
+    Ok(db::rows(db, sql, Value::Null)
+        .await?
+        .into_iter()
+        .map(serde_json::from_value)
+        .collect::<Result<_, _>>()?)
+}
+
+/// How far `owner` has read, and which of `posts` left.
+pub async fn seen(db: &Db, g: Generation, owner: &str, posts: &[Uuid]) -> anyhow::Result<Seen> {
+    let ids: Vec<String> = posts.iter().map(Uuid::to_string).collect();
+    let sql = format!(
+        "SELECT VALUE read_up_to FROM {};
+         SELECT VALUE post_id FROM array::map($ids, |$p| type::record('{}', $p));",
+        Key::text(&g.table("inbox"), owner),
+        g.table("notification_gone")
+    );
+    let mut results = db::run(db, sql, json!({ "ids": ids })).await?;
+    let read: Vec<Value> = results.take(0)?;
+    let gone: Vec<Value> = results.take(1)?;
+    Ok(Seen {
+        read_up_to: read.first().and_then(Value::as_u64).unwrap_or(0),
+        gone: gone
+            .iter()
+            .filter_map(|id| id.as_str().and_then(|id| Uuid::parse_str(id).ok()))
+            .collect(),
+    })
+}
+
+/// The most unread notifications counted: past this the badge says "999+".
+pub const MAX_UNREAD: usize = 999;
+
+/// Unread notifications of `owner` that the owner sees (not of hidden people, not of posts that left).
+pub async fn unread(
+    db: &Db,
+    g: Generation,
+    owner: &str,
+    read_up_to: u64,
+    hidden: &HashSet<String>,
+) -> anyhow::Result<u64> {
+    let range = format!(
+        "{}:[{o}, {}]..=[{o}, {}]",
+        g.table("notification"),
+        -(i64::MAX),
+        minus(read_up_to.saturating_add(1)),
+        o = super::keys::quote(owner)
+    );
+    let sql = format!(
+        "SELECT actor, post_id FROM {range} LIMIT {}",
+        MAX_UNREAD + 1
+    );
+    let rows = db::rows(db, sql, Value::Null).await?;
+    let posts: Vec<Uuid> = rows
+        .iter()
+        .filter_map(|row| {
+            row["post_id"]
+                .as_str()
+                .and_then(|id| Uuid::parse_str(id).ok())
+        })
+        .collect();
+    let gone = seen(db, g, owner, &posts).await?.gone;
+    Ok(rows
+        .iter()
+        .filter(|row| {
+            !row["actor"]
+                .as_str()
+                .is_some_and(|actor| hidden.contains(actor))
+        })
+        .filter(|row| {
+            !row["post_id"]
+                .as_str()
+                .and_then(|id| Uuid::parse_str(id).ok())
+                .is_some_and(|id| gone.contains(&id))
+        })
+        .count() as u64)
+}

@@ -1,0 +1,535 @@
+//! How a batch of events becomes the timeline's writes (and, when someone listens, its live
+//! changes). The batch is coalesced: one insert per table for new rows, one update per touched
+//! post, whatever the number of events.
+
+use super::rows::{display_names, rows_at, Row, Tables};
+use super::PUBLIC_TOPIC;
+use crate::aggregate::DomainEvent;
+use crate::live::Change;
+use crate::projections::{Output, Scope, Writes};
+use crate::social::domain::{post, Event};
+use crate::social::read_models::keys::minus;
+use app::wire::{ChangeKind, Envelope};
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use uuid::Uuid;
+
+#[derive(Default, Clone, Copy)]
+struct Counts {
+    likes: i64,
+    reposts: i64,
+    replies: i64,
+}
+
+struct Edit {
+    post_id: Uuid,
+    text: String,
+    tags: Vec<String>,
+    at: String,
+    position: u64,
+}
+
+/// What to push once the rows' final state is known, in event order.
+enum Spec {
+    New(Uuid),
+    Edited(Uuid),
+    Counts(Uuid),
+    Gone(Uuid),
+}
+
+#[derive(Default)]
+struct Batch {
+    names: HashMap<String, String>,
+    /// Posts created in this batch, by id, and their rows (counts, edits and hiding applied).
+    created: HashMap<Uuid, Row>,
+    created_order: Vec<Uuid>,
+    /// Key rows of the lists: table → ids.
+    lists: BTreeMap<&'static str, Vec<Value>>,
+    deltas: HashMap<Uuid, Counts>,
+    edits: Vec<Edit>,
+    gone: Vec<Uuid>,
+    /// (likes or reposts, who, post) → on or off, the last word of the batch.
+    marks: BTreeMap<(&'static str, String, Uuid), bool>,
+    /// The first text of posts created and edited in this batch.
+    originals: HashMap<Uuid, String>,
+    /// Stored posts whose tags an edit replaced.
+    retagged: HashMap<Uuid, Vec<String>>,
+    specs: Vec<(u64, Spec)>,
+}
+
+impl Batch {
+    fn delta(&mut self, post_id: Uuid) -> &mut Counts {
+        self.deltas.entry(post_id).or_default()
+    }
+
+    fn list(&mut self, table: &'static str, id: Value) {
+        self.lists
+            .entry(table)
+            .or_default()
+            .push(json!({ "id": id }));
+    }
+}
+
+pub async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> anyhow::Result<()> {
+    let t = Tables::of(scope.generation);
+    let mut b = Batch::default();
+    for envelope in events {
+        read(&mut b, envelope)?;
+    }
+    // Every post this batch changes but did not create is found by where its stream began.
+    let mut touched: HashSet<Uuid> = b.deltas.keys().copied().collect();
+    touched.extend(b.edits.iter().map(|edit| edit.post_id));
+    touched.extend(b.gone.iter().copied());
+    let mut keys = keys_of(scope, &b, &touched).await?;
+    let mut stored: HashMap<Uuid, Row> = {
+        let wanted: Vec<i64> = keys.values().copied().collect();
+        rows_at(scope.db, &t, &wanted)
+            .await?
+            .into_iter()
+            .map(|row| (row.post_id, row))
+            .collect()
+    };
+    let hidden_now = leave(&mut b, &stored);
+    // A reply that left no longer counts for its parent, which may be a post no event named.
+    let parents: HashSet<Uuid> = b
+        .deltas
+        .keys()
+        .filter(|id| !keys.contains_key(id) && !b.created.contains_key(id))
+        .copied()
+        .collect();
+    if !parents.is_empty() {
+        let more = keys_of(scope, &b, &parents).await?;
+        let wanted: Vec<i64> = more.values().copied().collect();
+        stored.extend(
+            rows_at(scope.db, &t, &wanted)
+                .await?
+                .into_iter()
+                .map(|row| (row.post_id, row)),
+        );
+        keys.extend(more);
+    }
+    let untagged = retag(&mut b, &stored, &keys);
+    fold_into_new_rows(&mut b);
+    if scope.live {
+        let finals = final_rows(&b, &stored, &hidden_now);
+        out.changes = changes(scope, &t, &b, &finals).await?;
+    }
+    write(&t, b, &keys, &stored, &hidden_now, &mut out.writes);
+    if !untagged.is_empty() {
+        let ids = out.writes.bind(untagged);
+        out.writes.push(format!(
+            "DELETE array::map({ids}, |$id| type::record('{}', $id)) RETURN NONE",
+            t.tag
+        ));
+    }
+    Ok(())
+}
+
+/// An edit's tags replace the post's: the post joins the lists of new tags and leaves the lists of
+/// tags it lost. Answers the tag-list keys to delete.
+fn retag(b: &mut Batch, stored: &HashMap<Uuid, Row>, keys: &HashMap<Uuid, i64>) -> Vec<Value> {
+    let mut untagged = vec![];
+    let edits: Vec<(Uuid, Vec<String>)> = b
+        .edits
+        .iter()
+        .map(|edit| (edit.post_id, edit.tags.clone()))
+        .collect();
+    for (post_id, tags) in edits {
+        let (old, key) = match (b.created.get_mut(&post_id), stored.get(&post_id)) {
+            (Some(row), _) => (
+                std::mem::replace(&mut row.tags, tags.clone()),
+                minus(row.position),
+            ),
+            (None, Some(row)) => match keys.get(&post_id) {
+                Some(key) => (row.tags.clone(), *key),
+                None => continue,
+            },
+            (None, None) => continue,
+        };
+        for tag in old.iter().filter(|tag| !tags.contains(tag)) {
+            untagged.push(json!([tag, key]));
+        }
+        for tag in tags.iter().filter(|tag| !old.contains(tag)) {
+            b.list("tag", json!([tag, key]));
+        }
+        if stored.contains_key(&post_id) {
+            b.retagged.insert(post_id, tags);
+        }
+    }
+    untagged
+}
+
+fn read(b: &mut Batch, envelope: &Envelope) -> anyhow::Result<()> {
+    let event = Event::from_parts(&envelope.event_type, &envelope.data)?;
+    let position = envelope.position;
+    match event {
+        Event::UserRegistered {
+            handle,
+            display_name,
+            ..
+        } => {
+            b.names.insert(handle, display_name);
+        }
+        Event::ProfileUpdated {
+            handle,
+            display_name: Some(name),
+            ..
+        } => {
+            b.names.insert(handle, name);
+        }
+        Event::PostCreated {
+            post_id,
+            author,
+            text,
+            reply_to,
+            tags,
+            ..
+        } => {
+            let key = minus(position);
+            b.list("by_author", json!([author, key]));
+            for tag in &tags {
+                b.list("tag", json!([tag, key]));
+            }
+            if let Some(parent) = reply_to {
+                b.list("reply", json!([parent.to_string(), position]));
+                b.delta(parent).replies += 1;
+                b.specs.push((position, Spec::Counts(parent)));
+            }
+            b.created.insert(
+                post_id,
+                Row {
+                    post_id,
+                    author,
+                    text,
+                    created_at: envelope.metadata.at.clone(),
+                    edited_at: None,
+                    reply_to,
+                    tags,
+                    hidden: false,
+                    likes: 0,
+                    reposts: 0,
+                    replies: 0,
+                    position,
+                },
+            );
+            b.created_order.push(post_id);
+            b.specs.push((position, Spec::New(post_id)));
+        }
+        Event::PostEdited {
+            post_id,
+            text,
+            tags,
+            ..
+        } => {
+            b.edits.push(Edit {
+                post_id,
+                text,
+                tags,
+                at: envelope.metadata.at.clone(),
+                position,
+            });
+            b.specs.push((position, Spec::Edited(post_id)));
+        }
+        Event::PostLiked { post_id, by, .. } | Event::PostUnliked { post_id, by, .. } => {
+            let on = envelope.event_type == "PostLiked";
+            b.delta(post_id).likes += if on { 1 } else { -1 };
+            b.marks.insert(("like", by, post_id), on);
+            b.specs.push((position, Spec::Counts(post_id)));
+        }
+        Event::PostReposted { post_id, by, .. } => {
+            b.delta(post_id).reposts += 1;
+            b.marks.insert(("repost", by, post_id), true);
+            b.specs.push((position, Spec::Counts(post_id)));
+        }
+        Event::PostHidden { post_id, .. } | Event::PostDeleted { post_id, .. } => {
+            b.gone.push(post_id);
+            b.specs.push((position, Spec::Gone(post_id)));
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The row key (minus position) of each post, from this batch or from the log.
+async fn keys_of(
+    scope: Scope<'_>,
+    b: &Batch,
+    posts: &HashSet<Uuid>,
+) -> anyhow::Result<HashMap<Uuid, i64>> {
+    let streams: Vec<String> = posts
+        .iter()
+        .filter(|id| !b.created.contains_key(id))
+        .map(|id| post::stream(*id))
+        .collect();
+    let began = scope.store.first_positions(&streams).await?;
+    Ok(posts
+        .iter()
+        .filter(|id| !b.created.contains_key(id))
+        .filter_map(|id| Some((*id, minus(*began.get(&post::stream(*id))?))))
+        .collect())
+}
+
+/// Marks the posts that leave as hidden, once each (a hidden post deleted later leaves once), and
+/// takes a reply that leaves off its parent's count. Answers the stored posts that leave now.
+fn leave(b: &mut Batch, stored: &HashMap<Uuid, Row>) -> HashSet<Uuid> {
+    let mut hidden_now = HashSet::new();
+    for post_id in std::mem::take(&mut b.gone) {
+        let parent = if let Some(row) = b.created.get_mut(&post_id) {
+            let was_visible = !row.hidden;
+            row.hidden = true;
+            row.reply_to.filter(|_| was_visible)
+        } else if let Some(row) = stored.get(&post_id) {
+            if row.hidden || !hidden_now.insert(post_id) {
+                None
+            } else {
+                row.reply_to
+            }
+        } else {
+            None
+        };
+        if let Some(parent) = parent {
+            b.delta(parent).replies -= 1;
+        }
+        b.gone.push(post_id);
+    }
+    hidden_now
+}
+
+/// Counts and edits of posts created in this batch go into their new rows.
+fn fold_into_new_rows(b: &mut Batch) {
+    for (post_id, counts) in b.deltas.iter() {
+        if let Some(row) = b.created.get_mut(post_id) {
+            row.likes += counts.likes;
+            row.reposts += counts.reposts;
+            row.replies += counts.replies;
+        }
+    }
+    for edit in &b.edits {
+        if let Some(row) = b.created.get_mut(&edit.post_id) {
+            b.originals
+                .entry(edit.post_id)
+                .or_insert_with(|| row.text.clone());
+            row.text = edit.text.clone();
+            row.edited_at = Some(edit.at.clone());
+        }
+    }
+}
+
+/// Every touched post as it will be once the batch commits.
+fn final_rows(
+    b: &Batch,
+    stored: &HashMap<Uuid, Row>,
+    hidden_now: &HashSet<Uuid>,
+) -> HashMap<Uuid, Row> {
+    let mut finals: HashMap<Uuid, Row> = b.created.clone();
+    for (post_id, row) in stored {
+        let mut row = row.clone();
+        if let Some(counts) = b.deltas.get(post_id) {
+            row.likes += counts.likes;
+            row.reposts += counts.reposts;
+            row.replies += counts.replies;
+        }
+        if let Some(edit) = b.edits.iter().rev().find(|edit| edit.post_id == *post_id) {
+            row.text = edit.text.clone();
+            row.edited_at = Some(edit.at.clone());
+        }
+        row.hidden |= hidden_now.contains(post_id);
+        finals.insert(*post_id, row);
+    }
+    finals
+}
+
+/// The live changes: new and edited posts whole, counts once per post (its latest), removals.
+async fn changes(
+    scope: Scope<'_>,
+    t: &Tables,
+    b: &Batch,
+    finals: &HashMap<Uuid, Row>,
+) -> anyhow::Result<Vec<Change>> {
+    let handles: Vec<&str> = finals.values().map(|row| row.author.as_str()).collect();
+    let mut names = display_names(scope.db, t, &handles).await?;
+    names.extend(b.names.clone());
+    let last_counts: HashMap<Uuid, u64> = b
+        .specs
+        .iter()
+        .filter_map(|(position, spec)| match spec {
+            Spec::Counts(id) => Some((*id, *position)),
+            _ => None,
+        })
+        .collect();
+    let mut changes = vec![];
+    for (position, spec) in &b.specs {
+        let (kind, post_id) = match spec {
+            Spec::New(id) | Spec::Edited(id) => (ChangeKind::Upsert, id),
+            Spec::Counts(id) if last_counts[id] == *position => (ChangeKind::Counts, id),
+            Spec::Counts(_) => continue,
+            Spec::Gone(id) => (ChangeKind::Remove, id),
+        };
+        let Some(row) = finals.get(post_id) else {
+            continue;
+        };
+        if row.hidden && kind != ChangeKind::Remove {
+            continue;
+        }
+        let data = match kind {
+            ChangeKind::Remove => json!(post_id),
+            ChangeKind::Counts => json!({
+                "id": post_id, "likes": row.likes.max(0), "reposts": row.reposts.max(0),
+                "replies": row.replies.max(0),
+            }),
+            _ => serde_json::to_value(row.post(names.get(&row.author), false, false))?,
+        };
+        let mut topics = vec![PUBLIC_TOPIC.to_owned(), format!("post:{post_id}")];
+        if kind != ChangeKind::Counts {
+            topics.push(format!("user:{}", row.author));
+            topics.extend(row.tags.iter().map(|tag| format!("tag:{tag}")));
+            if let Some(parent) = row.reply_to {
+                topics.push(format!("post:{parent}"));
+            }
+        }
+        for topic in topics {
+            changes.push(Change {
+                topic,
+                position: *position,
+                kind,
+                data: data.clone(),
+            });
+        }
+    }
+    Ok(changes)
+}
+
+fn write(
+    t: &Tables,
+    b: Batch,
+    keys: &HashMap<Uuid, i64>,
+    stored: &HashMap<Uuid, Row>,
+    hidden_now: &HashSet<Uuid>,
+    writes: &mut Writes,
+) {
+    if !b.names.is_empty() {
+        let rows: Vec<Value> = b
+            .names
+            .iter()
+            .map(|(h, n)| json!({ "id": h, "handle": h, "display_name": n }))
+            .collect();
+        let rows = writes.bind(rows);
+        writes.push(format!(
+            "INSERT INTO {} {rows} ON DUPLICATE KEY UPDATE display_name = $input.display_name RETURN NONE",
+            t.author
+        ));
+    }
+    if !b.created_order.is_empty() {
+        let rows: Vec<Value> = b
+            .created_order
+            .iter()
+            .filter_map(|id| b.created.get(id))
+            .map(|row| new_row(row, b.originals.get(&row.post_id)))
+            .collect();
+        let rows = writes.bind(rows);
+        writes.push(format!("INSERT INTO {} {rows} RETURN NONE", t.post));
+    }
+    for (list, rows) in &b.lists {
+        let table = match *list {
+            "by_author" => &t.by_author,
+            "tag" => &t.tag,
+            _ => &t.reply,
+        };
+        let rows = writes.bind(rows.clone());
+        writes.push(format!("INSERT IGNORE INTO {table} {rows} RETURN NONE"));
+    }
+    for (post_id, counts) in &b.deltas {
+        let Some(key) = keys.get(post_id).filter(|_| stored.contains_key(post_id)) else {
+            continue;
+        };
+        writes.push(format!(
+            "UPDATE type::record('{}', {key}) SET likes = (likes ?? 0) + {}, reposts = (reposts ?? 0) + {}, replies = (replies ?? 0) + {} RETURN NONE",
+            t.post, counts.likes, counts.reposts, counts.replies
+        ));
+    }
+    for edit in &b.edits {
+        let id = json!([edit.post_id.to_string(), edit.position]);
+        let version = json!({ "id": id, "text": edit.text, "at": edit.at });
+        let version = writes.bind(version);
+        writes.push(format!(
+            "INSERT IGNORE INTO {} {version} RETURN NONE",
+            t.version
+        ));
+        if let Some(key) = keys
+            .get(&edit.post_id)
+            .filter(|_| stored.contains_key(&edit.post_id))
+        {
+            let (text, at) = (writes.bind(edit.text.clone()), writes.bind(edit.at.clone()));
+            let tags = writes.bind(b.retagged.get(&edit.post_id).cloned().unwrap_or_default());
+            writes.push(format!(
+                "UPDATE type::record('{}', {key}) SET original = original ?? text, text = {text}, edited_at = {at}, tags = {tags} RETURN NONE",
+                t.post
+            ));
+        }
+    }
+    let gone: Vec<i64> = hidden_now
+        .iter()
+        .filter_map(|id| keys.get(id).copied())
+        .collect();
+    if !gone.is_empty() {
+        let keys = writes.bind(gone);
+        writes.push(format!(
+            "UPDATE array::map({keys}, |$key| type::record('{}', $key)) SET hidden = true RETURN NONE",
+            t.post
+        ));
+    }
+    let (mut on, mut off): (BTreeMap<&str, Vec<Value>>, BTreeMap<&str, Vec<Value>>) =
+        Default::default();
+    for ((kind, who, post_id), set) in &b.marks {
+        let id = json!([who, post_id.to_string()]);
+        if *set {
+            let row = json!({ "id": id, "post_id": post_id.to_string() });
+            on.entry(kind).or_default().push(row);
+        } else {
+            off.entry(kind).or_default().push(id);
+        }
+    }
+    let table = |kind: &str| {
+        if kind == "like" {
+            t.like.clone()
+        } else {
+            t.repost.clone()
+        }
+    };
+    for (kind, rows) in on {
+        let rows = writes.bind(rows);
+        writes.push(format!(
+            "INSERT IGNORE INTO {} {rows} RETURN NONE",
+            table(kind)
+        ));
+    }
+    for (kind, ids) in off {
+        let ids = writes.bind(ids);
+        writes.push(format!(
+            "DELETE array::map({ids}, |$id| type::record('{}', $id)) RETURN NONE",
+            table(kind)
+        ));
+    }
+}
+
+/// A new post's row. A post edited in the batch that created it keeps its first text as `original`.
+fn new_row(row: &Row, original: Option<&String>) -> Value {
+    let mut value = json!({
+        "id": minus(row.position), "post_id": row.post_id, "author": row.author, "text": row.text,
+        "created_at": row.created_at, "tags": row.tags, "likes": row.likes, "reposts": row.reposts,
+        "replies": row.replies,
+    });
+    if let Some(parent) = row.reply_to {
+        value["reply_to"] = json!(parent);
+    }
+    if let Some(edited_at) = &row.edited_at {
+        value["edited_at"] = json!(edited_at);
+    }
+    if let Some(original) = original {
+        value["original"] = json!(original);
+    }
+    if row.hidden {
+        value["hidden"] = json!(true);
+    }
+    value
+}

@@ -1,0 +1,76 @@
+//! `GET /api/timeline/home`: the signed-in person's own posts, their followees' posts and reposts,
+//! and posts that mention them, newest first, each with why it is there.
+
+use super::lists::hidden_from;
+use crate::http::auth::SignedIn;
+use crate::http::error::{ApiQuery, AppError};
+use crate::http::queries::{consistent, PageQuery};
+use crate::social::read_models::home::{self, Item};
+use crate::social::read_models::timeline::{self, rows};
+use crate::state::AppState;
+use app::wire::{HomeItem, Page, Why};
+use axum::extract::State;
+use axum::Json;
+use std::collections::HashSet;
+
+const ROUND: usize = 50;
+const MAX_ROUNDS: usize = 8;
+
+pub async fn home_timeline(
+    State(state): State<AppState>,
+    me: SignedIn,
+    ApiQuery(query): ApiQuery<PageQuery>,
+) -> Result<Json<Page<HomeItem>>, AppError> {
+    let (limit, cursor) = (query.limit()?, query.cursor()?);
+    let (position, stale) = consistent(&state, home::NAME, &query).await;
+    let hidden = hidden_from(&state, Some(&me)).await?;
+    let db = state.store.db();
+    let home_g = state.projections.generation(home::NAME);
+    let tables = rows::Tables::of(state.projections.generation(timeline::NAME));
+    let mut shown: Vec<(Item, rows::Row)> = vec![];
+    let mut seen = HashSet::new();
+    let mut below = cursor;
+    for _ in 0..MAX_ROUNDS {
+        let items = home::items(db, home_g, &me.handle, below, ROUND).await?;
+        let exhausted = items.len() < ROUND;
+        below = items.last().map(|item| item.position).or(below);
+        let keys: Vec<i64> = items.iter().map(|item| item.post).collect();
+        let found = rows::rows_at(db, &tables, &keys).await?;
+        for item in items {
+            let Some(row) = found.iter().find(|row| -(row.position as i64) == item.post) else {
+                continue;
+            };
+            let by_hidden = item.by.as_ref().is_some_and(|by| hidden.contains(by));
+            if row.hidden || hidden.contains(&row.author) || by_hidden || !seen.insert(row.post_id)
+            {
+                continue;
+            }
+            shown.push((item, row.clone()));
+        }
+        if exhausted || shown.len() > limit {
+            break;
+        }
+    }
+    let next = (shown.len() > limit).then(|| shown[limit - 1].0.position.to_string());
+    shown.truncate(limit);
+    let found: Vec<rows::Row> = shown.iter().map(|(_, row)| row.clone()).collect();
+    let posts = rows::posts(db, &tables, &found, Some(&me.handle)).await?;
+    let items = shown
+        .into_iter()
+        .zip(posts)
+        .map(|((item, _), post)| HomeItem {
+            post,
+            why: Why {
+                kind: item.why,
+                handle: item.by,
+                position: item.why_at,
+            },
+        })
+        .collect();
+    Ok(Json(Page {
+        items,
+        next,
+        position,
+        stale,
+    }))
+}

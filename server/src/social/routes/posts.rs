@@ -1,0 +1,60 @@
+//! `GET /api/posts/{id}` (a thread) and `GET /api/posts/{id}/history` (every version of a post).
+
+use super::lists::hidden_from;
+use crate::http::auth::Viewer;
+use crate::http::error::{ApiQuery, AppError};
+use crate::http::queries::{consistent, PageQuery};
+use crate::social::read_models::timeline;
+use crate::state::AppState;
+use app::wire::{Page, PostVersion, Thread};
+use axum::extract::{Path, State};
+use axum::Json;
+use uuid::Uuid;
+
+fn post_id(id: &str) -> Result<Uuid, AppError> {
+    Uuid::parse_str(id).map_err(|_| AppError::NotFound("no such post".into()))
+}
+
+pub async fn thread(
+    State(state): State<AppState>,
+    Viewer(viewer): Viewer,
+    Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<PageQuery>,
+) -> Result<Json<Thread>, AppError> {
+    let post_id = post_id(&id)?;
+    let hidden = hidden_from(&state, viewer.as_ref()).await?;
+    let (position, stale) = consistent(&state, timeline::NAME, &query).await;
+    let generation = state.projections.generation(timeline::NAME);
+    let viewer = viewer.as_ref().map(|v| v.handle.as_str());
+    let db = state.store.db();
+    let (post, ancestors, replies) =
+        timeline::thread(db, &state.store, generation, post_id, viewer, &hidden)
+            .await?
+            .ok_or_else(|| AppError::NotFound("no such post".into()))?;
+    Ok(Json(Thread {
+        post,
+        ancestors,
+        replies,
+        position,
+        stale,
+    }))
+}
+
+pub async fn history(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<PageQuery>,
+) -> Result<Json<Page<PostVersion>>, AppError> {
+    let post_id = post_id(&id)?;
+    let (position, stale) = consistent(&state, timeline::NAME, &query).await;
+    let generation = state.projections.generation(timeline::NAME);
+    let items = timeline::history(state.store.db(), &state.store, generation, post_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("no such post".into()))?;
+    Ok(Json(Page {
+        items,
+        next: None,
+        position,
+        stale,
+    }))
+}

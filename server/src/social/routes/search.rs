@@ -1,0 +1,63 @@
+//! `GET /api/search?q=`: posts by full text (BM25), people by handle or display-name prefix.
+
+use super::lists::hidden_from;
+use crate::http::auth::Viewer;
+use crate::http::error::{ApiQuery, AppError};
+use crate::http::queries::{consistent, PageQuery};
+use crate::social::read_models::timeline::rows;
+use crate::social::read_models::{people, search, timeline};
+use crate::state::AppState;
+use app::wire::SearchResults;
+use axum::extract::State;
+use axum::Json;
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+pub struct Words {
+    #[serde(default)]
+    q: String,
+}
+
+const MAX_QUERY: usize = 200;
+
+pub async fn search(
+    State(state): State<AppState>,
+    Viewer(viewer): Viewer,
+    ApiQuery(words): ApiQuery<Words>,
+    ApiQuery(query): ApiQuery<PageQuery>,
+) -> Result<Json<SearchResults>, AppError> {
+    let q = words.q.trim();
+    if q.is_empty() || q.chars().count() > MAX_QUERY {
+        return Err(AppError::Invalid(format!(
+            "q is 1 to {MAX_QUERY} characters"
+        )));
+    }
+    let limit = query.limit()?.min(search::MAX_RESULTS);
+    let (position, stale) = consistent(&state, search::NAME, &query).await;
+    let hidden = hidden_from(&state, viewer.as_ref()).await?;
+    let db = state.store.db();
+    let g = state.projections.generation(search::NAME);
+    let tables = rows::Tables::of(state.projections.generation(timeline::NAME));
+    let keys = search::posts(db, g, q, limit).await?;
+    let found: Vec<rows::Row> = rows::rows_at(db, &tables, &keys)
+        .await?
+        .into_iter()
+        .filter(|row| !row.hidden && !hidden.contains(&row.author))
+        .collect();
+    let viewer_handle = viewer.as_ref().map(|v| v.handle.as_str());
+    let posts = rows::posts(db, &tables, &found, viewer_handle).await?;
+    let handle_prefix = q.trim_start_matches('@');
+    let handles: Vec<String> = search::people(db, g, handle_prefix, limit)
+        .await?
+        .into_iter()
+        .filter(|handle| !hidden.contains(handle))
+        .collect();
+    let people_g = state.projections.generation(people::NAME);
+    let users = people::summaries(db, people_g, &handles).await?;
+    Ok(Json(SearchResults {
+        posts,
+        users,
+        position,
+        stale,
+    }))
+}

@@ -1,0 +1,82 @@
+//! `GET /api/timeline/public`, `GET /api/users/{handle}/posts` and `GET /api/tags/{tag}`.
+
+use super::lists::{hidden_from, reader};
+use crate::http::auth::Viewer;
+use crate::http::error::{ApiQuery, AppError};
+use crate::http::queries::{consistent, PageQuery};
+use crate::projections::{time_travel, Generation};
+use crate::social::domain::user::valid_handle;
+use crate::social::read_models::timeline;
+use crate::state::AppState;
+use app::wire::{Page, Post};
+use axum::extract::{Path, State};
+use axum::Json;
+
+pub async fn public_timeline(
+    State(state): State<AppState>,
+    Viewer(viewer): Viewer,
+    ApiQuery(query): ApiQuery<PageQuery>,
+) -> Result<Json<Page<Post>>, AppError> {
+    let hidden = hidden_from(&state, viewer.as_ref()).await?;
+    let reader = reader(viewer.as_ref(), &hidden, &query)?;
+    if let Some(at) = query.at {
+        if !viewer.as_ref().is_some_and(|viewer| viewer.is_admin) {
+            return Err(AppError::Forbidden("time travel is for admins".into()));
+        }
+        let past = time_travel::build(&state.store, &timeline::Timeline, at).await?;
+        let position = at.min(state.store.head());
+        let page = timeline::public(&past, Generation(1), &reader, position).await?;
+        return Ok(Json(page));
+    }
+    let (position, stale) = consistent(&state, timeline::NAME, &query).await;
+    let generation = state.projections.generation(timeline::NAME);
+    let mut page = timeline::public(state.store.db(), generation, &reader, position).await?;
+    page.stale = stale;
+    Ok(Json(page))
+}
+
+pub async fn user_posts(
+    State(state): State<AppState>,
+    Viewer(viewer): Viewer,
+    Path(handle): Path<String>,
+    ApiQuery(query): ApiQuery<PageQuery>,
+) -> Result<Json<Page<Post>>, AppError> {
+    if !valid_handle(&handle) {
+        return Err(AppError::NotFound(format!("no user @{handle}")));
+    }
+    let hidden = hidden_from(&state, viewer.as_ref()).await?;
+    let reader = reader(viewer.as_ref(), &hidden, &query)?;
+    let (position, stale) = consistent(&state, timeline::NAME, &query).await;
+    let generation = state.projections.generation(timeline::NAME);
+    let db = state.store.db();
+    let mut page = timeline::by_author(db, generation, &handle, &reader, position).await?;
+    page.stale = stale;
+    Ok(Json(page))
+}
+
+/// A tag as the parser keeps it: lower case letters, digits and `_`.
+fn valid_tag(tag: &str) -> bool {
+    !tag.is_empty()
+        && tag.chars().count() <= 100
+        && tag.chars().all(|c| c.is_alphanumeric() || c == '_')
+}
+
+pub async fn tag(
+    State(state): State<AppState>,
+    Viewer(viewer): Viewer,
+    Path(tag): Path<String>,
+    ApiQuery(query): ApiQuery<PageQuery>,
+) -> Result<Json<Page<Post>>, AppError> {
+    let tag = tag.trim_start_matches('#').to_lowercase();
+    if !valid_tag(&tag) {
+        return Err(AppError::Invalid("a tag is letters, digits and _".into()));
+    }
+    let hidden = hidden_from(&state, viewer.as_ref()).await?;
+    let reader = reader(viewer.as_ref(), &hidden, &query)?;
+    let (position, stale) = consistent(&state, timeline::NAME, &query).await;
+    let generation = state.projections.generation(timeline::NAME);
+    let db = state.store.db();
+    let mut page = timeline::tagged(db, generation, &tag, &reader, position).await?;
+    page.stale = stale;
+    Ok(Json(page))
+}
