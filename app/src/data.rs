@@ -11,7 +11,7 @@ pub use server_side::{Backend, BackendHandle, BoxFuture};
 
 #[cfg(feature = "ssr")]
 mod server_side {
-    use crate::wire::{Me, Page, Post};
+    use crate::wire::Me;
     use std::future::Future;
     use std::pin::Pin;
     use std::sync::Arc;
@@ -22,7 +22,6 @@ mod server_side {
     pub trait Backend: Send + Sync + 'static {
         /// The signed-in user of the request whose `Cookie` header this is.
         fn me(&self, cookie_header: Option<String>) -> BoxFuture<Option<Me>>;
-        fn public_timeline(&self) -> BoxFuture<Result<Page<Post>, String>>;
         /// `GET path` of the API as this request's person, answered in-process by the same
         /// handlers the browser reaches over HTTP: the body on success, the contract's message if not.
         fn get(
@@ -64,26 +63,9 @@ pub fn load_me() -> impl Future<Output = Option<Me>> + Send + 'static {
     }
 }
 
-/// The first page of the public timeline.
+/// The first page of the public timeline, as the page's person sees it (without whom they muted).
 pub fn load_public_timeline() -> impl Future<Output = Result<Page<Post>, String>> + Send + 'static {
-    #[cfg(feature = "ssr")]
-    {
-        let backend = server_side::backend();
-        async move {
-            match backend {
-                Some(backend) => backend.0.public_timeline().await,
-                None => Err("no backend".to_owned()),
-            }
-        }
-    }
-    #[cfg(not(feature = "ssr"))]
-    {
-        browser(async {
-            crate::client::get::<Page<Post>>("/api/timeline/public")
-                .await
-                .map_err(|e| e.message)
-        })
-    }
+    load("/api/timeline/public".to_owned())
 }
 
 /// Any query of the API, as the page's person: on the server answered in-process by the API's own

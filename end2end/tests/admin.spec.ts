@@ -1,5 +1,5 @@
 import { APIRequestContext, expect, test } from '@playwright/test';
-import { freshHandle, open } from './support';
+import { accessibilityProblems, freshHandle, open } from './support';
 
 const password = 'correct horse battery';
 
@@ -17,6 +17,7 @@ async function command(request: APIRequestContext, type: string, payload: object
 }
 
 test('an admin filters the event history and follows a moderation chain', async ({ browser, page }) => {
+  test.setTimeout(90_000);
   // Ann posts; three people report the post; the moderation policy hides it.
   const ann = await browser.newContext();
   await signUpByApi(ann.request, freshHandle('ann'));
@@ -61,9 +62,14 @@ test('an admin filters the event history and follows a moderation chain', async 
   await expect(page.locator('.chart svg').first()).toBeVisible();
 
   // A rebuild runs beside the serving read model; its progress bar fills and finishes.
-  await page.getByRole('button', { name: 'Rebuild' }).click();
+  await page.locator('.projector-table tr', { hasText: 'timeline' }).getByRole('button', { name: 'Rebuild' }).click();
   await expect(page.getByRole('progressbar', { name: 'Rebuild progress' })).toBeVisible();
   await expect(page.locator('.rebuild-label')).toContainText('Rebuilt generation 2', { timeout: 15_000 });
+
+  // The admin pages, held to an accessibility checker.
+  for (const path of ['/admin', '/admin/projections', `/admin/causation/${post.command_id}`, `/admin/streams/post-${post.id}`]) {
+    expect(await accessibilityProblems(page, path), path).toEqual([]);
+  }
 });
 
 test('the admin console answers 403 to anyone else, and shows them no link', async ({ page }) => {

@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import { expect, Page } from '@playwright/test';
 
 /** Waits until the page has hydrated (clicks before that do nothing). */
@@ -23,4 +24,16 @@ export async function signUp(page: Page, handle: string, displayName: string) {
   await form.getByLabel('Password').fill('correct horse battery');
   await form.getByRole('button', { name: 'Sign up' }).click();
   await expect(page.getByText(`@${handle}`).first()).toBeVisible();
+}
+
+/** Serious and critical accessibility violations (axe-core) of a page, after it hydrated. */
+export async function accessibilityProblems(page: Page, path: string) {
+  await page.goto(path);
+  await hydrated(page);
+  const results = await new AxeBuilder({ page }).analyze();
+  const found = results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  console.log(`axe ${path}: ${results.violations.length} violations, ${found.length} serious or critical`);
+  return found;
 }

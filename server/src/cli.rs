@@ -49,6 +49,17 @@ pub enum Command {
     /// Administration.
     #[command(subcommand)]
     Admin(Admin),
+    /// Fill a database with demo data through the real command path: people with a power-law follow
+    /// graph, posts with replies, mentions and tags, likes and reposts (every password is
+    /// `agora-demo`); then build every read model, with progress bars.
+    Seed {
+        #[arg(long, env = "AGORA_DB", default_value = DEFAULT_DB)]
+        db: String,
+        #[arg(long, default_value_t = 1000)]
+        users: usize,
+        #[arg(long, default_value_t = 10_000)]
+        posts: usize,
+    },
     /// Copy the whole log into a new, empty database with every event at its current schema (an old
     /// `UserRegistered` loses its password hash), check it event by event, and copy the credentials.
     /// Run it with the server stopped, then put the new database in the old one's place.
@@ -84,6 +95,24 @@ pub enum Bench {
         #[arg(long, default_value_t = 20_000)]
         commands: usize,
         /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A seeded social network over HTTP: p50/p99 of home, thread, tag, notifications and search at
+    /// a fixed rate, of a server-rendered page, and the most-followed author's fan-out.
+    Queries {
+        #[arg(long, default_value = "surrealkv:///tmp/agora-bench")]
+        db: String,
+        #[arg(long, default_value_t = 10_000)]
+        users: usize,
+        #[arg(long, default_value_t = 200_000)]
+        posts: usize,
+        /// Requests a second of each kind.
+        #[arg(long, default_value_t = 500)]
+        rate: u64,
+        /// Seconds of load of each kind.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
         #[arg(long)]
         json: bool,
     },

@@ -42,6 +42,15 @@ async fn main() -> anyhow::Result<()> {
             agora::ops::rebuild(&store, projector, &mut std::io::stderr()).await?;
             return Ok(());
         }
+        Some(Command::Seed { db, users, posts }) => {
+            let size = agora::social::seed::Size {
+                users: *users,
+                posts: *posts,
+            };
+            let seeded = agora::ops::seed(db, size, &mut std::io::stderr()).await?;
+            eprintln!("seeded {}", serde_json::to_string(&seeded)?);
+            return Ok(());
+        }
         Some(Command::RewriteLog { db, into }) => {
             let report = agora::ops::rewrite_log(db, into, &mut std::io::stderr()).await?;
             eprintln!(
@@ -98,6 +107,43 @@ async fn run_bench(bench: &Bench) -> anyhow::Result<()> {
                     report.rebuild_events_per_s
                 );
                 println!("rebuild / raw read: {:.0} %", report.ratio * 100.0);
+            }
+            Ok(())
+        }
+        Bench::Queries {
+            db,
+            users,
+            posts,
+            rate,
+            seconds,
+            json,
+        } => {
+            let load = agora::bench::queries::Load {
+                size: agora::social::seed::Size {
+                    users: *users,
+                    posts: *posts,
+                },
+                rate: *rate,
+                seconds: *seconds,
+            };
+            let report = agora::bench::queries::queries(db, load).await?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                println!(
+                    "{} people, {} posts: seeded in {:.0} s, read models caught up in {:.0} s",
+                    report.users, report.posts, report.seed_s, report.catch_up_s
+                );
+                for q in report.queries.iter().chain([&report.page]) {
+                    println!(
+                        "{:>14} at {}/s: p50 {:>6.2} ms  p99 {:>6.2} ms  ({} requests, {} errors)",
+                        q.name, report.requests_per_s, q.p50_ms, q.p99_ms, q.requests, q.errors
+                    );
+                }
+                println!(
+                    "fan-out: a post by the most-followed author ({} followers) in every home after {:.0} ms",
+                    report.fanout_followers, report.fanout_ms
+                );
             }
             Ok(())
         }

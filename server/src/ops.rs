@@ -84,6 +84,39 @@ pub async fn rewrite_log_on(
     Ok(report)
 }
 
+/// `agora seed`: demo data, then every read model built up to the head.
+pub async fn seed(
+    db_url: &str,
+    size: crate::social::seed::Size,
+    out: &mut impl Write,
+) -> anyhow::Result<crate::social::seed::Seeded> {
+    let registry = crate::contexts::registry();
+    let db = crate::db::connect(db_url).await?;
+    let store = open_on(db.clone(), &registry).await?;
+    let credentials = crate::credentials::Credentials::open(db).await?;
+    let bus = CommandBus::new(store.clone(), registry.command_handlers());
+    let seeded = crate::social::seed::seed(&bus, &credentials, size, out).await?;
+    let hub = crate::live::Hub::new(store.head());
+    let projections =
+        crate::projections::Projections::start(&store, hub, registry.projectors()).await?;
+    // The policies catch up beside the read models, so a server started later has little to replay.
+    let _policies = crate::policies::Policies::start(bus, registry.policies()).await?;
+    let head = store.head();
+    while projections.min_position() < head {
+        let bar = progress_bar(&app::wire::RebuildProgress {
+            done: projections.min_position(),
+            total: head,
+            ..Default::default()
+        });
+        write!(out, "\rread models {bar}")?;
+        out.flush()?;
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    writeln!(out)?;
+    projections.stop().await;
+    Ok(seeded)
+}
+
 /// Opens the store at a database URL (for the one-shot commands), with every context's upcasters.
 pub async fn open(db_url: &str) -> anyhow::Result<Store> {
     open_on(

@@ -2,10 +2,9 @@
 
 use crate::credentials::token_from_cookies;
 use crate::http::auth::by_session;
-use crate::social::read_models::timeline;
 use crate::state::AppState;
 use app::data::{Backend, BackendHandle, BoxFuture};
-use app::wire::{Me, Page, Post};
+use app::wire::Me;
 use std::sync::Arc;
 
 struct PageBackend {
@@ -65,30 +64,6 @@ impl Backend for PageBackend {
                 user: user.user,
                 is_admin: user.is_admin,
             })
-        })
-    }
-
-    fn public_timeline(&self) -> BoxFuture<Result<Page<Post>, String>> {
-        let state = self.state.clone();
-        Box::pin(async move {
-            let position = state.projections.position(timeline::NAME);
-            let nobody = std::collections::HashSet::new();
-            let reader = timeline::queries::Reader {
-                viewer: None,
-                hidden: &nobody,
-                cursor: None,
-                limit: crate::http::PAGE_SIZE,
-            };
-            let generation = state.projections.generation(timeline::NAME);
-            timeline::public(state.store.db(), generation, &reader, position)
-                .await
-                .map_err(|error| {
-                    tracing::error!(
-                        error = format!("{error:#}"),
-                        "rendering the timeline failed"
-                    );
-                    "The timeline cannot be read right now.".to_owned()
-                })
         })
     }
 }

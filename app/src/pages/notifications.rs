@@ -1,7 +1,6 @@
 //! `/notifications`: what happened to the signed-in person, grouped ("ann and 4 others liked your
 //! post"), newest first; opening the page marks them read, and new ones arrive live.
 
-use crate::components::session::Session;
 use crate::components::site_header::{page_frame, SiteHeader};
 use crate::data::{load, load_me};
 use crate::wire::{Me, NotificationGroup, NotificationPage};
@@ -72,7 +71,7 @@ fn NotificationsView(me: Option<Me>, groups: Result<Groups, String>) -> impl Int
         Err(error) => (None, Some(error)),
     };
     let list = RwSignal::new(page.map(|page| page.items).unwrap_or_default());
-    mark_read(list, session);
+    mark_read(list);
     view! {
         <SiteHeader connection unread/>
         <main class="notifications">
@@ -105,7 +104,7 @@ fn NotificationsView(me: Option<Me>, groups: Result<Groups, String>) -> impl Int
 
 /// Opening the page reads everything shown: the newest position is marked read, the badge clears;
 /// a new notification refetches the groups.
-fn mark_read(list: RwSignal<Vec<NotificationGroup>>, session: Session) {
+fn mark_read(list: RwSignal<Vec<NotificationGroup>>) {
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
         let unread = use_context::<crate::components::site_header::Unread>();
@@ -117,7 +116,7 @@ fn mark_read(list: RwSignal<Vec<NotificationGroup>>, session: Session) {
                     .await
                     .is_ok()
                 {
-                    if let Some(Unread(unread)) = unread {
+                    if let Some(crate::components::site_header::Unread(unread)) = unread {
                         unread.set(0);
                     }
                     list.update(|groups| groups.iter_mut().for_each(|g| g.read = true));
@@ -145,5 +144,5 @@ fn mark_read(list: RwSignal<Vec<NotificationGroup>>, session: Session) {
         );
     });
     #[cfg(not(feature = "hydrate"))]
-    let _ = (list, session);
+    let _ = list;
 }

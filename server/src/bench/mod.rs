@@ -1,6 +1,7 @@
 //! `agora bench …`: benchmarks that print numbers (never timed tests).
 
 pub mod append;
+pub mod queries;
 pub mod rebuild;
 
 use crate::db::{self, Db};

@@ -1,5 +1,5 @@
-//! `bench rebuild` generates a realistic log (people signing up, posting, replying, renaming
-//! themselves, reporting), then rebuilds every read model from zero, and in the same run measures the
+//! `bench rebuild` generates a realistic log (people signing up, following, posting, replying,
+//! liking, renaming themselves, reporting), then rebuilds every read model from zero, and in the same run measures the
 //! raw rate of reading the event table in position order with the same page size.
 
 use super::fresh;
@@ -76,7 +76,11 @@ struct Log {
     position: u64,
     users: Vec<String>,
     posts: Vec<Uuid>,
+    authors: HashMap<Uuid, String>,
     versions: HashMap<String, u64>,
+    /// Follows and likes that hold: the next one on the same pair is its undoing.
+    follows: std::collections::HashSet<(usize, usize)>,
+    likes: std::collections::HashSet<(usize, Uuid)>,
 }
 
 impl Log {
@@ -105,6 +109,45 @@ impl Log {
                 };
                 (format!("user-{handle}"), event)
             }
+            // Follows lean to the first people, so followers follow a power law.
+            3..=5 => {
+                let follower = pick(self.users.len(), 7);
+                let followee = pick(pick(self.users.len(), 8) + 1, 9);
+                let (a, b) = (self.users[follower].clone(), self.users[followee].clone());
+                let event = if self.follows.remove(&(follower, followee)) {
+                    Event::UserUnfollowed {
+                        follower: a.clone(),
+                        followee: b.clone(),
+                    }
+                } else {
+                    self.follows.insert((follower, followee));
+                    Event::UserFollowed {
+                        follower: a.clone(),
+                        followee: b.clone(),
+                    }
+                };
+                (format!("follow-{a}.{b}"), event)
+            }
+            6..=8 if self.posts.len() > 10 => {
+                let liker = pick(self.users.len(), 10);
+                let post_id = self.posts[pick(self.posts.len(), 11)];
+                let (by, author) = (self.users[liker].clone(), self.authors[&post_id].clone());
+                let event = if self.likes.remove(&(liker, post_id)) {
+                    Event::PostUnliked {
+                        post_id,
+                        by: by.clone(),
+                        author,
+                    }
+                } else {
+                    self.likes.insert((liker, post_id));
+                    Event::PostLiked {
+                        post_id,
+                        by: by.clone(),
+                        author,
+                    }
+                };
+                (format!("like-{post_id}.{by}"), event)
+            }
             2 if self.posts.len() > 10 => {
                 let post_id = self.posts[pick(self.posts.len(), 2)];
                 let reporter = self.users[pick(self.users.len(), 3)].clone();
@@ -126,6 +169,7 @@ impl Log {
                     .then(|| self.posts[pick(self.posts.len(), 6)]);
                 let parsed = parse(&text);
                 self.posts.push(post_id);
+                self.authors.insert(post_id, author.clone());
                 let event = Event::PostCreated {
                     post_id,
                     author,

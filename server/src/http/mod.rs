@@ -78,7 +78,25 @@ pub fn app(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,
         ))
+        .layer(middleware::from_fn(revalidate_site_files))
+        // Brotli or gzip, as the browser accepts: the hydrate bundle is a megabyte raw.
+        .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)
+}
+
+/// The site's files keep their names across releases (`/pkg/agora.wasm`), so a browser may keep
+/// them but must ask whether they changed (answered 304 from their modification time) before use.
+async fn revalidate_site_files(request: Request, next: Next) -> Response {
+    let site_file =
+        request.uri().path().starts_with("/pkg/") || request.uri().path() == "/favicon.ico";
+    let mut response = next.run(request).await;
+    if site_file && response.status().is_success() {
+        response.headers_mut().insert(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("no-cache"),
+        );
+    }
+    response
 }
 
 /// Refuses browser writes from another site (CSRF): an `Origin` must name this server's host.

@@ -8,6 +8,7 @@ pub mod people;
 pub mod policies;
 pub mod read_models;
 pub mod routes;
+pub mod seed;
 
 use crate::live::topics::{Access, TopicRule};
 use crate::registry::Registry;
