@@ -68,16 +68,21 @@ fn socket_url() -> String {
 
 /// Keeps one topic subscribed for as long as the page lives: connects, subscribes after the last
 /// position seen (`after` is read at each connect), hands every frame to `on_frame`, and reconnects
-/// with backoff when the connection drops.
+/// with backoff when the connection drops. When the page goes (the router leaves it), the loop ends
+/// and its socket closes: nothing touches the page's signals after that.
 pub fn follow(
     topic: String,
     after: impl Fn() -> u64 + 'static,
     state: RwSignal<Connection>,
     on_frame: impl Fn(ServerFrame) + 'static,
 ) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let gone = std::sync::Arc::new(AtomicBool::new(false));
+    let on_gone = gone.clone();
+    on_cleanup(move || on_gone.store(true, Ordering::Relaxed));
     leptos::task::spawn_local(async move {
         let mut backoff = Duration::from_millis(250);
-        loop {
+        while !gone.load(Ordering::Relaxed) {
             if let Ok(socket) = WebSocket::open(&socket_url()) {
                 let (mut sink, mut stream) = socket.split();
                 let subscribe = ClientFrame::Subscribe {
@@ -87,18 +92,25 @@ pub fn follow(
                 let text = serde_json::to_string(&subscribe).expect("frames serialize");
                 if sink.send(Message::Text(text)).await.is_ok() {
                     while let Some(Ok(Message::Text(text))) = stream.next().await {
+                        if gone.load(Ordering::Relaxed) {
+                            let _ = sink.close().await;
+                            return;
+                        }
                         let Ok(frame) = serde_json::from_str::<ServerFrame>(&text) else {
                             continue;
                         };
                         if matches!(frame, ServerFrame::Subscribed { .. }) {
-                            state.set(Connection::Live);
+                            let _ = state.try_set(Connection::Live);
                             backoff = Duration::from_millis(250);
                         }
                         on_frame(frame);
                     }
                 }
             }
-            state.set(Connection::Reconnecting);
+            if gone.load(Ordering::Relaxed) {
+                return;
+            }
+            let _ = state.try_set(Connection::Reconnecting);
             gloo_timers::future::sleep(backoff).await;
             backoff = (backoff * 2).min(Duration::from_secs(10));
         }

@@ -4,6 +4,7 @@
 pub mod components;
 pub mod data;
 pub mod pages;
+pub mod text;
 pub mod wire;
 
 #[cfg(not(any(feature = "ssr", feature = "hydrate")))]

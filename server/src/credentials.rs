@@ -111,18 +111,8 @@ impl Credentials {
     /// Writes rows taken by [`Credentials::dump`].
     pub async fn restore(&self, dump: &Value) -> Result<(), surrealdb::Error> {
         for table in TABLES {
-            let rows: Vec<Value> = dump
-                .get(*table)
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(|row| {
-                    let mut row = row.as_object()?.clone();
-                    let key = row.remove("key")?;
-                    row.insert("id".into(), key);
-                    Some(Value::Object(row))
-                })
-                .collect();
+            let dumped = dump.get(*table).and_then(Value::as_array).cloned();
+            let rows = db::keys_as_ids(dumped.unwrap_or_default());
             if !rows.is_empty() {
                 let sql = format!("INSERT INTO {table} $rows RETURN NONE");
                 db::run(&self.db, sql, json!({ "rows": rows })).await?;

@@ -89,3 +89,19 @@ pub fn is_retryable(error: &surrealdb::Error) -> bool {
         Some(surrealdb::types::QueryError::TransactionConflict)
     ) || error.message().contains("can be retried")
 }
+
+/// Rows read with `SELECT record::id(id) AS key, * OMIT id` made ready to insert elsewhere with the
+/// same keys: `key` becomes `id` again (a row's `id` as read is the record id's text, not its key).
+pub fn keys_as_ids(rows: Vec<Value>) -> Vec<Value> {
+    rows.into_iter()
+        .filter_map(|row| {
+            let mut row = match row {
+                Value::Object(row) => row,
+                _ => return None,
+            };
+            let key = row.remove("key")?;
+            row.insert("id".into(), key);
+            Some(Value::Object(row))
+        })
+        .collect()
+}

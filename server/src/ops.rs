@@ -61,7 +61,7 @@ pub async fn rewrite_log_on(
 ) -> anyhow::Result<crate::store::Rewritten> {
     let registry = crate::contexts::registry();
     let from = open_on(from_db.clone(), &registry).await?;
-    let credentials = crate::credentials::Credentials::open(from_db).await?;
+    let credentials = crate::credentials::Credentials::open(from_db.clone()).await?;
     if let Some(people) = registry.people_directory() {
         let bus = CommandBus::new(from.clone(), registry.command_handlers());
         people.prepare(&bus, &credentials).await?;
@@ -79,8 +79,9 @@ pub async fn rewrite_log_on(
         })
         .await?;
     writeln!(out)?;
-    let copy = crate::credentials::Credentials::open(into_db).await?;
+    let copy = crate::credentials::Credentials::open(into_db.clone()).await?;
     copy.restore(&credentials.dump().await?).await?;
+    crate::policies::copy_checkpoints(&from_db, &into_db).await?;
     Ok(report)
 }
 

@@ -57,6 +57,27 @@ async fn two_hundred_people_liking_one_post_at_once_give_two_hundred_likes() {
 }
 
 #[tokio::test]
+async fn a_hundred_people_reposting_one_post_at_once_give_a_hundred_reposts() {
+    let app = spawn().await;
+    let ann = app.user("ann").await;
+    let (post, _) = ann.post_text("share me").await;
+    let sharers = app.users("sharer", 100).await;
+    let answers = futures::future::join_all(
+        sharers
+            .iter()
+            .map(|sharer| sharer.command("Repost", json!({ "post_id": post }))),
+    )
+    .await;
+    let mut head = 0;
+    for (status, body) in &answers {
+        assert_eq!(*status, StatusCode::OK, "{body}");
+        head = head.max(body["position"].as_u64().unwrap());
+    }
+    let thread = ann.read(&format!("/api/posts/{post}"), head).await;
+    assert_eq!(thread["post"]["reposts"], 100);
+}
+
+#[tokio::test]
 async fn reposts_count_once_and_never_of_ones_own_post() {
     let app = spawn().await;
     let ann = app.user("ann").await;

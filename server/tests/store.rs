@@ -369,7 +369,13 @@ async fn a_long_stream_loads_from_its_snapshot_and_the_tail() {
     // Loads past 100 events after the last snapshot took one; wait for it to be stored.
     let mut snapshot = None;
     for _ in 0..50 {
-        snapshot = store.snapshot("user-ann", 1).await.unwrap();
+        snapshot = store
+            .snapshot(
+                "user-ann",
+                <User as agora::aggregate::Aggregate>::STATE_SHAPE,
+            )
+            .await
+            .unwrap();
         if snapshot.is_some() {
             break;
         }

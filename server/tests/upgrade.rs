@@ -5,7 +5,7 @@ use agora::aggregate::Actor;
 use agora::commands::{CommandBus, Origin};
 use agora::live::Hub;
 use agora::projections::{Generation, Output, Projections, Projector, Scope};
-use agora::social::read_models::timeline::{self, Timeline};
+use agora::social::read_models::timeline::{self, TIMELINE};
 use agora::store::Store;
 use app::wire::Envelope;
 use futures::future::BoxFuture;
@@ -19,19 +19,19 @@ struct NextTimeline;
 
 impl Projector for NextTimeline {
     fn name(&self) -> &'static str {
-        Timeline.name()
+        TIMELINE.name()
     }
     fn version(&self) -> u32 {
-        Timeline.version() + 1
+        TIMELINE.version() + 1
     }
     fn serves_from(&self) -> u32 {
-        Timeline.version()
+        TIMELINE.version()
     }
     fn schema(&self) -> &'static str {
-        Timeline.schema()
+        TIMELINE.schema()
     }
     fn tables(&self) -> &'static [&'static str] {
-        Timeline.tables()
+        TIMELINE.tables()
     }
     fn apply<'a>(
         &'a self,
@@ -39,7 +39,7 @@ impl Projector for NextTimeline {
         events: &'a [Envelope],
         out: &'a mut Output,
     ) -> BoxFuture<'a, anyhow::Result<()>> {
-        Timeline.apply(scope, events, out)
+        TIMELINE.apply(scope, events, out)
     }
 }
 
@@ -71,7 +71,7 @@ async fn a_compatible_new_version_is_built_beside_the_serving_generation() {
     let registry = agora::contexts::registry();
     let store = agora::ops::open_on(db, &registry).await.unwrap();
     let bus = CommandBus::new(store.clone(), registry.command_handlers());
-    let current = Projections::start(&store, Hub::new(0), vec![Arc::new(Timeline)])
+    let current = Projections::start(&store, Hub::new(0), vec![Arc::new(TIMELINE)])
         .await
         .unwrap();
     for n in 1..=3 {

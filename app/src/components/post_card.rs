@@ -3,7 +3,7 @@
 //! and rolled back, with the reason, if the server refuses it.
 
 use super::rich_text::RichText;
-use super::session::Session;
+use super::session::{Mine, Session};
 use super::Item;
 use crate::wire::Post;
 use leptos::prelude::*;
@@ -64,13 +64,14 @@ pub fn PostCard(item: Item, #[prop(optional_no_strip)] why: Option<String>) -> i
 #[component]
 fn PostActions(post: Post) -> impl IntoView {
     let session = Session::get();
+    let mine = Mine::get();
     let thread = format!("/p/{}#reply", post.id);
-    let state = RwSignal::new(post.clone());
+    let state = RwSignal::new(mine.apply(post.clone()));
     let error = RwSignal::new(None::<String>);
     let own = move || session.handle().as_deref() == Some(post.author.handle.as_str());
     let signed_out = move || session.0.with(Option::is_none);
-    let like = move |_| toggle_like(state, error);
-    let repost = move |_| do_repost(state, error);
+    let like = move |_| toggle_like(state, error, mine);
+    let repost = move |_| do_repost(state, error, mine);
     view! {
         <footer class="actions">
             <a class="reply" href=thread aria-label=move || format!("Reply ({} replies)", state.with(|p| p.replies))>
@@ -97,7 +98,7 @@ fn PostActions(post: Post) -> impl IntoView {
     }
 }
 
-fn toggle_like(state: RwSignal<Post>, error: RwSignal<Option<String>>) {
+fn toggle_like(state: RwSignal<Post>, error: RwSignal<Option<String>>, mine: Mine) {
     let before = state.get_untracked();
     let liking = !before.liked_by_me;
     state.update(|p| {
@@ -108,29 +109,33 @@ fn toggle_like(state: RwSignal<Post>, error: RwSignal<Option<String>>) {
             p.likes.saturating_sub(1)
         };
     });
+    mine.remember(&state.get_untracked());
     error.set(None);
     #[cfg(feature = "hydrate")]
     leptos::task::spawn_local(async move {
         let command = if liking { "LikePost" } else { "UnlikePost" };
         let payload = serde_json::json!({ "post_id": before.id });
         if let Err(failure) = crate::client::command(command, payload).await {
+            mine.remember(&before);
             state.set(before);
             error.set(Some(failure.message));
         }
     });
 }
 
-fn do_repost(state: RwSignal<Post>, error: RwSignal<Option<String>>) {
+fn do_repost(state: RwSignal<Post>, error: RwSignal<Option<String>>, mine: Mine) {
     let before = state.get_untracked();
     state.update(|p| {
         p.reposted_by_me = true;
         p.reposts += 1;
     });
+    mine.remember(&state.get_untracked());
     error.set(None);
     #[cfg(feature = "hydrate")]
     leptos::task::spawn_local(async move {
         let payload = serde_json::json!({ "post_id": before.id });
         if let Err(failure) = crate::client::command("Repost", payload).await {
+            mine.remember(&before);
             state.set(before);
             error.set(Some(failure.message));
         }

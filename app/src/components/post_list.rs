@@ -18,8 +18,8 @@ pub fn items_of(page: &Page<Post>) -> Vec<Item> {
         .collect()
 }
 
-/// What makes a card render again: the post's identity and everything it shows that can change.
-fn key(item: &Item) -> (uuid::Uuid, bool, u64, u64, u64, bool, bool, String) {
+/// The key of a card in a list: what makes it render again: the post's identity and everything it shows that can change.
+pub fn key(item: &Item) -> (uuid::Uuid, bool, u64, u64, u64, bool, bool, String) {
     let p = &item.post;
     (
         p.id,

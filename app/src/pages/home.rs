@@ -58,7 +58,7 @@ fn Home(me: Option<Me>, page: Result<Page<Post>, String>) -> impl IntoView {
                 <Show when=move || posts.with(Vec::is_empty)>
                     <p class="empty">"No posts yet. Say something!"</p>
                 </Show>
-                <For each=move || posts.get() key=|item| (item.post.id, item.pending, item.post.likes, item.post.reposts, item.post.replies) let:item>
+                <For each=move || posts.get() key=crate::components::post_list::key let:item>
                     <PostCard item/>
                 </For>
             </section>

@@ -89,7 +89,7 @@ fn HomeFeed(me: Option<Me>, feed: Result<Page<HomeItem>, String>) -> impl IntoVi
                     <p class="empty">"Nothing here yet: follow people, or say something."</p>
                 </Show>
                 <For each=move || posts.get()
-                    key=|item| (item.post.id, item.pending, item.post.likes, item.post.reposts, item.post.replies)
+                    key=crate::components::post_list::key
                     let:item>
                     {
                         let why = whys.with_untracked(|whys| whys.get(&item.post.id).cloned());

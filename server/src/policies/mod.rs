@@ -33,6 +33,18 @@ pub trait Policy: Send + Sync + 'static {
     ) -> BoxFuture<'a, Result<Vec<Issue>, CommandError>>;
 }
 
+/// Copies every policy's checkpoint into another database holding the same log (`agora
+/// rewrite-log`), so its policies go on from where they were instead of reacting to all of it again.
+pub async fn copy_checkpoints(from: &crate::db::Db, into: &crate::db::Db) -> anyhow::Result<()> {
+    crate::projections::define_runtime_tables(into).await?;
+    let sql = "SELECT record::id(id) AS name, position FROM projection WHERE string::starts_with(record::id(id), 'policy:')";
+    for row in crate::db::rows(from, sql, Value::Null).await? {
+        let sql = "UPSERT type::record('projection', $name) SET position = $position";
+        crate::db::run(into, sql, row).await?;
+    }
+    Ok(())
+}
+
 /// Namespace of the command ids policies derive from event ids (UUID v5).
 const POLICY_NAMESPACE: Uuid = Uuid::from_u128(0x6167_6f72_6170_6f6c_6963_7900_0000_0001);
 

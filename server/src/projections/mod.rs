@@ -80,6 +80,48 @@ pub trait Projector: Send + Sync + 'static {
     ) -> BoxFuture<'a, anyhow::Result<()>>;
 }
 
+/// A projector's `apply`: a batch of events into writes (and live changes).
+pub type Apply =
+    for<'a> fn(Scope<'a>, &'a [Envelope], &'a mut Output) -> BoxFuture<'a, anyhow::Result<()>>;
+
+/// A projector given by its parts, as most read models are: a name, a version, its tables and one
+/// `apply` function.
+pub struct Definition {
+    pub name: &'static str,
+    pub version: u32,
+    /// `DEFINE … IF NOT EXISTS` statements, each table name followed by `{g}`.
+    pub schema: &'static str,
+    pub tables: &'static [&'static str],
+    pub apply: Apply,
+}
+
+impl Projector for Definition {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn version(&self) -> u32 {
+        self.version
+    }
+
+    fn schema(&self) -> &'static str {
+        self.schema
+    }
+
+    fn tables(&self) -> &'static [&'static str] {
+        self.tables
+    }
+
+    fn apply<'a>(
+        &'a self,
+        scope: Scope<'a>,
+        events: &'a [Envelope],
+        out: &'a mut Output,
+    ) -> BoxFuture<'a, anyhow::Result<()>> {
+        (self.apply)(scope, events, out)
+    }
+}
+
 /// Where a projector's writes go, and what it may read while it decides them.
 #[derive(Clone, Copy)]
 pub struct Scope<'a> {

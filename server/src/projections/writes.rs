@@ -21,6 +21,27 @@ impl Writes {
         self.statements.push(statement.into());
     }
 
+    /// Inserts rows (each with its `id`) into `table`, leaving rows whose key exists alone.
+    pub fn insert_rows(&mut self, table: &str, rows: Vec<Value>) {
+        if rows.is_empty() {
+            return;
+        }
+        let rows = self.bind(rows);
+        self.push(format!("INSERT IGNORE INTO {table} {rows} RETURN NONE"));
+    }
+
+    /// Deletes the rows of `table` at these keys.
+    pub fn delete_keys<K: Into<Value>>(&mut self, table: &str, keys: Vec<K>) {
+        if keys.is_empty() {
+            return;
+        }
+        let keys: Vec<Value> = keys.into_iter().map(Into::into).collect();
+        let keys = self.bind(keys);
+        self.push(format!(
+            "DELETE array::map({keys}, |$key| type::record('{table}', $key)) RETURN NONE"
+        ));
+    }
+
     pub fn is_empty(&self) -> bool {
         self.statements.is_empty()
     }

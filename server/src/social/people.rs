@@ -2,7 +2,7 @@
 
 use super::domain::event::SECRET_FIELD;
 use super::domain::user::{self, valid_handle, User, UserCommand};
-use super::domain::Actor;
+use super::domain::{Actor, Aggregate};
 use crate::commands::{CommandBus, CommandError, Origin};
 use crate::credentials::Credentials;
 use crate::people::{People, Person};
@@ -102,6 +102,16 @@ async fn hashes_from_the_log(bus: &CommandBus, credentials: &Credentials) -> any
     }
     if copied > 0 {
         tracing::info!(copied, "password hashes copied out of old events");
+    }
+    // Snapshots of the user's first shape held the hash too.
+    let dropped = store
+        .drop_snapshots_below("user", <User as Aggregate>::STATE_SHAPE)
+        .await?;
+    if dropped > 0 {
+        tracing::info!(
+            dropped,
+            "user snapshots of the shape with a password hash dropped"
+        );
     }
     credentials.mark_step_done(HASHES_FROM_THE_LOG).await?;
     Ok(())

@@ -69,7 +69,16 @@ impl Store {
     /// Appends checked envelopes as they are (positions, ids, metadata, times), in transactions that
     /// each check and raise the head like any append.
     pub async fn import(&self, events: &[Envelope]) -> Result<(), StoreError> {
-        let mut seq: HashMap<uuid::Uuid, usize> = HashMap::new();
+        self.import_continuing(events, &mut HashMap::new()).await
+    }
+
+    /// The same for one part of a longer import: `seq` counts each command's events so far, so a
+    /// command whose events straddle two parts keeps its index within the command.
+    pub(super) async fn import_continuing(
+        &self,
+        events: &[Envelope],
+        seq: &mut HashMap<uuid::Uuid, usize>,
+    ) -> Result<(), StoreError> {
         for chunk in events.chunks(CHUNK) {
             let rows: Vec<Value> = chunk
                 .iter()

@@ -5,6 +5,7 @@
 
 use super::{Store, StoreError};
 use app::wire::Envelope;
+use serde_json::Value;
 
 const PAGE: usize = 1000;
 
@@ -29,6 +30,7 @@ impl Store {
             ));
         }
         let (total, mut after, mut lifted) = (self.head(), 0, 0);
+        let mut seq = std::collections::HashMap::new();
         while after < total {
             let stored = self.read_all_as_stored(after, PAGE).await?;
             let Some(last) = stored.last() else { break };
@@ -43,14 +45,27 @@ impl Store {
                     lifted_event
                 })
                 .collect();
-            into.import(&current).await?;
+            into.import_continuing(&current, &mut seq).await?;
             progress(after, total);
         }
         self.check_rewrite(into, total).await?;
+        self.copy_noop_records(into).await?;
         Ok(Rewritten {
             events: total,
             lifted,
         })
+    }
+
+    /// The records of commands that appended nothing, so their ids still answer as duplicates (a
+    /// policy redelivered an old event must find its first answer in the new database too).
+    async fn copy_noop_records(&self, into: &Store) -> Result<(), StoreError> {
+        let sql = "SELECT record::id(id) AS key, * OMIT id FROM command";
+        let rows = crate::db::keys_as_ids(crate::db::rows(self.db(), sql, Value::Null).await?);
+        for chunk in rows.chunks(PAGE) {
+            let sql = "INSERT INTO command $rows RETURN NONE";
+            crate::db::run(into.db(), sql, serde_json::json!({ "rows": chunk })).await?;
+        }
+        Ok(())
     }
 
     /// Every event of `into` is this log's event at the same position, lifted: the same id, stream,

@@ -69,4 +69,12 @@ impl Store {
         db::run(self.db(), sql, vars).await?;
         Ok(())
     }
+
+    /// Drops the snapshots of the streams `<prefix>-…` taken with a shape below `shape`: a cache
+    /// whose old shape must not linger (it may hold what the new shape left out).
+    pub async fn drop_snapshots_below(&self, prefix: &str, shape: u32) -> Result<u64, StoreError> {
+        let sql = "DELETE snapshot WHERE shape < $shape AND string::starts_with(record::id(id), $prefix) RETURN BEFORE";
+        let vars = json!({ "shape": shape, "prefix": format!("{prefix}-") });
+        Ok(db::rows(self.db(), sql, vars).await?.len() as u64)
+    }
 }

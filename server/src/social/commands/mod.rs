@@ -196,9 +196,10 @@ async fn run(
                 .await
         }
         Command::MarkNotificationsRead { up_to } => {
+            // Nothing past the head exists yet to be read: a later notification stays unread.
             let command = InboxCommand::MarkRead {
                 handle: me.clone(),
-                up_to,
+                up_to: up_to.min(bus.store().head()),
             };
             bus.execute::<Inbox>(inbox::stream(&me), command, expected, origin)
                 .await

@@ -68,6 +68,9 @@ impl Aggregate for User {
     type Command = UserCommand;
     type Event = Event;
 
+    /// 2: the profile no longer holds a password hash (snapshots of shape 1 did; they are dropped).
+    const STATE_SHAPE: u32 = 2;
+
     fn begins_stream(command: &UserCommand) -> bool {
         matches!(command, UserCommand::Register { .. })
     }

@@ -13,10 +13,9 @@ use super::keys::{minus, newest_first, quote, range_after};
 use crate::aggregate::DomainEvent;
 use crate::db::{self, Db};
 use crate::live::Change;
-use crate::projections::{Generation, Output, Projector, Scope};
+use crate::projections::{Definition, Generation, Output, Scope};
 use crate::social::domain::{post, Event};
 use app::wire::{ChangeKind, Envelope};
-use futures::future::BoxFuture;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -27,40 +26,19 @@ pub const NAME: &str = "home";
 /// How many of a followee's latest posts a new follow copies into the follower's home.
 pub const BACKFILL: usize = 20;
 
-pub struct Home;
-
 const SCHEMA: &str = "
 DEFINE TABLE IF NOT EXISTS home{g} SCHEMALESS;
 DEFINE TABLE IF NOT EXISTS home_follower{g} SCHEMALESS;
 DEFINE TABLE IF NOT EXISTS home_authored{g} SCHEMALESS;
 ";
 
-impl Projector for Home {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn version(&self) -> u32 {
-        1
-    }
-
-    fn schema(&self) -> &'static str {
-        SCHEMA
-    }
-
-    fn tables(&self) -> &'static [&'static str] {
-        &["home", "home_follower", "home_authored"]
-    }
-
-    fn apply<'a>(
-        &'a self,
-        scope: Scope<'a>,
-        events: &'a [Envelope],
-        out: &'a mut Output,
-    ) -> BoxFuture<'a, anyhow::Result<()>> {
-        Box::pin(apply(scope, events, out))
-    }
-}
+pub const HOME: Definition = Definition {
+    name: NAME,
+    version: 1,
+    schema: SCHEMA,
+    tables: &["home", "home_follower", "home_authored"],
+    apply: |scope, events, out| Box::pin(apply(scope, events, out)),
+};
 
 /// One row of a home.
 #[derive(Debug, Clone, Deserialize)]
@@ -88,6 +66,8 @@ struct Batch {
     edges: Vec<(String, String, bool)>,
     unfollowed: Vec<(String, String)>,
     follows: Vec<(String, String, u64)>,
+    /// Posts that left: no longer copied in by a follow.
+    gone: Vec<Uuid>,
 }
 
 async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> anyhow::Result<()> {
@@ -119,6 +99,7 @@ async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> anyho
         edges: vec![],
         unfollowed: vec![],
         follows: vec![],
+        gone: vec![],
     };
     let originals = scope.store.first_positions(&reposted).await?;
     for (event, envelope) in parsed {
@@ -132,7 +113,10 @@ async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> anyho
                 ..
             } => {
                 let key = minus(position);
-                b.created.push((post_id, key, author.clone()));
+                // Only posts (not replies) are copied in by a follow, as only they fan out.
+                if reply_to.is_none() {
+                    b.created.push((post_id, key, author.clone()));
+                }
                 let mut reached = HashSet::new();
                 b.put(&author, (post_id, key), &author, "own", None, position);
                 reached.insert(author.clone());
@@ -203,12 +187,24 @@ async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> anyho
                 if let Some(set) = b.followers.get_mut(&followee) {
                     set.remove(&follower);
                 }
+                // What this batch put in for the follow goes too (the delete below runs first).
+                b.follows
+                    .retain(|(f, e, _)| !(*f == follower && *e == followee));
+                b.rows.retain(|row| {
+                    !(row["id"][0] == json!(follower)
+                        && row["by"] == json!(followee)
+                        && row["why"] != "mention")
+                });
                 b.edges.push((followee.clone(), follower.clone(), false));
                 b.unfollowed.push((follower, followee));
+            }
+            Event::PostHidden { post_id, .. } | Event::PostDeleted { post_id, .. } => {
+                b.gone.push(post_id);
             }
             _ => {}
         }
     }
+    let gone = authored_keys_of(scope, &b).await?;
     backfill(scope, &mut b).await?;
     if scope.live {
         out.changes = std::mem::take(&mut b.changes)
@@ -221,8 +217,21 @@ async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> anyho
             })
             .collect();
     }
-    write(g, b, out);
+    write(g, b, &gone, out);
     Ok(())
+}
+
+/// The `home_authored` keys of the posts that left, found where their streams began.
+async fn authored_keys_of(scope: Scope<'_>, b: &Batch) -> anyhow::Result<Vec<Value>> {
+    let streams: Vec<String> = b.gone.iter().map(|id| post::stream(*id)).collect();
+    let first = scope.store.first_events(&streams).await?;
+    Ok(first
+        .values()
+        .filter_map(|created| {
+            let author = created.data.get("author")?.as_str()?;
+            Some(json!([author, minus(created.position)]))
+        })
+        .collect())
 }
 
 impl Batch {
@@ -344,7 +353,7 @@ async fn backfill(scope: Scope<'_>, b: &mut Batch) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn write(g: Generation, b: Batch, out: &mut Output) {
+fn write(g: Generation, b: Batch, gone: &[Value], out: &mut Output) {
     let writes = &mut out.writes;
     let home = g.table("home");
     for (followee, follower, on) in &b.edges {
@@ -365,7 +374,7 @@ fn write(g: Generation, b: Batch, out: &mut Output) {
         let range = newest_first(&home, follower, None);
         let by = writes.bind(followee.clone());
         writes.push(format!(
-            "DELETE {range} WHERE why != 'own' AND why != 'mention' AND (author = {by} OR by = {by}) RETURN NONE"
+            "DELETE {range} WHERE why != 'own' AND why != 'mention' AND by = {by} RETURN NONE"
         ));
     }
     if !b.created.is_empty() {
@@ -374,15 +383,13 @@ fn write(g: Generation, b: Batch, out: &mut Output) {
             .iter()
             .map(|(post_id, key, author)| json!({ "id": [author, key], "post_id": post_id }))
             .collect();
-        let rows = writes.bind(rows);
-        writes.push(format!(
-            "INSERT IGNORE INTO {} {rows} RETURN NONE",
-            g.table("home_authored")
-        ));
+        writes.insert_rows(&g.table("home_authored"), rows);
     }
     if !b.rows.is_empty() {
-        let rows = writes.bind(b.rows);
-        writes.push(format!("INSERT IGNORE INTO {home} {rows} RETURN NONE"));
+        writes.insert_rows(&home, b.rows);
+    }
+    if !gone.is_empty() {
+        writes.delete_keys(&g.table("home_authored"), gone.to_vec());
     }
 }
 

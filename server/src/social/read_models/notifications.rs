@@ -11,18 +11,15 @@ use super::keys::{minus, newest_first, Key};
 use crate::aggregate::DomainEvent;
 use crate::db::{self, Db};
 use crate::live::Change;
-use crate::projections::{Generation, Output, Projector, Scope};
+use crate::projections::{Definition, Generation, Output, Scope};
 use crate::social::domain::Event;
 use app::wire::{ChangeKind, Envelope};
-use futures::future::BoxFuture;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 pub const NAME: &str = "notifications";
-
-pub struct Notifications;
 
 const SCHEMA: &str = "
 DEFINE TABLE IF NOT EXISTS notification{g} SCHEMALESS;
@@ -31,39 +28,20 @@ DEFINE TABLE IF NOT EXISTS notification_author{g} SCHEMALESS;
 DEFINE TABLE IF NOT EXISTS notification_gone{g} SCHEMALESS;
 ";
 
-impl Projector for Notifications {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn version(&self) -> u32 {
-        1
-    }
-
-    fn schema(&self) -> &'static str {
-        SCHEMA
-    }
-
-    /// `notification_author` keeps who wrote each post that can be replied to, so a reply finds whom
-    /// to notify without reading the log; `notification_gone` the posts that left.
-    fn tables(&self) -> &'static [&'static str] {
-        &[
-            "notification",
-            "inbox",
-            "notification_author",
-            "notification_gone",
-        ]
-    }
-
-    fn apply<'a>(
-        &'a self,
-        scope: Scope<'a>,
-        events: &'a [Envelope],
-        out: &'a mut Output,
-    ) -> BoxFuture<'a, anyhow::Result<()>> {
-        Box::pin(apply(scope, events, out))
-    }
-}
+/// `notification_author` keeps who wrote each post that can be replied to, so a reply finds whom
+/// to notify without reading the log; `notification_gone` the posts that left.
+pub const NOTIFICATIONS: Definition = Definition {
+    name: NAME,
+    version: 1,
+    schema: SCHEMA,
+    tables: &[
+        "notification",
+        "inbox",
+        "notification_author",
+        "notification_gone",
+    ],
+    apply: |scope, events, out| Box::pin(apply(scope, events, out)),
+};
 
 /// One notification as stored.
 #[derive(Debug, Clone, Deserialize)]
@@ -173,6 +151,9 @@ async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> anyho
         let author = authors.get(&parent).or(stored.get(&parent));
         if let Some(author) = author.filter(|author| **author != pending.row.actor) {
             pending.owner = author.clone();
+            // A reply that also mentions the parent's author notifies them once, as a reply.
+            let position = pending.row.position;
+            new.retain(|n| !(n.owner == *author && n.row.position == position));
             new.push(pending);
         }
     }
@@ -241,11 +222,7 @@ fn write(
                 json!({ "id": post_id.to_string(), "post_id": post_id.to_string(), "author": author })
             })
             .collect();
-        let rows = writes.bind(rows);
-        writes.push(format!(
-            "INSERT IGNORE INTO {} {rows} RETURN NONE",
-            g.table("notification_author")
-        ));
+        writes.insert_rows(&g.table("notification_author"), rows);
     }
     if !new.is_empty() {
         let rows: Vec<Value> = new
@@ -257,22 +234,14 @@ fn write(
                 })
             })
             .collect();
-        let rows = writes.bind(rows);
-        writes.push(format!(
-            "INSERT IGNORE INTO {} {rows} RETURN NONE",
-            g.table("notification")
-        ));
+        writes.insert_rows(&g.table("notification"), rows);
     }
     if !gone.is_empty() {
         let rows: Vec<Value> = gone
             .iter()
             .map(|id| json!({ "id": id.to_string(), "post_id": id.to_string() }))
             .collect();
-        let rows = writes.bind(rows);
-        writes.push(format!(
-            "INSERT IGNORE INTO {} {rows} RETURN NONE",
-            g.table("notification_gone")
-        ));
+        writes.insert_rows(&g.table("notification_gone"), rows);
     }
     for (owner, (up_to, _)) in read {
         let key = Key::text(&g.table("inbox"), &owner);

@@ -10,16 +10,13 @@
 use super::keys::{range_after, Key};
 use crate::aggregate::DomainEvent;
 use crate::db::{self, Db};
-use crate::projections::{Generation, Output, Projector, Scope};
+use crate::projections::{Definition, Generation, Output, Scope};
 use crate::social::domain::{post, Event};
 use app::wire::{Envelope, Page, Profile, UserSummary};
-use futures::future::BoxFuture;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 pub const NAME: &str = "people";
-
-pub struct People;
 
 const SCHEMA: &str = "
 DEFINE TABLE IF NOT EXISTS person{g} SCHEMALESS;
@@ -41,32 +38,13 @@ const TABLES: &[&str] = &[
     "person_post_gone",
 ];
 
-impl Projector for People {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn version(&self) -> u32 {
-        1
-    }
-
-    fn schema(&self) -> &'static str {
-        SCHEMA
-    }
-
-    fn tables(&self) -> &'static [&'static str] {
-        TABLES
-    }
-
-    fn apply<'a>(
-        &'a self,
-        scope: Scope<'a>,
-        events: &'a [Envelope],
-        out: &'a mut Output,
-    ) -> BoxFuture<'a, anyhow::Result<()>> {
-        Box::pin(apply(scope, events, out))
-    }
-}
+pub const PEOPLE: Definition = Definition {
+    name: NAME,
+    version: 1,
+    schema: SCHEMA,
+    tables: TABLES,
+    apply: |scope, events, out| Box::pin(apply(scope, events, out)),
+};
 
 /// What a batch changes, coalesced: one statement per kind of change, whatever the number of events.
 #[derive(Default)]
@@ -237,11 +215,7 @@ fn write(g: Generation, batch: Batch, out: &mut Output) {
             .iter()
             .map(|id| json!({ "id": id.to_string(), "post_id": id.to_string() }))
             .collect();
-        let rows = writes.bind(rows);
-        writes.push(format!(
-            "INSERT IGNORE INTO {} {rows} RETURN NONE",
-            g.table("person_post_gone")
-        ));
+        writes.insert_rows(&g.table("person_post_gone"), rows);
     }
 }
 

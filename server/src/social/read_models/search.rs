@@ -5,17 +5,14 @@
 use super::keys::{minus, quote, Key};
 use crate::aggregate::DomainEvent;
 use crate::db::{self, Db};
-use crate::projections::{Generation, Output, Projector, Scope};
+use crate::projections::{Definition, Generation, Output, Scope};
 use crate::social::domain::{post, Event};
 use app::wire::Envelope;
-use futures::future::BoxFuture;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
 pub const NAME: &str = "search";
-
-pub struct Search;
 
 /// Words split on blanks and punctuation, lower-cased, folded to ASCII and stemmed (English).
 const SCHEMA: &str = "
@@ -26,35 +23,15 @@ DEFINE TABLE IF NOT EXISTS search_person{g} SCHEMALESS;
 DEFINE TABLE IF NOT EXISTS search_name{g} SCHEMALESS;
 ";
 
-impl Projector for Search {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn version(&self) -> u32 {
-        1
-    }
-
-    fn schema(&self) -> &'static str {
-        SCHEMA
-    }
-
-    /// `search_post:<-position>` {text}; `search_person:[handle]` {display_name} (an array key, so
-    /// a prefix is a range of quoted strings);
-    /// `search_name:[lower-case display name, handle]` for the name prefix.
-    fn tables(&self) -> &'static [&'static str] {
-        &["search_post", "search_person", "search_name"]
-    }
-
-    fn apply<'a>(
-        &'a self,
-        scope: Scope<'a>,
-        events: &'a [Envelope],
-        out: &'a mut Output,
-    ) -> BoxFuture<'a, anyhow::Result<()>> {
-        Box::pin(apply(scope, events, out))
-    }
-}
+/// `search_post:<-position>` {text}; `search_person:[handle]` {display_name} (an array key, so a
+/// prefix is a range of quoted strings); `search_name:[lower-case display name, handle]`.
+pub const SEARCH: Definition = Definition {
+    name: NAME,
+    version: 1,
+    schema: SCHEMA,
+    tables: &["search_post", "search_person", "search_name"],
+    apply: |scope, events, out| Box::pin(apply(scope, events, out)),
+};
 
 async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> anyhow::Result<()> {
     let g = scope.generation;
@@ -125,11 +102,7 @@ async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> anyho
     }
     let gone: Vec<i64> = gone.iter().filter_map(key_of).collect();
     if !gone.is_empty() {
-        let keys = writes.bind(gone);
-        writes.push(format!(
-            "DELETE array::map({keys}, |$k| type::record('{}', $k)) RETURN NONE",
-            g.table("search_post")
-        ));
+        writes.delete_keys(&g.table("search_post"), gone);
     }
     for (handle, name) in names {
         if let Some(old) = old_names.get(&handle) {

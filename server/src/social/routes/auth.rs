@@ -1,7 +1,7 @@
 //! Sign-up, sign-in and password changes: the person's events say only that they happened; the
 //! password's hash goes to the credentials table, never into the log.
 
-use crate::commands::Origin;
+use crate::commands::{CommandError, Origin};
 use crate::credentials::{hash_password, verify_password};
 use crate::http::auth::{signed_in, with_session, SignedIn};
 use crate::http::error::{ApiJson, AppError};
@@ -104,7 +104,11 @@ pub async fn signup(
     {
         Ok(answer) => answer,
         Err(error) => {
-            state.credentials.forget_password(user_id).await?;
+            // Refused: nobody has this user id. A store failure may still have appended the
+            // registration, so its password stays.
+            if matches!(error, CommandError::Rule(_) | CommandError::Conflict { .. }) {
+                state.credentials.forget_password(user_id).await?;
+            }
             return Err(error.into());
         }
     };

@@ -22,7 +22,10 @@ pub async fn home_timeline(
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<Json<Page<HomeItem>>, AppError> {
     let (limit, cursor) = (query.limit()?, query.cursor()?);
-    let (position, stale) = consistent(&state, home::NAME, &query).await;
+    // Items come from home, their posts from the timeline: both must have reached the position.
+    let (home_at, home_stale) = consistent(&state, home::NAME, &query).await;
+    let (posts_at, posts_stale) = consistent(&state, timeline::NAME, &query).await;
+    let (position, stale) = (home_at.min(posts_at), home_stale || posts_stale);
     let hidden = hidden_from(&state, Some(&me)).await?;
     let db = state.store.db();
     let home_g = state.projections.generation(home::NAME);
@@ -30,9 +33,10 @@ pub async fn home_timeline(
     let mut shown: Vec<(Item, rows::Row)> = vec![];
     let mut seen = HashSet::new();
     let mut below = cursor;
+    let mut exhausted = false;
     for _ in 0..MAX_ROUNDS {
         let items = home::items(db, home_g, &me.handle, below, ROUND).await?;
-        let exhausted = items.len() < ROUND;
+        exhausted = items.len() < ROUND;
         below = items.last().map(|item| item.position).or(below);
         let keys: Vec<i64> = items.iter().map(|item| item.post).collect();
         let found = rows::rows_at(db, &tables, &keys).await?;
@@ -51,7 +55,13 @@ pub async fn home_timeline(
             break;
         }
     }
-    let next = (shown.len() > limit).then(|| shown[limit - 1].0.position.to_string());
+    let next = if shown.len() > limit {
+        Some(shown[limit - 1].0.position.to_string())
+    } else if !exhausted {
+        below.map(|position| position.to_string())
+    } else {
+        None
+    };
     shown.truncate(limit);
     let found: Vec<rows::Row> = shown.iter().map(|(_, row)| row.clone()).collect();
     let posts = rows::posts(db, &tables, &found, Some(&me.handle)).await?;

@@ -41,9 +41,10 @@ pub async fn list(
     let mut visible: Vec<Row> = vec![];
     let mut below = cursor;
     let mut read_up_to = 0;
+    let mut exhausted = false;
     for _ in 0..MAX_ROUNDS {
         let rows = notifications::rows(db, g, &me.handle, below, ROUND).await?;
-        let exhausted = rows.len() < ROUND;
+        exhausted = rows.len() < ROUND;
         below = rows.last().map(|row| row.position).or(below);
         let posts: Vec<Uuid> = rows.iter().filter_map(|row| row.post_id).collect();
         let seen = notifications::seen(db, g, &me.handle, &posts).await?;
@@ -57,8 +58,11 @@ pub async fn list(
     }
     let unread = notifications::unread(db, g, &me.handle, read_up_to, &hidden).await?;
     let shown = Shown::of(&state, &visible).await?;
+    // Where a page cut short by many hidden rows goes on.
+    let scanned_to = (!exhausted).then_some(below).flatten();
     if grouping.grouped {
         let (groups, next) = groups(&visible, limit, read_up_to, &shown);
+        let next = next.or(scanned_to.map(|p| p.to_string()));
         let page = NotificationPage {
             items: groups,
             next,
@@ -68,7 +72,11 @@ pub async fn list(
         };
         return Ok(Json(page).into_response());
     }
-    let next = (visible.len() > limit).then(|| visible[limit - 1].position.to_string());
+    let next = if visible.len() > limit {
+        Some(visible[limit - 1].position.to_string())
+    } else {
+        scanned_to.map(|p| p.to_string())
+    };
     let items = visible
         .iter()
         .take(limit)

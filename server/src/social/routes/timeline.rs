@@ -23,7 +23,7 @@ pub async fn public_timeline(
         if !viewer.as_ref().is_some_and(|viewer| viewer.is_admin) {
             return Err(AppError::Forbidden("time travel is for admins".into()));
         }
-        let past = time_travel::build(&state.store, &timeline::Timeline, at).await?;
+        let past = time_travel::build(&state.store, &timeline::TIMELINE, at).await?;
         let position = at.min(state.store.head());
         let page = timeline::public(&past, Generation(1), &reader, position).await?;
         return Ok(Json(page));

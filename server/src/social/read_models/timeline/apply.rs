@@ -47,7 +47,8 @@ struct Batch {
     lists: BTreeMap<&'static str, Vec<Value>>,
     deltas: HashMap<Uuid, Counts>,
     edits: Vec<Edit>,
-    gone: Vec<Uuid>,
+    /// Posts that left, with the position of the event that took them.
+    gone: Vec<(Uuid, u64)>,
     /// (likes or reposts, who, post) → on or off, the last word of the batch.
     marks: BTreeMap<(&'static str, String, Uuid), bool>,
     /// The first text of posts created and edited in this batch.
@@ -79,7 +80,7 @@ pub async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> a
     // Every post this batch changes but did not create is found by where its stream began.
     let mut touched: HashSet<Uuid> = b.deltas.keys().copied().collect();
     touched.extend(b.edits.iter().map(|edit| edit.post_id));
-    touched.extend(b.gone.iter().copied());
+    touched.extend(b.gone.iter().map(|(id, _)| *id));
     let mut keys = keys_of(scope, &b, &touched).await?;
     let mut stored: HashMap<Uuid, Row> = {
         let wanted: Vec<i64> = keys.values().copied().collect();
@@ -114,47 +115,61 @@ pub async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> a
         let finals = final_rows(&b, &stored, &hidden_now);
         out.changes = changes(scope, &t, &b, &finals).await?;
     }
-    write(&t, b, &keys, &stored, &hidden_now, &mut out.writes);
-    if !untagged.is_empty() {
-        let ids = out.writes.bind(untagged);
-        out.writes.push(format!(
-            "DELETE array::map({ids}, |$id| type::record('{}', $id)) RETURN NONE",
-            t.tag
-        ));
-    }
+    let stored_state = Stored {
+        keys: &keys,
+        rows: &stored,
+        hidden_now: &hidden_now,
+        untagged,
+    };
+    write(&t, b, stored_state, &mut out.writes);
     Ok(())
 }
 
-/// An edit's tags replace the post's: the post joins the lists of new tags and leaves the lists of
-/// tags it lost. Answers the tag-list keys to delete.
+/// What the batch found of posts it did not create.
+struct Stored<'a> {
+    keys: &'a HashMap<Uuid, i64>,
+    rows: &'a HashMap<Uuid, Row>,
+    hidden_now: &'a HashSet<Uuid>,
+    /// Tag-list keys an edit took the post out of.
+    untagged: Vec<Value>,
+}
+
+/// An edit's tags replace the post's: the post leaves the lists of tags it lost and joins those of
+/// tags it gained, judged between its tags before the batch and after its last edit (a post edited
+/// twice in one batch is retagged once). Answers the tag-list keys to delete, which are written
+/// before any list row is inserted.
 fn retag(b: &mut Batch, stored: &HashMap<Uuid, Row>, keys: &HashMap<Uuid, i64>) -> Vec<Value> {
+    let mut last: Vec<(Uuid, Vec<String>)> = vec![];
+    for edit in &b.edits {
+        last.retain(|(id, _)| *id != edit.post_id);
+        last.push((edit.post_id, edit.tags.clone()));
+    }
     let mut untagged = vec![];
-    let edits: Vec<(Uuid, Vec<String>)> = b
-        .edits
-        .iter()
-        .map(|edit| (edit.post_id, edit.tags.clone()))
-        .collect();
-    for (post_id, tags) in edits {
-        let (old, key) = match (b.created.get_mut(&post_id), stored.get(&post_id)) {
-            (Some(row), _) => (
-                std::mem::replace(&mut row.tags, tags.clone()),
-                minus(row.position),
-            ),
-            (None, Some(row)) => match keys.get(&post_id) {
-                Some(key) => (row.tags.clone(), *key),
-                None => continue,
-            },
-            (None, None) => continue,
+    for (post_id, tags) in last {
+        if let Some(row) = b.created.get_mut(&post_id) {
+            // Created in this batch: its creation's list rows are not written yet, so they change.
+            let key = minus(row.position);
+            let before = std::mem::replace(&mut row.tags, tags.clone());
+            let rows = b.lists.entry("tag").or_default();
+            rows.retain(|row| {
+                let id = &row["id"];
+                !(id[1] == json!(key) && before.iter().any(|tag| id[0] == json!(tag)))
+            });
+            for tag in &tags {
+                rows.push(json!({ "id": [tag, key] }));
+            }
+            continue;
+        }
+        let (Some(row), Some(key)) = (stored.get(&post_id), keys.get(&post_id)) else {
+            continue;
         };
-        for tag in old.iter().filter(|tag| !tags.contains(tag)) {
+        for tag in row.tags.iter().filter(|tag| !tags.contains(tag)) {
             untagged.push(json!([tag, key]));
         }
-        for tag in tags.iter().filter(|tag| !old.contains(tag)) {
+        for tag in tags.iter().filter(|tag| !row.tags.contains(tag)) {
             b.list("tag", json!([tag, key]));
         }
-        if stored.contains_key(&post_id) {
-            b.retagged.insert(post_id, tags);
-        }
+        b.retagged.insert(post_id, tags);
     }
     untagged
 }
@@ -242,7 +257,7 @@ fn read(b: &mut Batch, envelope: &Envelope) -> anyhow::Result<()> {
             b.specs.push((position, Spec::Counts(post_id)));
         }
         Event::PostHidden { post_id, .. } | Event::PostDeleted { post_id, .. } => {
-            b.gone.push(post_id);
+            b.gone.push((post_id, position));
             b.specs.push((position, Spec::Gone(post_id)));
         }
         _ => {}
@@ -273,7 +288,7 @@ async fn keys_of(
 /// takes a reply that leaves off its parent's count. Answers the stored posts that leave now.
 fn leave(b: &mut Batch, stored: &HashMap<Uuid, Row>) -> HashSet<Uuid> {
     let mut hidden_now = HashSet::new();
-    for post_id in std::mem::take(&mut b.gone) {
+    for (post_id, position) in std::mem::take(&mut b.gone) {
         let parent = if let Some(row) = b.created.get_mut(&post_id) {
             let was_visible = !row.hidden;
             row.hidden = true;
@@ -289,8 +304,9 @@ fn leave(b: &mut Batch, stored: &HashMap<Uuid, Row>) -> HashSet<Uuid> {
         };
         if let Some(parent) = parent {
             b.delta(parent).replies -= 1;
+            b.specs.push((position, Spec::Counts(parent)));
         }
-        b.gone.push(post_id);
+        b.gone.push((post_id, position));
     }
     hidden_now
 }
@@ -334,6 +350,9 @@ fn final_rows(
             row.edited_at = Some(edit.at.clone());
         }
         row.hidden |= hidden_now.contains(post_id);
+        if let Some(tags) = b.retagged.get(post_id) {
+            row.tags = tags.clone();
+        }
         finals.insert(*post_id, row);
     }
     finals
@@ -399,14 +418,16 @@ async fn changes(
     Ok(changes)
 }
 
-fn write(
-    t: &Tables,
-    b: Batch,
-    keys: &HashMap<Uuid, i64>,
-    stored: &HashMap<Uuid, Row>,
-    hidden_now: &HashSet<Uuid>,
-    writes: &mut Writes,
-) {
+fn write(t: &Tables, b: Batch, stored: Stored<'_>, writes: &mut Writes) {
+    let Stored {
+        keys,
+        rows: stored,
+        hidden_now,
+        untagged,
+    } = stored;
+    if !untagged.is_empty() {
+        writes.delete_keys(&t.tag, untagged);
+    }
     if !b.names.is_empty() {
         let rows: Vec<Value> = b
             .names
@@ -435,8 +456,7 @@ fn write(
             "tag" => &t.tag,
             _ => &t.reply,
         };
-        let rows = writes.bind(rows.clone());
-        writes.push(format!("INSERT IGNORE INTO {table} {rows} RETURN NONE"));
+        writes.insert_rows(&table, rows.clone());
     }
     for (post_id, counts) in &b.deltas {
         let Some(key) = keys.get(post_id).filter(|_| stored.contains_key(post_id)) else {
@@ -450,11 +470,7 @@ fn write(
     for edit in &b.edits {
         let id = json!([edit.post_id.to_string(), edit.position]);
         let version = json!({ "id": id, "text": edit.text, "at": edit.at });
-        let version = writes.bind(version);
-        writes.push(format!(
-            "INSERT IGNORE INTO {} {version} RETURN NONE",
-            t.version
-        ));
+        writes.insert_rows(&t.version, vec![version]);
         if let Some(key) = keys
             .get(&edit.post_id)
             .filter(|_| stored.contains_key(&edit.post_id))
@@ -497,18 +513,10 @@ fn write(
         }
     };
     for (kind, rows) in on {
-        let rows = writes.bind(rows);
-        writes.push(format!(
-            "INSERT IGNORE INTO {} {rows} RETURN NONE",
-            table(kind)
-        ));
+        writes.insert_rows(&table(kind), rows);
     }
     for (kind, ids) in off {
-        let ids = writes.bind(ids);
-        writes.push(format!(
-            "DELETE array::map({ids}, |$id| type::record('{}', $id)) RETURN NONE",
-            table(kind)
-        ));
+        writes.delete_keys(&table(kind), ids);
     }
 }
 

@@ -11,16 +11,12 @@ mod apply;
 pub mod queries;
 pub mod rows;
 
-use crate::projections::{Output, Projector, Scope};
-use app::wire::Envelope;
-use futures::future::BoxFuture;
+use crate::projections::Definition;
 
 pub use queries::{by_author, history, public, tagged, texts, thread};
 
 pub const NAME: &str = "timeline";
 pub const PUBLIC_TOPIC: &str = "public";
-
-pub struct Timeline;
 
 const SCHEMA: &str = "
 DEFINE TABLE IF NOT EXISTS timeline_post{g} SCHEMALESS;
@@ -33,39 +29,22 @@ DEFINE TABLE IF NOT EXISTS timeline_repost{g} SCHEMALESS;
 DEFINE TABLE IF NOT EXISTS timeline_version{g} SCHEMALESS;
 ";
 
-impl Projector for Timeline {
-    fn name(&self) -> &'static str {
-        NAME
-    }
+const TABLES: &[&str] = &[
+    "timeline_post",
+    "timeline_author",
+    "timeline_by_author",
+    "timeline_tag",
+    "timeline_reply",
+    "timeline_like",
+    "timeline_repost",
+    "timeline_version",
+];
 
-    /// 3: counts, edits, and the author, tag, reply, like and repost lists.
-    fn version(&self) -> u32 {
-        3
-    }
-
-    fn schema(&self) -> &'static str {
-        SCHEMA
-    }
-
-    fn tables(&self) -> &'static [&'static str] {
-        &[
-            "timeline_post",
-            "timeline_author",
-            "timeline_by_author",
-            "timeline_tag",
-            "timeline_reply",
-            "timeline_like",
-            "timeline_repost",
-            "timeline_version",
-        ]
-    }
-
-    fn apply<'a>(
-        &'a self,
-        scope: Scope<'a>,
-        events: &'a [Envelope],
-        out: &'a mut Output,
-    ) -> BoxFuture<'a, anyhow::Result<()>> {
-        Box::pin(apply::apply(scope, events, out))
-    }
-}
+/// Version 3: counts, edits, and the author, tag, reply, like and repost lists.
+pub const TIMELINE: Definition = Definition {
+    name: NAME,
+    version: 3,
+    schema: SCHEMA,
+    tables: TABLES,
+    apply: |scope, events, out| Box::pin(apply::apply(scope, events, out)),
+};

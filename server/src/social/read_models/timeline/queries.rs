@@ -43,6 +43,7 @@ async fn page(
 ) -> anyhow::Result<Page<Post>> {
     let mut rows: Vec<Row> = vec![];
     let mut below = reader.cursor;
+    let mut exhausted = false;
     for _ in 0..MAX_ROUNDS {
         let wanted = reader.limit + 1 - rows.len() + SLACK;
         let sql = match source {
@@ -63,7 +64,7 @@ async fn page(
             .into_iter()
             .filter_map(|key| key.as_i64())
             .collect();
-        let exhausted = keys.len() < wanted;
+        exhausted = keys.len() < wanted;
         if let Some(last) = keys.last() {
             below = Some(last.unsigned_abs());
         }
@@ -77,7 +78,15 @@ async fn page(
             break;
         }
     }
-    let next = (rows.len() > reader.limit).then(|| rows[reader.limit - 1].position.to_string());
+    // A full page ends at its last post; a page cut short by many hidden posts in a row ends where
+    // the scan stopped, so the next page goes on from there.
+    let next = if rows.len() > reader.limit {
+        Some(rows[reader.limit - 1].position.to_string())
+    } else if !exhausted {
+        below.map(|position| position.to_string())
+    } else {
+        None
+    };
     rows.truncate(reader.limit);
     Ok(Page {
         items: posts(db, t, &rows, reader.viewer).await?,
