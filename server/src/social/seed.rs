@@ -232,11 +232,7 @@ async fn register(
 
 fn progress(out: &mut impl Write, what: &str, done: usize, total: usize) -> std::io::Result<()> {
     const WIDTH: usize = 30;
-    let filled = if total == 0 {
-        WIDTH
-    } else {
-        done * WIDTH / total
-    };
+    let filled = (done * WIDTH).checked_div(total).unwrap_or(WIDTH);
     write!(
         out,
         "\r{what:>8} [{}{}] {done}/{total}   ",

@@ -2,14 +2,15 @@
 //! changes). The batch is coalesced: one insert per table for new rows, one update per touched
 //! post, whatever the number of events.
 
-use super::rows::{display_names, rows_at, Row, Tables};
-use super::PUBLIC_TOPIC;
+mod live;
+mod write;
+
+use super::rows::{rows_at, Row, Tables};
 use crate::aggregate::DomainEvent;
-use crate::live::Change;
-use crate::projections::{Output, Scope, Writes};
+use crate::projections::{Output, Scope};
 use crate::social::domain::{post, Event};
 use crate::social::read_models::keys::minus;
-use app::wire::{ChangeKind, Envelope};
+use app::wire::Envelope;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use uuid::Uuid;
@@ -113,7 +114,7 @@ pub async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> a
     fold_into_new_rows(&mut b);
     if scope.live {
         let finals = final_rows(&b, &stored, &hidden_now);
-        out.changes = changes(scope, &t, &b, &finals).await?;
+        out.changes = live::changes(scope, &t, &b, &finals).await?;
     }
     let stored_state = Stored {
         keys: &keys,
@@ -121,7 +122,7 @@ pub async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> a
         hidden_now: &hidden_now,
         untagged,
     };
-    write(&t, b, stored_state, &mut out.writes);
+    write::write(&t, b, stored_state, &mut out.writes);
     Ok(())
 }
 
@@ -356,188 +357,4 @@ fn final_rows(
         finals.insert(*post_id, row);
     }
     finals
-}
-
-/// The live changes: new and edited posts whole, counts once per post (its latest), removals.
-async fn changes(
-    scope: Scope<'_>,
-    t: &Tables,
-    b: &Batch,
-    finals: &HashMap<Uuid, Row>,
-) -> anyhow::Result<Vec<Change>> {
-    let handles: Vec<&str> = finals.values().map(|row| row.author.as_str()).collect();
-    let mut names = display_names(scope.db, t, &handles).await?;
-    names.extend(b.names.clone());
-    let last_counts: HashMap<Uuid, u64> = b
-        .specs
-        .iter()
-        .filter_map(|(position, spec)| match spec {
-            Spec::Counts(id) => Some((*id, *position)),
-            _ => None,
-        })
-        .collect();
-    let mut changes = vec![];
-    for (position, spec) in &b.specs {
-        let (kind, post_id) = match spec {
-            Spec::New(id) | Spec::Edited(id) => (ChangeKind::Upsert, id),
-            Spec::Counts(id) if last_counts[id] == *position => (ChangeKind::Counts, id),
-            Spec::Counts(_) => continue,
-            Spec::Gone(id) => (ChangeKind::Remove, id),
-        };
-        let Some(row) = finals.get(post_id) else {
-            continue;
-        };
-        if row.hidden && kind != ChangeKind::Remove {
-            continue;
-        }
-        let data = match kind {
-            ChangeKind::Remove => json!(post_id),
-            ChangeKind::Counts => json!({
-                "id": post_id, "likes": row.likes.max(0), "reposts": row.reposts.max(0),
-                "replies": row.replies.max(0),
-            }),
-            _ => serde_json::to_value(row.post(names.get(&row.author), false, false))?,
-        };
-        let mut topics = vec![PUBLIC_TOPIC.to_owned(), format!("post:{post_id}")];
-        if kind != ChangeKind::Counts {
-            topics.push(format!("user:{}", row.author));
-            topics.extend(row.tags.iter().map(|tag| format!("tag:{tag}")));
-            if let Some(parent) = row.reply_to {
-                topics.push(format!("post:{parent}"));
-            }
-        }
-        for topic in topics {
-            changes.push(Change {
-                topic,
-                position: *position,
-                kind,
-                data: data.clone(),
-            });
-        }
-    }
-    Ok(changes)
-}
-
-fn write(t: &Tables, b: Batch, stored: Stored<'_>, writes: &mut Writes) {
-    let Stored {
-        keys,
-        rows: stored,
-        hidden_now,
-        untagged,
-    } = stored;
-    if !untagged.is_empty() {
-        writes.delete_keys(&t.tag, untagged);
-    }
-    if !b.names.is_empty() {
-        let rows: Vec<Value> = b
-            .names
-            .iter()
-            .map(|(h, n)| json!({ "id": h, "handle": h, "display_name": n }))
-            .collect();
-        let rows = writes.bind(rows);
-        writes.push(format!(
-            "INSERT INTO {} {rows} ON DUPLICATE KEY UPDATE display_name = $input.display_name RETURN NONE",
-            t.author
-        ));
-    }
-    if !b.created_order.is_empty() {
-        let rows: Vec<Value> = b
-            .created_order
-            .iter()
-            .filter_map(|id| b.created.get(id))
-            .map(|row| new_row(row, b.originals.get(&row.post_id)))
-            .collect();
-        let rows = writes.bind(rows);
-        writes.push(format!("INSERT INTO {} {rows} RETURN NONE", t.post));
-    }
-    for (list, rows) in &b.lists {
-        let table = match *list {
-            "by_author" => &t.by_author,
-            "tag" => &t.tag,
-            _ => &t.reply,
-        };
-        writes.insert_rows(&table, rows.clone());
-    }
-    for (post_id, counts) in &b.deltas {
-        let Some(key) = keys.get(post_id).filter(|_| stored.contains_key(post_id)) else {
-            continue;
-        };
-        writes.push(format!(
-            "UPDATE type::record('{}', {key}) SET likes = (likes ?? 0) + {}, reposts = (reposts ?? 0) + {}, replies = (replies ?? 0) + {} RETURN NONE",
-            t.post, counts.likes, counts.reposts, counts.replies
-        ));
-    }
-    for edit in &b.edits {
-        let id = json!([edit.post_id.to_string(), edit.position]);
-        let version = json!({ "id": id, "text": edit.text, "at": edit.at });
-        writes.insert_rows(&t.version, vec![version]);
-        if let Some(key) = keys
-            .get(&edit.post_id)
-            .filter(|_| stored.contains_key(&edit.post_id))
-        {
-            let (text, at) = (writes.bind(edit.text.clone()), writes.bind(edit.at.clone()));
-            let tags = writes.bind(b.retagged.get(&edit.post_id).cloned().unwrap_or_default());
-            writes.push(format!(
-                "UPDATE type::record('{}', {key}) SET original = original ?? text, text = {text}, edited_at = {at}, tags = {tags} RETURN NONE",
-                t.post
-            ));
-        }
-    }
-    let gone: Vec<i64> = hidden_now
-        .iter()
-        .filter_map(|id| keys.get(id).copied())
-        .collect();
-    if !gone.is_empty() {
-        let keys = writes.bind(gone);
-        writes.push(format!(
-            "UPDATE array::map({keys}, |$key| type::record('{}', $key)) SET hidden = true RETURN NONE",
-            t.post
-        ));
-    }
-    let (mut on, mut off): (BTreeMap<&str, Vec<Value>>, BTreeMap<&str, Vec<Value>>) =
-        Default::default();
-    for ((kind, who, post_id), set) in &b.marks {
-        let id = json!([who, post_id.to_string()]);
-        if *set {
-            let row = json!({ "id": id, "post_id": post_id.to_string() });
-            on.entry(kind).or_default().push(row);
-        } else {
-            off.entry(kind).or_default().push(id);
-        }
-    }
-    let table = |kind: &str| {
-        if kind == "like" {
-            t.like.clone()
-        } else {
-            t.repost.clone()
-        }
-    };
-    for (kind, rows) in on {
-        writes.insert_rows(&table(kind), rows);
-    }
-    for (kind, ids) in off {
-        writes.delete_keys(&table(kind), ids);
-    }
-}
-
-/// A new post's row. A post edited in the batch that created it keeps its first text as `original`.
-fn new_row(row: &Row, original: Option<&String>) -> Value {
-    let mut value = json!({
-        "id": minus(row.position), "post_id": row.post_id, "author": row.author, "text": row.text,
-        "created_at": row.created_at, "tags": row.tags, "likes": row.likes, "reposts": row.reposts,
-        "replies": row.replies,
-    });
-    if let Some(parent) = row.reply_to {
-        value["reply_to"] = json!(parent);
-    }
-    if let Some(edited_at) = &row.edited_at {
-        value["edited_at"] = json!(edited_at);
-    }
-    if let Some(original) = original {
-        value["original"] = json!(original);
-    }
-    if row.hidden {
-        value["hidden"] = json!(true);
-    }
-    value
 }

@@ -16,10 +16,13 @@ use crate::live::Change;
 use crate::projections::{Definition, Generation, Output, Scope};
 use crate::social::domain::{post, Event};
 use app::wire::{ChangeKind, Envelope};
-use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use uuid::Uuid;
+
+mod items;
+
+pub use items::{items, Item};
 
 pub const NAME: &str = "home";
 
@@ -39,22 +42,6 @@ pub const HOME: Definition = Definition {
     tables: &["home", "home_follower", "home_authored"],
     apply: |scope, events, out| Box::pin(apply(scope, events, out)),
 };
-
-/// One row of a home.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Item {
-    /// The post's key in the timeline read model (minus its position).
-    pub post: i64,
-    pub author: String,
-    pub why: String,
-    #[serde(default)]
-    pub by: Option<String>,
-    /// The position of the event that put the item here.
-    pub why_at: u64,
-    /// The item's place in the home (its key): the event's position, or for posts copied in by a
-    /// follow the post's own.
-    pub position: u64,
-}
 
 struct Batch {
     /// Followers of each author, as committed plus this batch's follows and unfollows so far.
@@ -391,23 +378,4 @@ fn write(g: Generation, b: Batch, gone: &[Value], out: &mut Output) {
     if !gone.is_empty() {
         writes.delete_keys(&g.table("home_authored"), gone.to_vec());
     }
-}
-
-/// Items of `owner`'s home, newest first, below `cursor`.
-pub async fn items(
-    db: &Db,
-    g: Generation,
-    owner: &str,
-    cursor: Option<u64>,
-    limit: usize,
-) -> anyhow::Result<Vec<Item>> {
-    let range = newest_first(&g.table("home"), owner, cursor);
-    let sql = format!(
-        "SELECT post, author, why, by, why_at, -record::id(id)[1] AS position FROM {range} LIMIT {limit}"
-    );
-    Ok(db::rows(db, sql, Value::Null)
-        .await?
-        .into_iter()
-        .map(serde_json::from_value)
-        .collect::<Result<_, _>>()?)
 }
