@@ -22,6 +22,10 @@ test('follow, mention and tag, a live home and notification, a reply, a like and
   await visit(bob, `/u/${annHandle}`);
   await bob.getByRole('button', { name: 'Follow', exact: true }).click();
   await expect(bob.getByRole('button', { name: 'Unfollow' })).toBeVisible();
+  // The button shows the follow at once; the server has it once the profile says so.
+  await expect
+    .poll(async () => (await (await bob.request.get(`/api/users/${annHandle}`)).json()).you_follow)
+    .toBe(true);
 
   // Bob watches his home; Ann posts with a mention of Bob and a tag.
   await visit(bob, '/home');

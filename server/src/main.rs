@@ -107,6 +107,12 @@ async fn run_bench(bench: &Bench) -> anyhow::Result<()> {
                     report.rebuild_events_per_s
                 );
                 println!("rebuild / raw read: {:.0} %", report.ratio * 100.0);
+                for projector in &report.per_projector {
+                    println!(
+                        "  {:>14} at the head after {:.1} s ({:.0} events/s)",
+                        projector.name, projector.seconds, projector.events_per_s
+                    );
+                }
             }
             Ok(())
         }

@@ -26,6 +26,15 @@ pub struct RebuildReport {
     pub rebuild_events_per_s: f64,
     /// Rebuild rate ÷ raw read rate.
     pub ratio: f64,
+    pub per_projector: Vec<ProjectorRebuild>,
+}
+
+/// When one projector of the rebuild reached the head, all of them running side by side.
+#[derive(Debug, Serialize)]
+pub struct ProjectorRebuild {
+    pub name: String,
+    pub seconds: f64,
+    pub events_per_s: f64,
 }
 
 pub async fn rebuild(base: &str, events: u64) -> anyhow::Result<RebuildReport> {
@@ -56,17 +65,40 @@ pub async fn rebuild(base: &str, events: u64) -> anyhow::Result<RebuildReport> {
     let started = Instant::now();
     // As the server starts: the hub's floor is the head, so history is not pushed to anyone.
     let hub = Hub::new(store.head());
-    let projections = Projections::start(&store, hub, registry.projectors()).await?;
-    while projections.min_position() < events {
+    let projectors = registry.projectors();
+    let names: Vec<&'static str> = projectors.iter().map(|p| p.name()).collect();
+    let projections = Projections::start(&store, hub, projectors).await?;
+    // When each projector reached the head: they run side by side, so the slowest sets the rate
+    // and the others show how far behind it they were.
+    let mut finished: Vec<Option<f64>> = vec![None; names.len()];
+    while finished.iter().any(Option::is_none) {
         tokio::time::sleep(Duration::from_millis(20)).await;
+        for (name, done) in names.iter().zip(finished.iter_mut()) {
+            if done.is_none() && projections.position(name) >= events {
+                *done = Some(started.elapsed().as_secs_f64());
+            }
+        }
     }
     let rebuild = events as f64 / started.elapsed().as_secs_f64();
+    let per_projector = names
+        .iter()
+        .zip(&finished)
+        .map(|(name, seconds)| {
+            let seconds = seconds.unwrap_or_default();
+            ProjectorRebuild {
+                name: (*name).to_owned(),
+                seconds,
+                events_per_s: events as f64 / seconds.max(f64::EPSILON),
+            }
+        })
+        .collect();
     Ok(RebuildReport {
         events,
         generate_s,
         raw_read_events_per_s: raw,
         rebuild_events_per_s: rebuild,
         ratio: rebuild / raw,
+        per_projector,
     })
 }
 

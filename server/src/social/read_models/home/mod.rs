@@ -302,14 +302,25 @@ async fn followers_of(
 /// A new follow copies the followee's latest posts in (as of the follow: the committed ones and
 /// those of this batch before it), each placed where the post belongs in time.
 async fn backfill(scope: Scope<'_>, b: &mut Batch) -> anyhow::Result<()> {
+    let follows = std::mem::take(&mut b.follows);
+    if follows.is_empty() {
+        return Ok(());
+    }
+    // Every followee's latest posts, one range scan each, in one round trip for the batch.
     let authored = scope.generation.table("home_authored");
-    for (follower, followee, position) in std::mem::take(&mut b.follows) {
-        let sql = format!(
-            "SELECT record::id(id)[1] AS key, post_id FROM {} LIMIT {BACKFILL}",
-            newest_first(&authored, &followee, None)
-        );
-        let mut posts: Vec<(i64, Uuid)> = db::rows(scope.db, sql, Value::Null)
-            .await?
+    let sql: String = follows
+        .iter()
+        .map(|(_, followee, _)| {
+            format!(
+                "SELECT record::id(id)[1] AS key, post_id FROM {} LIMIT {BACKFILL};",
+                newest_first(&authored, followee, None)
+            )
+        })
+        .collect();
+    let mut results = db::run(scope.db, sql, Value::Null).await?;
+    for (n, (follower, followee, position)) in follows.into_iter().enumerate() {
+        let rows: Vec<Value> = results.take(n)?;
+        let mut posts: Vec<(i64, Uuid)> = rows
             .into_iter()
             .filter_map(|row| {
                 let post_id = Uuid::parse_str(row["post_id"].as_str()?).ok()?;
