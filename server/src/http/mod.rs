@@ -65,7 +65,12 @@ pub fn app(state: AppState) -> Router {
         .nest("/api", api.clone())
         .with_state(state.clone());
     let backend = crate::pages::backend(&state, pages_api);
+    // The site's files through `ServeDir`, which answers `If-Modified-Since` with 304: with
+    // `no-cache` below, a browser keeps them and asks before each use.
+    let options = &state.leptos_options;
+    let pkg = format!("{}/{}", options.site_root, options.site_pkg_dir);
     Router::new()
+        .nest_service("/pkg", tower_http::services::ServeDir::new(pkg))
         .nest("/api", api)
         .route("/ws", get(live::websocket))
         .route("/healthz", get(|| async { "ok" }))
