@@ -10,7 +10,6 @@ use futures::StreamExt;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::time::Duration;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 use uuid::Uuid;
 
@@ -135,13 +134,7 @@ async fn no_path_out_of_the_store_shows_a_password_hash() {
     let token = token["token"].as_str().unwrap().to_owned();
 
     // The live feed.
-    let mut request = format!("ws://{}/api/events/live?after=0", app.addr)
-        .into_client_request()
-        .unwrap();
-    request
-        .headers_mut()
-        .insert("authorization", format!("Bearer {token}").parse().unwrap());
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let mut socket = app.bearer_socket("/api/events/live?after=0", &token).await;
     let mut fed = String::new();
     for _ in 0..head {
         let frame = tokio::time::timeout(Duration::from_secs(5), socket.next())

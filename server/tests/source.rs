@@ -2,12 +2,12 @@
 
 mod common;
 
+use common::Socket;
 use common::{assert_error, spawn, ADMIN};
 use futures::StreamExt;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::time::Duration;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
 #[tokio::test]
@@ -61,16 +61,10 @@ async fn a_machine_token_reads_the_store_and_nothing_else() {
 #[tokio::test]
 async fn the_live_feed_catches_up_then_follows_without_gap() {
     let app = spawn().await;
-    let (admin, token) = admin_with_token(&app, "search").await;
+    let (admin, token) = app.admin_with_token("search").await;
     admin.create_post("before").await;
 
-    let mut request = format!("ws://{}/api/events/live?after=1", app.addr)
-        .into_client_request()
-        .unwrap();
-    request
-        .headers_mut()
-        .insert("authorization", format!("Bearer {token}").parse().unwrap());
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let mut socket = app.bearer_socket("/api/events/live?after=1", &token).await;
     assert_eq!(next(&mut socket).await["position"], 2);
     assert_eq!(next(&mut socket).await["position"], 3);
     let live = admin.create_post("after").await["position"]
@@ -84,9 +78,6 @@ async fn the_live_feed_catches_up_then_follows_without_gap() {
         tokio_tungstenite::connect_async(format!("ws://{}/api/events/live", app.addr)).await;
     assert!(anonymous.is_err(), "the feed needs an admin or a token");
 }
-
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn next(socket: &mut Socket) -> Value {
     loop {
@@ -102,12 +93,8 @@ async fn next(socket: &mut Socket) -> Value {
 }
 
 async fn subscribe(app: &common::TestApp, token: &str, query: &str) -> Socket {
-    let url = format!("ws://{}/api/subscriptions/mailer?{query}", app.addr);
-    let mut request = url.into_client_request().unwrap();
-    request
-        .headers_mut()
-        .insert("authorization", format!("Bearer {token}").parse().unwrap());
-    tokio_tungstenite::connect_async(request).await.unwrap().0
+    app.bearer_socket(&format!("/api/subscriptions/mailer?{query}"), token)
+        .await
 }
 
 async fn send(socket: &mut Socket, frame: Value) {
@@ -127,7 +114,7 @@ async fn event_position(socket: &mut Socket) -> u64 {
 #[tokio::test]
 async fn a_handler_that_crashes_mid_batch_gets_every_unacked_event_again_and_nothing_acked() {
     let app = spawn().await;
-    let (admin, token) = admin_with_token(&app, "mailer").await;
+    let (admin, token) = app.admin_with_token("mailer").await;
     for n in 0..4 {
         admin.create_post(&format!("mail {n}")).await;
     }
@@ -155,7 +142,7 @@ async fn a_handler_that_crashes_mid_batch_gets_every_unacked_event_again_and_not
 #[tokio::test]
 async fn unacked_events_come_again_after_the_timeout_and_nacked_ones_are_parked() {
     let app = spawn().await;
-    let (admin, token) = admin_with_token(&app, "mailer").await;
+    let (admin, token) = app.admin_with_token("mailer").await;
     let mut handler = subscribe(&app, &token, "ack_timeout_ms=300").await;
     assert_eq!(event_position(&mut handler).await, 1);
     assert_eq!(event_position(&mut handler).await, 2);
@@ -225,15 +212,4 @@ async fn wait_for_acked(app: &common::TestApp, position: u64) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     panic!("the ack of {position} was never stored");
-}
-
-/// The admin client and a machine token it issued.
-async fn admin_with_token(app: &common::TestApp, name: &str) -> (common::Client, String) {
-    let admin = app.user(ADMIN).await;
-    let (status, body) = admin
-        .post("/api/admin/tokens", json!({ "name": name }))
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let token = body["token"].as_str().unwrap().to_owned();
-    (admin, token)
 }

@@ -10,6 +10,9 @@ use uuid::Uuid;
 pub const ADMIN: &str = "root_admin";
 pub const PASSWORD: &str = "correct horse battery";
 
+pub type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
 pub struct TestApp {
     pub addr: SocketAddr,
     pub state: AppState,
@@ -65,6 +68,29 @@ impl TestApp {
         let (status, body) = client.signup(handle).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         client
+    }
+
+    /// The admin client and a machine token it issued.
+    pub async fn admin_with_token(&self, name: &str) -> (Client, String) {
+        let admin = self.user(ADMIN).await;
+        let (status, body) = admin
+            .post("/api/admin/tokens", json!({ "name": name }))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let token = body["token"].as_str().unwrap().to_owned();
+        (admin, token)
+    }
+
+    /// A WebSocket to `path` as the machine client holding `token`.
+    pub async fn bearer_socket(&self, path: &str, token: &str) -> Socket {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut request = format!("ws://{}{path}", self.addr)
+            .into_client_request()
+            .unwrap();
+        request
+            .headers_mut()
+            .insert("authorization", format!("Bearer {token}").parse().unwrap());
+        tokio_tungstenite::connect_async(request).await.unwrap().0
     }
 
     pub fn head(&self) -> u64 {
