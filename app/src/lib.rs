@@ -63,6 +63,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/search") view=pages::search::SearchPage/>
                 <Route path=path!("/notifications") view=pages::notifications::NotificationsPage/>
                 <Route path=path!("/settings") view=pages::settings::SettingsPage/>
+                <Route path=path!("/wallet") view=pages::wallet::WalletPage/>
+                <Route path=path!("/wallet/why") view=pages::wallet_why::WalletWhyPage/>
+                <Route path=path!("/wallet/statements/:year") view=pages::wallet_statement::WalletStatementPage/>
                 // Async: the whole page waits for the session check, so a refusal can answer 403.
                 <Route path=path!("/admin") view=pages::admin_events::AdminEventsPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/projections") view=pages::admin_projections::AdminProjectionsPage ssr=SsrMode::Async/>

@@ -46,6 +46,19 @@ pub enum Command {
         #[arg(long, env = "AGORA_DB", default_value = DEFAULT_DB)]
         db: String,
     },
+    /// The wallet's thank-you mailer, another system: reads the subscription `thankyou` from a
+    /// running server with a machine token and writes one email per deposit into the outbox.
+    Mailer {
+        /// The server's base URL.
+        #[arg(long, env = "AGORA_URL", default_value = "http://127.0.0.1:3000")]
+        url: String,
+        /// A machine token (`POST /api/admin/tokens`).
+        #[arg(long, env = "AGORA_TOKEN")]
+        token: String,
+        /// The folder emails are written to, one file per deposit.
+        #[arg(long, env = "AGORA_OUTBOX", default_value = "outbox")]
+        outbox: std::path::PathBuf,
+    },
     /// Administration.
     #[command(subcommand)]
     Admin(Admin),

@@ -7,5 +7,6 @@ use crate::registry::Registry;
 pub fn registry() -> Registry {
     let mut registry = Registry::default();
     crate::social::register(&mut registry);
+    crate::wallet::register(&mut registry);
     registry
 }

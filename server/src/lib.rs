@@ -30,6 +30,7 @@ pub mod registry;
 pub mod social;
 pub mod state;
 pub mod store;
+pub mod wallet;
 
 use leptos::prelude::LeptosOptions;
 use state::AppState;
@@ -55,7 +56,7 @@ pub async fn start_on(
     tracing::info!(contexts = ?registry.context_names(), "starting");
     let store = store::Store::open(db.clone(), registry.upcasters()).await?;
     let credentials = credentials::Credentials::open(db).await?;
-    let bus = commands::CommandBus::new(store.clone(), registry.command_handlers());
+    let bus = registry.command_bus(store.clone());
     let people = registry
         .people_directory()
         .ok_or_else(|| anyhow::anyhow!("no context says who people are"))?;

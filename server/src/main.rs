@@ -59,6 +59,14 @@ async fn main() -> anyhow::Result<()> {
             );
             return Ok(());
         }
+        Some(Command::Mailer { url, token, outbox }) => {
+            let mailer = agora::wallet::mailer::Mailer {
+                url: url.clone(),
+                token: token.clone(),
+                outbox: outbox.clone(),
+            };
+            return mailer.run().await;
+        }
         Some(Command::Admin(Admin::Grant { handle, db })) => {
             let position = agora::ops::grant_admin(&agora::ops::open(db).await?, handle).await?;
             eprintln!("@{handle} is an admin (position {position})");

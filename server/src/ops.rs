@@ -1,6 +1,5 @@
 //! Operations of the `agora` binary beside serving: export, import, admin grant.
 
-use crate::commands::CommandBus;
 use crate::registry::Registry;
 use crate::store::{check_import, Store};
 use std::io::Write;
@@ -33,7 +32,7 @@ pub async fn import(store: &Store, ndjson: &str) -> anyhow::Result<usize> {
 /// Makes a registered user an admin, recorded as an event.
 pub async fn grant_admin(store: &Store, handle: &str) -> anyhow::Result<u64> {
     let registry = crate::contexts::registry();
-    let bus = CommandBus::new(store.clone(), registry.command_handlers());
+    let bus = registry.command_bus(store.clone());
     let people = registry
         .people_directory()
         .ok_or_else(|| anyhow::anyhow!("no context says who people are"))?;
@@ -63,7 +62,7 @@ pub async fn rewrite_log_on(
     let from = open_on(from_db.clone(), &registry).await?;
     let credentials = crate::credentials::Credentials::open(from_db.clone()).await?;
     if let Some(people) = registry.people_directory() {
-        let bus = CommandBus::new(from.clone(), registry.command_handlers());
+        let bus = registry.command_bus(from.clone());
         people.prepare(&bus, &credentials).await?;
     }
     let into = open_on(into_db.clone(), &registry).await?;
@@ -95,7 +94,7 @@ pub async fn seed(
     let db = crate::db::connect(db_url).await?;
     let store = open_on(db.clone(), &registry).await?;
     let credentials = crate::credentials::Credentials::open(db).await?;
-    let bus = CommandBus::new(store.clone(), registry.command_handlers());
+    let bus = registry.command_bus(store.clone());
     let seeded = crate::social::seed::seed(&bus, &credentials, size, out).await?;
     let hub = crate::live::Hub::new(store.head());
     let projections =

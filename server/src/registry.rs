@@ -4,13 +4,13 @@
 //! everything through this registration and names no context itself.
 
 use crate::aggregate::{Aggregate, DomainEvent};
-use crate::commands::CommandHandler;
+use crate::commands::{CommandBus, CommandHandler};
 use crate::live::topics::TopicRule;
 use crate::people::People;
 use crate::policies::Policy;
 use crate::projections::Projector;
 use crate::state::AppState;
-use crate::store::{Upcaster, Upcasters};
+use crate::store::{Store, Upcaster, Upcasters};
 use app::wire::Envelope;
 use axum::Router;
 use serde_json::Value;
@@ -107,6 +107,11 @@ impl Registry {
 
     pub fn command_handlers(&self) -> Vec<Arc<dyn CommandHandler>> {
         self.commands.clone()
+    }
+
+    /// The command bus over `store` with every context's handlers and who people are.
+    pub fn command_bus(&self, store: Store) -> CommandBus {
+        CommandBus::new(store, self.command_handlers()).with_people(self.people_directory())
     }
 
     pub fn projectors(&self) -> Vec<Arc<dyn Projector>> {

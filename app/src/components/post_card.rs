@@ -1,9 +1,10 @@
 //! One post, as an `<article>`: who wrote it, when (a link to its thread), its text with mentions
-//! and tags as links, and what can be done with it (reply, like, repost), each at once on the page
-//! and rolled back, with the reason, if the server refuses it.
+//! and tags as links, and what can be done with it (reply, like, repost, tip), each at once on the
+//! page and rolled back, with the reason, if the server refuses it.
 
 use super::rich_text::RichText;
 use super::session::{Mine, Session};
+use super::tip::Tip;
 use super::Item;
 use crate::wire::Post;
 use leptos::prelude::*;
@@ -60,12 +61,15 @@ pub fn PostCard(item: Item, #[prop(optional_no_strip)] why: Option<String>) -> i
     }
 }
 
-/// Reply, like and repost. A like or repost shows at once and is undone if the server says no.
+/// Reply, like, repost and tip. A like or repost shows at once and is undone if the server says no;
+/// a tip shows pending at once and then how it ended.
 #[component]
 fn PostActions(post: Post) -> impl IntoView {
     let session = Session::get();
     let mine = Mine::get();
     let thread = format!("/p/{}#reply", post.id);
+    // The tip decides itself whether the viewer may tip (signed in, not the author).
+    let (post_id, author) = (post.id, post.author.handle.clone());
     let state = RwSignal::new(mine.apply(post.clone()));
     let error = RwSignal::new(None::<String>);
     let own = move || session.handle().as_deref() == Some(post.author.handle.as_str());
@@ -91,6 +95,7 @@ fn PostActions(post: Post) -> impl IntoView {
                 {move || if state.with(|p| p.reposted_by_me) { "Reposted " } else { "Repost " }}
                 <span class="count">{move || state.with(|p| p.reposts)}</span>
             </button>
+            <Tip post_id to=author/>
             <Show when=move || error.with(Option::is_some)>
                 <span class="error" role="alert">{move || error.get()}</span>
             </Show>

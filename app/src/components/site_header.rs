@@ -38,6 +38,7 @@ pub fn SiteHeader(connection: RwSignal<Connection>, unread: RwSignal<u64>) -> im
                             <span class="badge" aria-label=move || format!("{} unread", badge())>{badge}</span>
                         </Show>
                     </a>
+                    <a href="/wallet">"Wallet"</a>
                     <a href=profile>"Profile"</a>
                     <a href="/settings">"Settings"</a>
                 </Show>

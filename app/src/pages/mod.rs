@@ -13,3 +13,6 @@ pub mod search;
 pub mod settings;
 pub mod tag;
 pub mod thread;
+pub mod wallet;
+pub mod wallet_statement;
+pub mod wallet_why;

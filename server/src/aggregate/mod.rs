@@ -8,6 +8,7 @@
 #[cfg(test)]
 pub mod harness;
 
+use app::wire::Envelope;
 use serde_json::Value;
 
 /// Why a domain refused a command. Each variant maps to one status of the contract.
@@ -52,6 +53,17 @@ pub trait DomainEvent: Clone + std::fmt::Debug + PartialEq + Send + Sync + Sized
     fn data(&self) -> Value;
     /// Rebuilds an event from an envelope's `type` and (already upcast) `data`.
     fn from_parts(event_type: &str, data: &Value) -> Result<Self, serde_json::Error>;
+    /// Whether `event_type` is one of this context's: the log holds every context's events, and a
+    /// context's read models and policies pass over the others'.
+    fn knows(event_type: &str) -> bool;
+}
+
+/// The envelope's event when it is one of `E`'s types; `None` for another context's event.
+pub fn decode<E: DomainEvent>(envelope: &Envelope) -> Result<Option<E>, serde_json::Error> {
+    if !E::knows(&envelope.event_type) {
+        return Ok(None);
+    }
+    E::from_parts(&envelope.event_type, &envelope.data).map(Some)
 }
 
 /// The `data` of an enum serialised with `#[serde(tag = "type", content = "data")]`.

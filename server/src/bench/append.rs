@@ -80,7 +80,7 @@ async fn fresh_run(base: &str, in_flight: usize, commands: usize) -> anyhow::Res
     let (_, db) = fresh(base, "bench-append").await?;
     let registry = crate::contexts::registry();
     let store = crate::ops::open_on(db, &registry).await?;
-    let bus = CommandBus::new(store, registry.command_handlers());
+    let bus = registry.command_bus(store);
     run_commands(&bus, in_flight, commands).await
 }
 

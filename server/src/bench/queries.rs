@@ -49,7 +49,7 @@ pub async fn queries(base: &str, load: Load) -> anyhow::Result<QueriesReport> {
         let registry = crate::contexts::registry();
         let store = crate::ops::open_on(db.clone(), &registry).await?;
         let credentials = crate::credentials::Credentials::open(db.clone()).await?;
-        let bus = crate::commands::CommandBus::new(store, registry.command_handlers());
+        let bus = registry.command_bus(store);
         seed::seed(&bus, &credentials, load.size, &mut std::io::stderr()).await?;
     }
     let seed_s = started.elapsed().as_secs_f64();

@@ -9,6 +9,7 @@
 //! on the new state. With one, a mismatch is the client's conflict (409).
 
 use crate::aggregate::{Actor, Aggregate, DomainEvent, Rule};
+use crate::people::{People, Person};
 use crate::store::{
     Append, Appended, CommandRecord, ExpectedVersion, Metadata, NewEvent, Snapshot, Store,
     StoreError,
@@ -93,6 +94,7 @@ pub trait CommandHandler: Send + Sync + 'static {
 pub struct CommandBus {
     store: Store,
     handlers: Arc<Vec<Arc<dyn CommandHandler>>>,
+    people: Option<Arc<dyn People>>,
 }
 
 impl CommandBus {
@@ -100,11 +102,27 @@ impl CommandBus {
         CommandBus {
             store,
             handlers: Arc::new(handlers),
+            people: None,
         }
+    }
+
+    /// The bus with the context that knows who people are, for handlers of other contexts that
+    /// must know whether someone exists (a transfer's recipient).
+    pub fn with_people(mut self, people: Option<Arc<dyn People>>) -> Self {
+        self.people = people;
+        self
     }
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The registered person with this handle, as the write model knows them now.
+    pub async fn person(&self, handle: &str) -> Result<Option<Person>, CommandError> {
+        match &self.people {
+            Some(people) => people.find(self, handle).await,
+            None => Ok(None),
+        }
     }
 
     /// Runs a command of the contract, by its `type`, once per command id.

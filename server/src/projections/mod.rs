@@ -7,6 +7,7 @@
 //! still fails is parked (kept with its error) so the projector moves on.
 
 mod checkpoint;
+pub mod keys;
 pub(crate) mod parked;
 mod rebuild;
 mod runner;

@@ -30,6 +30,23 @@ impl Writes {
         self.push(format!("INSERT IGNORE INTO {table} {rows} RETURN NONE"));
     }
 
+    /// Writes whole rows (each with its `id`) into `table`: new keys are inserted, existing rows get
+    /// these `fields` from the new row (a field the new row lacks is removed).
+    pub fn upsert_rows(&mut self, table: &str, rows: Vec<Value>, fields: &[&str]) {
+        if rows.is_empty() {
+            return;
+        }
+        let rows = self.bind(rows);
+        let updates = fields
+            .iter()
+            .map(|field| format!("{field} = $input.{field}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        self.push(format!(
+            "INSERT INTO {table} {rows} ON DUPLICATE KEY UPDATE {updates} RETURN NONE"
+        ));
+    }
+
     /// Deletes the rows of `table` at these keys.
     pub fn delete_keys<K: Into<Value>>(&mut self, table: &str, keys: Vec<K>) {
         if keys.is_empty() {

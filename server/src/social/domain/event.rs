@@ -108,6 +108,29 @@ pub enum Event {
     },
 }
 
+/// Every type name of [`Event`] (a test checks that each variant's name is here).
+pub const TYPES: &[&str] = &[
+    "UserRegistered",
+    "PasswordChanged",
+    "ProfileUpdated",
+    "AdminGranted",
+    "PostCreated",
+    "PostDeleted",
+    "PostReported",
+    "PostHidden",
+    "PostEdited",
+    "PostLiked",
+    "PostUnliked",
+    "PostReposted",
+    "UserFollowed",
+    "UserUnfollowed",
+    "UserMuted",
+    "UserUnmuted",
+    "UserBlocked",
+    "UserUnblocked",
+    "NotificationsRead",
+];
+
 impl Event {
     /// The name stored in the envelope's `type`.
     pub fn type_name(&self) -> &'static str {
@@ -150,6 +173,10 @@ impl DomainEvent for Event {
 
     fn from_parts(event_type: &str, data: &Value) -> Result<Event, serde_json::Error> {
         from_tagged(event_type, data)
+    }
+
+    fn knows(event_type: &str) -> bool {
+        TYPES.contains(&event_type)
     }
 }
 
@@ -303,6 +330,7 @@ mod tests {
             let (event_type, data) = (event.type_name(), event.data());
             assert_eq!(DomainEvent::schema(&event), 1, "{event_type}");
             assert_eq!(Event::from_parts(event_type, &data).unwrap(), event);
+            assert!(Event::knows(event_type), "{event_type} is missing from TYPES");
         }
     }
 

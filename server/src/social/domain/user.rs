@@ -46,6 +46,10 @@ pub fn stream(handle: &str) -> String {
 }
 
 /// `^[a-z0-9_]{3,20}$`, as the contract has it.
+/// Handles that name the system's own accounts (the wallet's community fund): nobody signs up as
+/// them.
+pub const RESERVED_HANDLES: &[&str] = &["fund"];
+
 pub fn valid_handle(handle: &str) -> bool {
     (3..=20).contains(&handle.len())
         && handle
@@ -89,6 +93,9 @@ impl Aggregate for User {
                     return Err(Rule::Invalid(
                         "a handle is 3 to 20 characters: a-z, 0-9 and _".into(),
                     ));
+                }
+                if RESERVED_HANDLES.contains(&handle.as_str()) {
+                    return Err(Rule::Conflict(format!("the handle @{handle} is reserved")));
                 }
                 let display_name = match display_name.as_deref().map(str::trim) {
                     Some(name) if !name.is_empty() => {
@@ -211,6 +218,13 @@ mod tests {
                 handle: "bob".into(),
                 display_name: "bob".into(),
             }]);
+    }
+
+    #[test]
+    fn a_reserved_handle_is_refused() {
+        given::<User>(&[])
+            .when(register("fund", None))
+            .then_refused_as(Rule::Conflict);
     }
 
     #[test]

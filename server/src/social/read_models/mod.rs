@@ -1,7 +1,6 @@
 //! The social context's read models, one projector a file.
 
 pub mod home;
-mod keys;
 pub mod notifications;
 pub mod people;
 pub mod search;

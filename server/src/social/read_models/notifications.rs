@@ -7,8 +7,8 @@
 //! out as a page is read, so a mute reaches back to every past notification and an unmute brings
 //! them back.
 
-use super::keys::{minus, newest_first, Key};
-use crate::aggregate::DomainEvent;
+use crate::projections::keys::{minus, newest_first, Key};
+use crate::aggregate::decode;
 use crate::db::{self, Db};
 use crate::live::Change;
 use crate::projections::{Definition, Generation, Output, Scope};
@@ -78,7 +78,9 @@ async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> anyho
     let mut gone: Vec<Uuid> = vec![];
     let mut read: HashMap<String, (u64, u64)> = HashMap::new();
     for envelope in events {
-        let event = Event::from_parts(&envelope.event_type, &envelope.data)?;
+        let Some(event) = decode::<Event>(envelope)? else {
+            continue;
+        };
         let (position, at) = (envelope.position, envelope.metadata.at.clone());
         let row = |kind: &str, actor: &str, post_id: Option<Uuid>| Row {
             kind: kind.into(),
@@ -314,7 +316,7 @@ pub async fn unread(
         g.table("notification"),
         -(i64::MAX),
         minus(read_up_to.saturating_add(1)),
-        o = super::keys::quote(owner)
+        o = crate::projections::keys::quote(owner)
     );
     let sql = format!(
         "SELECT actor, post_id FROM {range} LIMIT {}",

@@ -7,8 +7,8 @@
 //! is `follower:[followee, follower]` and `following:[follower, followee]` (so a person's list is a
 //! key-range scan, in handle order), a mute `muted:[by, them]`, a block `blocked:[by, them]`.
 
-use super::keys::{range_after, Key};
-use crate::aggregate::DomainEvent;
+use crate::projections::keys::{range_after, Key};
+use crate::aggregate::decode;
 use crate::db::{self, Db};
 use crate::projections::{Definition, Generation, Output, Scope};
 use crate::social::domain::{post, Event};
@@ -74,7 +74,9 @@ async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> anyho
     let g = scope.generation;
     let mut batch = Batch::default();
     for envelope in events {
-        let event = Event::from_parts(&envelope.event_type, &envelope.data)?;
+        let Some(event) = decode::<Event>(envelope)? else {
+            continue;
+        };
         let position = envelope.position;
         match event {
             Event::UserRegistered {

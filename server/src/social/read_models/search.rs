@@ -2,8 +2,8 @@
 //! and display-name prefix. The index is the one secondary index of the social read models: a word
 //! search is what an index is for, and no key order can answer it.
 
-use super::keys::{minus, quote, Key};
-use crate::aggregate::DomainEvent;
+use crate::projections::keys::{minus, quote, Key};
+use crate::aggregate::decode;
 use crate::db::{self, Db};
 use crate::projections::{Definition, Generation, Output, Scope};
 use crate::social::domain::{post, Event};
@@ -41,7 +41,10 @@ async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> anyho
     let mut gone: Vec<Uuid> = vec![];
     let mut names: BTreeMap<String, String> = BTreeMap::new();
     for envelope in events {
-        match Event::from_parts(&envelope.event_type, &envelope.data)? {
+        let Some(event) = decode::<Event>(envelope)? else {
+            continue;
+        };
+        match event {
             Event::PostCreated { post_id, text, .. } => {
                 let key = minus(envelope.position);
                 created.insert(post_id, key);

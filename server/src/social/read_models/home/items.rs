@@ -2,7 +2,7 @@
 
 use crate::db::{self, Db};
 use crate::projections::Generation;
-use crate::social::read_models::keys::newest_first;
+use crate::projections::keys::newest_first;
 use serde::Deserialize;
 use serde_json::Value;
 

@@ -9,8 +9,8 @@
 //! of each author's posts (`home_authored:[author, -position]`), so it never reads another read
 //! model's tables (each is rebuilt on its own).
 
-use super::keys::{minus, newest_first, quote, range_after};
-use crate::aggregate::DomainEvent;
+use crate::projections::keys::{minus, newest_first, quote, range_after};
+use crate::aggregate::decode;
 use crate::db::{self, Db};
 use crate::live::Change;
 use crate::projections::{Definition, Generation, Output, Scope};
@@ -61,8 +61,8 @@ async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> anyho
     let g = scope.generation;
     let parsed: Vec<(Event, &Envelope)> = events
         .iter()
-        .map(|e| Ok((Event::from_parts(&e.event_type, &e.data)?, e)))
-        .collect::<anyhow::Result<_>>()?;
+        .filter_map(|e| decode::<Event>(e).transpose().map(|event| event.map(|event| (event, e))))
+        .collect::<Result<_, _>>()?;
     // Whose followers the batch needs: everyone who posts or reposts in it, read once.
     let mut posters: BTreeSet<String> = BTreeSet::new();
     let mut reposted: Vec<String> = vec![];

@@ -2,7 +2,7 @@
 
 use crate::db::{self, Db};
 use crate::projections::Generation;
-use crate::social::read_models::keys::quote;
+use crate::projections::keys::quote;
 use app::wire::{Author, Post};
 use serde::Deserialize;
 use serde_json::json;

@@ -6,10 +6,10 @@ mod live;
 mod write;
 
 use super::rows::{rows_at, Row, Tables};
-use crate::aggregate::DomainEvent;
+use crate::aggregate::decode;
 use crate::projections::{Output, Scope};
 use crate::social::domain::{post, Event};
-use crate::social::read_models::keys::minus;
+use crate::projections::keys::minus;
 use app::wire::Envelope;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -176,7 +176,9 @@ fn retag(b: &mut Batch, stored: &HashMap<Uuid, Row>, keys: &HashMap<Uuid, i64>) 
 }
 
 fn read(b: &mut Batch, envelope: &Envelope) -> anyhow::Result<()> {
-    let event = Event::from_parts(&envelope.event_type, &envelope.data)?;
+    let Some(event) = decode::<Event>(envelope)? else {
+        return Ok(());
+    };
     let position = envelope.position;
     match event {
         Event::UserRegistered {

@@ -2,7 +2,7 @@
 
 use super::{Batch, Stored};
 use crate::projections::Writes;
-use crate::social::read_models::keys::minus;
+use crate::projections::keys::minus;
 use crate::social::read_models::timeline::rows::{Row, Tables};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;

@@ -1,4 +1,4 @@
-//! Record keys and key ranges of the social read models. Rows are found by key and lists are
+//! Record keys and key ranges of read models. Rows are found by key and lists are
 //! key-range scans, never secondary indexes (each index costs about as much as the row it indexes;
 //! see docs/read-side.md). Keys embed handles, tags and ids as quoted literals: handles and tags are
 //! `[a-z0-9_]` by the domain's rules, and JSON quoting escapes anything else.

@@ -396,3 +396,6 @@ pub struct SubscriptionRow {
     pub lag: u64,
     pub parked: u64,
 }
+
+mod wallet;
+pub use wallet::*;

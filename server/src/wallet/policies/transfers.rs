@@ -1,0 +1,103 @@
+//! The transfer process (a process manager): each event of a transfer asks for its next step.
+//!
+//! ```text
+//! TransferRequested      → DebitTransfer   (sender's account)
+//!   TransferDebited      → CreditTransfer  (recipient's account)
+//!     TransferCredited   → CompleteTransfer
+//!     CreditDeclined     → RefundTransfer  (sender's account)
+//!       TransferRefunded → FailTransfer
+//!   DebitDeclined        → RejectTransfer
+//! ```
+//!
+//! Every step is a command caused by the event before it, with a command id derived from that
+//! event (`crate::policies`): a crash or a redelivery anywhere asks for the same step again, which
+//! the store answers with the first answer. So each transfer settles exactly once.
+
+use crate::commands::{CommandBus, CommandError};
+use crate::policies::{Issue, Policy};
+use crate::wallet::domain::Event;
+use app::wire::Envelope;
+use futures::future::BoxFuture;
+use serde_json::json;
+
+pub struct Transfers;
+
+/// The next step of the process after `event`, if it has one.
+pub fn next_step(event: &Event) -> Option<Issue> {
+    let issue = |command_type, payload| Some(Issue {
+        command_type,
+        payload,
+    });
+    match event {
+        Event::TransferRequested {
+            transfer_id,
+            from,
+            to,
+            amount,
+            post_id,
+            ..
+        } => issue(
+            "DebitTransfer",
+            json!({ "transfer_id": transfer_id, "from": from, "to": to, "amount": amount, "post_id": post_id }),
+        ),
+        Event::TransferDebited {
+            transfer_id,
+            from,
+            to,
+            amount,
+            post_id,
+            ..
+        } => issue(
+            "CreditTransfer",
+            json!({ "transfer_id": transfer_id, "from": from, "to": to, "amount": amount, "post_id": post_id }),
+        ),
+        Event::TransferCredited { transfer_id, .. } => {
+            issue("CompleteTransfer", json!({ "transfer_id": transfer_id }))
+        }
+        Event::TransferCreditDeclined {
+            transfer_id,
+            from,
+            to,
+            amount,
+            reason,
+        } => issue(
+            "RefundTransfer",
+            json!({ "transfer_id": transfer_id, "from": from, "to": to, "amount": amount, "reason": reason }),
+        ),
+        Event::TransferRefunded {
+            transfer_id,
+            reason,
+            ..
+        } => issue(
+            "FailTransfer",
+            json!({ "transfer_id": transfer_id, "reason": reason }),
+        ),
+        Event::TransferDebitDeclined {
+            transfer_id,
+            reason,
+            ..
+        } => issue(
+            "RejectTransfer",
+            json!({ "transfer_id": transfer_id, "reason": reason }),
+        ),
+        _ => None,
+    }
+}
+
+impl Policy for Transfers {
+    fn name(&self) -> &'static str {
+        "transfers"
+    }
+
+    fn react<'a>(
+        &'a self,
+        _bus: &'a CommandBus,
+        event: &'a Envelope,
+    ) -> BoxFuture<'a, Result<Vec<Issue>, CommandError>> {
+        Box::pin(async move {
+            let event = crate::aggregate::decode::<Event>(event)
+                .map_err(|e| crate::store::StoreError::Corrupt(e.to_string()))?;
+            Ok(event.as_ref().and_then(next_step).into_iter().collect())
+        })
+    }
+}

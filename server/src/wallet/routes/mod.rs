@@ -1,0 +1,161 @@
+//! The wallet's HTTP routes (the Wallet section of the contract), nested under `/api`. Each answers
+//! for the signed-in person's own account; admins may name any with `?handle=`.
+
+mod statements;
+
+use crate::http::auth::SignedIn;
+use crate::http::error::{ApiQuery, AppError};
+use crate::http::queries::{consistent, PageQuery};
+use crate::state::AppState;
+use crate::wallet::read_models::{accounts, movements, transfers, NAME};
+use app::wire::{BalanceWhy, Movement, Page, Transfer, Wallet};
+use axum::extract::{Path, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use uuid::Uuid;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/wallet", get(wallet))
+        .route("/wallet/movements", get(movements_page))
+        .route("/wallet/transfers/{id}", get(transfer))
+        .route("/wallet/why", get(why))
+        .route("/wallet/statements/{year}", get(statements::statement))
+}
+
+/// The query of every wallet call: a page, read-your-writes, and whose account (admins).
+#[derive(Debug, Deserialize)]
+pub struct WalletQuery {
+    handle: Option<String>,
+    limit: Option<usize>,
+    cursor: Option<String>,
+    min_position: Option<u64>,
+    wait_ms: Option<u64>,
+    at: Option<u64>,
+    /// `csv` for a statement as CSV (a link cannot set `Accept`).
+    format: Option<String>,
+    /// `log` for a statement computed from the log instead of the read model.
+    source: Option<String>,
+}
+
+impl WalletQuery {
+    fn page(&self) -> PageQuery {
+        PageQuery {
+            limit: self.limit,
+            cursor: self.cursor.clone(),
+            min_position: self.min_position,
+            wait_ms: self.wait_ms,
+            at: None,
+        }
+    }
+
+    /// Whose account: one's own, or (admins only) the one named.
+    fn owner(&self, me: &SignedIn) -> Result<String, AppError> {
+        match &self.handle {
+            Some(handle) if *handle != me.handle && !me.is_admin => Err(AppError::Forbidden(
+                "only admins see someone else's wallet".into(),
+            )),
+            Some(handle) => Ok(handle.clone()),
+            None => Ok(me.handle.clone()),
+        }
+    }
+}
+
+async fn wallet(
+    State(state): State<AppState>,
+    me: SignedIn,
+    ApiQuery(query): ApiQuery<WalletQuery>,
+) -> Result<Json<Wallet>, AppError> {
+    let owner = query.owner(&me)?;
+    let (position, stale) = consistent(&state, NAME, &query.page()).await;
+    let g = state.projections.generation(NAME);
+    let mut wallet = accounts::account(state.store.db(), g, &owner).await?;
+    (wallet.position, wallet.stale) = (position, stale);
+    Ok(Json(wallet))
+}
+
+async fn movements_page(
+    State(state): State<AppState>,
+    me: SignedIn,
+    ApiQuery(query): ApiQuery<WalletQuery>,
+) -> Result<Json<Page<Movement>>, AppError> {
+    let owner = query.owner(&me)?;
+    let page = query.page();
+    let (limit, cursor) = (page.limit()?, page.cursor()?);
+    let (position, stale) = consistent(&state, NAME, &page).await;
+    let g = state.projections.generation(NAME);
+    let (items, next) = movements::page(state.store.db(), g, &owner, cursor, limit).await?;
+    Ok(Json(Page {
+        items,
+        next,
+        position,
+        stale,
+    }))
+}
+
+async fn transfer(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<WalletQuery>,
+) -> Result<Json<TransferAnswer>, AppError> {
+    let not_found = || AppError::NotFound("no such transfer".into());
+    let id = Uuid::parse_str(&id).map_err(|_| not_found())?;
+    let (position, stale) = consistent(&state, NAME, &query.page()).await;
+    let g = state.projections.generation(NAME);
+    let transfer = transfers::transfer(state.store.db(), g, id)
+        .await?
+        .ok_or_else(not_found)?;
+    // Someone else's transfer is answered as absent: its id tells nobody else anything.
+    if transfer.from != me.handle && transfer.to != me.handle && !me.is_admin {
+        return Err(not_found());
+    }
+    Ok(Json(TransferAnswer {
+        transfer,
+        position,
+        stale,
+    }))
+}
+
+#[derive(serde::Serialize)]
+struct TransferAnswer {
+    #[serde(flatten)]
+    transfer: Transfer,
+    position: u64,
+    stale: bool,
+}
+
+async fn why(
+    State(state): State<AppState>,
+    me: SignedIn,
+    ApiQuery(query): ApiQuery<WalletQuery>,
+) -> Result<Json<BalanceWhy>, AppError> {
+    let owner = query.owner(&me)?;
+    let page = query.page();
+    let (limit, cursor) = (page.limit()?, page.cursor()?);
+    let (position, stale) = consistent(&state, NAME, &page).await;
+    let at = query.at.unwrap_or(position).min(position);
+    let g = state.projections.generation(NAME);
+    let db = state.store.db();
+    let (movements, next) = movements::explained(db, g, &owner, at, cursor, limit).await?;
+    // The balance at `at` is what the latest movement at or before it left.
+    let balance = match (&cursor, movements.first()) {
+        (None, Some(latest)) => latest.movement.balance_after,
+        (None, None) => 0,
+        (Some(_), _) => movements::explained(db, g, &owner, at, None, 1)
+            .await?
+            .0
+            .first()
+            .map_or(0, |latest| latest.movement.balance_after),
+    };
+    Ok(Json(BalanceWhy {
+        handle: owner,
+        balance,
+        at,
+        movements,
+        next,
+        position,
+        stale,
+    }))
+}
