@@ -99,6 +99,19 @@ const DEFAULT_DB: &str = "surrealkv://./data/agora";
 
 #[derive(Debug, Subcommand)]
 pub enum Bench {
+    /// Transfers settled end to end at 32 and 256 in flight (uniform and one hot account) beside
+    /// `bench append` at the same concurrency, then year-end statements from the log and precomputed.
+    Wallet {
+        #[arg(long, default_value = "surrealkv:///tmp/agora-bench")]
+        db: String,
+        #[arg(long, default_value_t = 1000)]
+        accounts: usize,
+        /// Transfers in each of the four runs (and commands in each append baseline).
+        #[arg(long, default_value_t = 4000)]
+        transfers: usize,
+        #[arg(long)]
+        json: bool,
+    },
     /// Durable single-event commands at 1, 32 and 256 in flight, against the raw INSERT ceiling.
     Append {
         /// Where to create the benchmark's fresh databases (each run gets its own folder).

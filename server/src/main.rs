@@ -161,6 +161,19 @@ async fn run_bench(bench: &Bench) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Bench::Wallet {
+            db,
+            accounts,
+            transfers,
+            json,
+        } => {
+            let report = agora::bench::wallet::wallet(db, *accounts, *transfers).await?;
+            match json {
+                true => println!("{}", serde_json::to_string_pretty(&report)?),
+                false => report.print(),
+            }
+            Ok(())
+        }
         Bench::Append { db, commands, json } => {
             let report = agora::bench::append::append(db, *commands).await?;
             if *json {

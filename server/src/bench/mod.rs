@@ -3,6 +3,7 @@
 pub mod append;
 pub mod queries;
 pub mod rebuild;
+pub mod wallet;
 
 use crate::db::{self, Db};
 use uuid::Uuid;

@@ -168,15 +168,16 @@ pub async fn queries(base: &str, load: Load) -> anyhow::Result<QueriesReport> {
     })
 }
 
-struct Run {
-    client: reqwest::Client,
-    base_url: String,
-    cookies: Arc<Vec<String>>,
+/// An open-loop load generator over HTTP, sending as the sessions in turn.
+pub(super) struct Run {
+    pub(super) client: reqwest::Client,
+    pub(super) base_url: String,
+    pub(super) cookies: Arc<Vec<String>>,
 }
 
 impl Run {
     /// Sends `paths` at `rate` a second (request n leaves at n / rate), as the sessions in turn.
-    async fn at_rate(&self, name: &str, paths: Vec<String>, rate: u64) -> Latency {
+    pub(super) async fn at_rate(&self, name: &str, paths: Vec<String>, rate: u64) -> Latency {
         let started = Instant::now();
         let mut tasks = Vec::with_capacity(paths.len());
         for (n, path) in paths.into_iter().enumerate() {

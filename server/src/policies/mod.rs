@@ -26,6 +26,14 @@ pub struct Issue {
 /// A policy's reaction to one event: the commands to issue (often none).
 pub trait Policy: Send + Sync + 'static {
     fn name(&self) -> &'static str;
+
+    /// The lane of an event: events of different lanes are reacted to concurrently, events of one
+    /// lane in log order. `None` (the default) is one lane for everything: strictly in order.
+    /// A process whose instances are independent (each transfer) names the instance.
+    fn lane(&self, _event: &Envelope) -> Option<String> {
+        None
+    }
+
     fn react<'a>(
         &'a self,
         bus: &'a CommandBus,

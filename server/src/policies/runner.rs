@@ -1,6 +1,10 @@
 //! One task per policy: follow the log from the policy's checkpoint, react to each event, retry a
 //! failing reaction with backoff and, after [`MAX_TRIES`], park the event (kept with its error, shown
 //! to the admin, retried on request) so one bad event never stops the policy.
+//!
+//! A batch's events are split into the policy's lanes ([`Policy::lane`]): lanes run concurrently,
+//! each in log order, and the checkpoint moves past the batch once every lane is done. A crash
+//! before that redelivers the batch, which the derived command ids absorb.
 
 use super::{handle, Policy};
 use crate::commands::CommandBus;
@@ -10,6 +14,7 @@ use crate::projections::parked::{count_parked, parked_events, parked_row};
 use crate::projections::stats::{self, Stats};
 use app::wire::{Envelope, ProjectionRow};
 use serde_json::json;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -100,11 +105,19 @@ impl Runner {
                     continue;
                 }
             };
+            let mut lanes: BTreeMap<Option<String>, Vec<&Envelope>> = BTreeMap::new();
             for event in &batch {
-                if let Err(error) = self.react(event).await {
-                    self.park(event, &error).await;
-                }
+                lanes.entry(self.policy.lane(event)).or_default().push(event);
             }
+            let runner = &self;
+            futures::future::join_all(lanes.into_values().map(|events| async move {
+                for event in events {
+                    if let Err(error) = runner.react(event).await {
+                        runner.park(event, &error).await;
+                    }
+                }
+            }))
+            .await;
             if let Some(last) = batch.last() {
                 self.checkpoint(last.position).await;
             }
@@ -133,13 +146,11 @@ impl Runner {
         }
     }
 
-    /// Keeps the event with its error and moves the checkpoint past it, in one transaction.
+    /// Keeps the event with its error, under a key of its own: a batch redelivered after a crash
+    /// parks it again in the same row. The batch's checkpoint then moves past it.
     async fn park(&self, event: &Envelope, error: &str) {
         tracing::error!(policy = self.id, position = event.position, %error, "event parked");
-        let sql = "BEGIN;
-                   CREATE parked CONTENT $parked;
-                   UPSERT type::record('projection', $id) SET position = $position;
-                   COMMIT;";
+        let sql = "UPSERT type::record('parked', [$id, $position]) CONTENT $parked RETURN NONE";
         let vars = json!({
             "parked": parked_row(&self.id, event, error),
             "id": self.id,
@@ -150,7 +161,6 @@ impl Runner {
             tokio::time::sleep(MAX_BACKOFF).await;
         }
         stats::lock(&self.stats).parked += 1;
-        self.position.store(event.position, Ordering::SeqCst);
     }
 
     /// Saves the checkpoint. A failure costs only redelivery, which the derived command ids absorb.

@@ -15,7 +15,7 @@
 
 use crate::commands::{CommandBus, CommandError};
 use crate::policies::{Issue, Policy};
-use crate::wallet::domain::Event;
+use crate::wallet::domain::{account, transfer, Event};
 use app::wire::Envelope;
 use futures::future::BoxFuture;
 use serde_json::json;
@@ -87,6 +87,24 @@ pub fn next_step(event: &Event) -> Option<Issue> {
 impl Policy for Transfers {
     fn name(&self) -> &'static str {
         "transfers"
+    }
+
+    /// The stream the next step writes to: steps for different accounts and transfers run
+    /// concurrently, while the steps on one account (a hot recipient's credits) take turns instead
+    /// of racing for its version. The steps of one transfer follow each other anyway: each step's
+    /// event exists only once the step before it is done.
+    fn lane(&self, event: &Envelope) -> Option<String> {
+        let event = crate::aggregate::decode::<Event>(event).ok()??;
+        Some(match &event {
+            Event::TransferRequested { from, .. } | Event::TransferCreditDeclined { from, .. } => {
+                account::stream(from)
+            }
+            Event::TransferDebited { to, .. } => account::stream(to),
+            Event::TransferCredited { transfer_id, .. }
+            | Event::TransferRefunded { transfer_id, .. }
+            | Event::TransferDebitDeclined { transfer_id, .. } => transfer::stream(*transfer_id),
+            _ => return None,
+        })
     }
 
     fn react<'a>(
