@@ -27,7 +27,10 @@ async fn wallet(client: &Client, app: &TestApp) -> Value {
 
 async fn send(client: &Client, to: &str, amount: u64) -> Value {
     let (status, body) = client
-        .command("TransferMoney", json!({ "to": to, "amount": amount, "memo": "thanks" }))
+        .command(
+            "TransferMoney",
+            json!({ "to": to, "amount": amount, "memo": "thanks" }),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     body
@@ -63,7 +66,14 @@ async fn amounts_that_are_not_whole_coins_in_range_are_invalid_and_write_nothing
     let app = spawn().await;
     let ann = app.user("ann").await;
     let head = app.head();
-    for amount in [json!(0), json!(-5), json!(1.5), json!("5"), json!(1_000_000_001u64), json!(null)] {
+    for amount in [
+        json!(0),
+        json!(-5),
+        json!(1.5),
+        json!("5"),
+        json!(1_000_000_001u64),
+        json!(null),
+    ] {
         for command in ["DepositMoney", "WithdrawMoney"] {
             let (status, body) = ann.command(command, json!({ "amount": amount })).await;
             assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid");
@@ -73,9 +83,11 @@ async fn amounts_that_are_not_whole_coins_in_range_are_invalid_and_write_nothing
             .await;
         assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid");
     }
-    // A person tops up at most 10,000 coins at a time.
-    let (status, body) = ann.command("DepositMoney", json!({ "amount": 10_001 })).await;
-    assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid");
+    // A person tops up at most 10,000 coins at a time: a rule of the top-up, not of amounts.
+    let (status, body) = ann
+        .command("DepositMoney", json!({ "amount": 10_001 }))
+        .await;
+    assert_error(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "rule");
     // Nobody deposits into someone else's account but admins; nobody pays bonuses but the policy.
     let bob = app.user("bob").await;
     let head_after_bob = app.head();
@@ -88,9 +100,17 @@ async fn amounts_that_are_not_whole_coins_in_range_are_invalid_and_write_nothing
         .await;
     assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden");
     // The process's steps are not anyone's to send.
-    let step = json!({ "transfer_id": uuid::Uuid::now_v7(), "from": "bob", "to": "ann", "amount": 5 });
+    let step =
+        json!({ "transfer_id": uuid::Uuid::now_v7(), "from": "bob", "to": "ann", "amount": 5 });
     let (status, body) = ann.command("CreditTransfer", step).await;
     assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden");
+    // Not even an admin deposits into an account nobody holds.
+    let admin = app.user(ADMIN).await;
+    let head_after_bob = app.head();
+    let (status, body) = admin
+        .command("DepositMoney", json!({ "amount": 5, "handle": "nobody" }))
+        .await;
+    assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
     assert_eq!(app.head(), head_after_bob, "refused commands write nothing");
     assert!(head < head_after_bob);
     drop(bob);
@@ -110,10 +130,17 @@ async fn a_transfer_is_accepted_at_once_then_completed_and_both_balances_say_so(
     assert_eq!(transfer["memo"], "thanks");
     assert!(transfer["settled_at"].is_string());
     // requested, debited, credited, completed.
-    assert_eq!(transfer["positions"].as_array().unwrap().len(), 4, "{transfer}");
+    assert_eq!(
+        transfer["positions"].as_array().unwrap().len(),
+        4,
+        "{transfer}"
+    );
     assert_eq!(wallet(&ann, &app).await["balance"], 30);
     let bobs = wallet(&bob, &app).await;
-    assert_eq!((bobs["balance"].as_u64(), bobs["pending_in"].as_u64()), (Some(20), Some(0)));
+    assert_eq!(
+        (bobs["balance"].as_u64(), bobs["pending_in"].as_u64()),
+        (Some(20), Some(0))
+    );
     let received = bob.read("/api/wallet/movements", app.head()).await;
     assert_eq!(received["items"][0]["kind"], "transfer_in");
     assert_eq!(received["items"][0]["counterparty"], "ann");
@@ -122,7 +149,10 @@ async fn a_transfer_is_accepted_at_once_then_completed_and_both_balances_say_so(
     let eve = app.user("eve").await;
     let (status, body) = eve.get(&format!("/api/wallet/transfers/{id}")).await;
     assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
-    assert_eq!(bob.get(&format!("/api/wallet/transfers/{id}")).await.0, StatusCode::OK);
+    assert_eq!(
+        bob.get(&format!("/api/wallet/transfers/{id}")).await.0,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -130,14 +160,23 @@ async fn a_transfer_the_balance_cannot_cover_is_rejected_and_moves_nothing() {
     let app = spawn().await;
     let (ann, bob) = (app.user("ann").await, app.user("bob").await);
     ann.act("DepositMoney", json!({ "amount": 5 })).await;
-    let id = send(&ann, "bob", 50).await["id"].as_str().unwrap().to_owned();
+    let id = send(&ann, "bob", 50).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let transfer = settled(&ann, &id).await;
     assert_eq!(transfer["status"], "rejected", "{transfer}");
     assert_eq!(transfer["reason"], "can not overdraw account");
     let anns = wallet(&ann, &app).await;
-    assert_eq!((anns["balance"].as_u64(), anns["pending_out"].as_u64()), (Some(5), Some(0)));
+    assert_eq!(
+        (anns["balance"].as_u64(), anns["pending_out"].as_u64()),
+        (Some(5), Some(0))
+    );
     let bobs = wallet(&bob, &app).await;
-    assert_eq!((bobs["balance"].as_u64(), bobs["pending_in"].as_u64()), (Some(0), Some(0)));
+    assert_eq!(
+        (bobs["balance"].as_u64(), bobs["pending_in"].as_u64()),
+        (Some(0), Some(0))
+    );
 }
 
 #[tokio::test]
@@ -145,9 +184,13 @@ async fn transfers_to_oneself_to_nobody_and_signing_up_as_the_fund_are_refused()
     let app = spawn().await;
     let ann = app.user("ann").await;
     let head = app.head();
-    let (status, body) = ann.command("TransferMoney", json!({ "to": "ann", "amount": 1 })).await;
+    let (status, body) = ann
+        .command("TransferMoney", json!({ "to": "ann", "amount": 1 }))
+        .await;
     assert_error(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "rule");
-    let (status, body) = ann.command("TransferMoney", json!({ "to": "nobody", "amount": 1 })).await;
+    let (status, body) = ann
+        .command("TransferMoney", json!({ "to": "nobody", "amount": 1 }))
+        .await;
     assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
     let (status, body) = app.client().signup("fund").await;
     assert_error(status, &body, StatusCode::CONFLICT, "conflict");
@@ -163,16 +206,32 @@ async fn a_transfer_the_recipient_cannot_hold_fails_and_is_refunded() {
     app.user("bob").await;
     for _ in 0..10 {
         admin
-            .act("DepositMoney", json!({ "amount": 1_000_000_000u64, "handle": "bob" }))
+            .act(
+                "DepositMoney",
+                json!({ "amount": 1_000_000_000u64, "handle": "bob" }),
+            )
             .await;
     }
     ann.act("DepositMoney", json!({ "amount": 10 })).await;
-    let id = send(&ann, "bob", 10).await["id"].as_str().unwrap().to_owned();
+    let id = send(&ann, "bob", 10).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let transfer = settled(&ann, &id).await;
     assert_eq!(transfer["status"], "failed", "{transfer}");
-    assert!(transfer["reason"].as_str().unwrap().contains("can not hold"), "{transfer}");
+    assert!(
+        transfer["reason"]
+            .as_str()
+            .unwrap()
+            .contains("can not hold"),
+        "{transfer}"
+    );
     // requested, debited, credit declined, refunded, failed.
-    assert_eq!(transfer["positions"].as_array().unwrap().len(), 5, "{transfer}");
+    assert_eq!(
+        transfer["positions"].as_array().unwrap().len(),
+        5,
+        "{transfer}"
+    );
     assert_eq!(wallet(&ann, &app).await["balance"], 10);
     let kinds: Vec<String> = ann.read("/api/wallet/movements", app.head()).await["items"]
         .as_array()
@@ -237,7 +296,10 @@ async fn the_why_of_a_received_tip_goes_back_to_the_senders_transfer() {
     let app = spawn().await;
     let (ann, bob) = (app.user("ann").await, app.user("bob").await);
     ann.act("DepositMoney", json!({ "amount": 40 })).await;
-    let id = send(&ann, "bob", 15).await["id"].as_str().unwrap().to_owned();
+    let id = send(&ann, "bob", 15).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let transfer = settled(&ann, &id).await;
     let credited_at = transfer["positions"][2].as_u64().unwrap();
     let why = bob
@@ -254,11 +316,58 @@ async fn the_why_of_a_received_tip_goes_back_to_the_senders_transfer() {
     assert_eq!(root["event"], "TransferRequested");
     assert_eq!(root["cause"]["type"], "TransferMoney");
     assert_eq!(root["cause"]["actor"], "ann");
-    assert!(root["cause"]["caused_by"].is_null(), "the person's action is the root");
+    assert!(
+        root["cause"]["caused_by"].is_null(),
+        "the person's action is the root"
+    );
     // Before the credit, bob's balance was 0 with no movement behind it.
     let before = bob
-        .read(&format!("/api/wallet/why?at={}", credited_at - 1), app.head())
+        .read(
+            &format!("/api/wallet/why?at={}", credited_at - 1),
+            app.head(),
+        )
         .await;
     assert_eq!(before["balance"], 0);
     assert_eq!(before["movements"], json!([]));
+}
+
+/// Every event type in a causation tree, depth first.
+fn event_types(node: &Value, into: &mut Vec<String>) {
+    for event in node["events"].as_array().into_iter().flatten() {
+        into.push(event["type"].as_str().unwrap().to_owned());
+        for caused in event["caused"].as_array().into_iter().flatten() {
+            event_types(caused, into);
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_admin_follows_a_transfer_from_its_command_to_its_end_and_sees_an_account_at_any_version(
+) {
+    let app = spawn().await;
+    let admin = app.user(ADMIN).await;
+    let (ann, _bob) = (app.user("ann").await, app.user("bob").await);
+    ann.act("DepositMoney", json!({ "amount": 30 })).await;
+    let answer = send(&ann, "bob", 12).await;
+    settled(&ann, answer["id"].as_str().unwrap()).await;
+    let command = answer["command_id"].as_str().unwrap();
+    let (status, tree) = admin.get(&format!("/api/admin/causation/{command}")).await;
+    assert_eq!(status, StatusCode::OK, "{tree}");
+    let mut types = vec![];
+    event_types(&tree["root"], &mut types);
+    assert_eq!(
+        types,
+        [
+            "TransferRequested",
+            "TransferDebited",
+            "TransferCredited",
+            "TransferCompleted"
+        ],
+        "{tree}"
+    );
+    let (status, at_one) = admin.get("/api/admin/streams/account-ann?version=1").await;
+    assert_eq!(status, StatusCode::OK, "{at_one}");
+    assert_eq!(at_one["state"]["balance"], 30);
+    let (_, latest) = admin.get("/api/admin/streams/account-ann").await;
+    assert_eq!(latest["state"]["balance"], 18);
 }

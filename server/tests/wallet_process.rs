@@ -48,16 +48,23 @@ async fn a_transfer_whose_process_crashed_between_debit_and_credit_settles_once_
                 display_name: None,
             };
             let stream = agora::social::domain::user::stream(handle);
-            bus.submit_to::<agora::social::domain::user::User>("SignUp", stream, register, None, &origin)
-                .await
-                .unwrap();
+            bus.submit_to::<agora::social::domain::user::User>(
+                "SignUp", stream, register, None, &origin,
+            )
+            .await
+            .unwrap();
         }
         let ann = || Origin::new(Uuid::now_v7(), Actor::user("ann"));
         bus.submit(ann(), "DepositMoney", &json!({ "amount": 30 }), None)
             .await
             .unwrap();
         let answer = bus
-            .submit(ann(), "TransferMoney", &json!({ "to": "bob", "amount": 25 }), None)
+            .submit(
+                ann(),
+                "TransferMoney",
+                &json!({ "to": "bob", "amount": 25 }),
+                None,
+            )
             .await
             .unwrap();
         let requested = store.event(answer.position).await.unwrap().unwrap();
@@ -89,7 +96,10 @@ async fn a_transfer_whose_process_crashed_between_debit_and_credit_settles_once_
     let head = app.head();
     let anns = admin.read("/api/wallet?handle=ann", head).await;
     let bobs = admin.read("/api/wallet?handle=bob", head).await;
-    assert_eq!((anns["balance"].as_u64(), bobs["balance"].as_u64()), (Some(5), Some(25)));
+    assert_eq!(
+        (anns["balance"].as_u64(), bobs["balance"].as_u64()),
+        (Some(5), Some(25))
+    );
 }
 
 fn this_year() -> i32 {
@@ -113,7 +123,11 @@ async fn a_statement_is_precomputed_and_the_log_and_a_rebuild_reproduce_it() {
     assert_eq!(statement["opening"], 0);
     assert_eq!(statement["closing"], 70);
     assert_eq!(
-        (&statement["deposits"], &statement["withdrawals"], &statement["sent"]),
+        (
+            &statement["deposits"],
+            &statement["withdrawals"],
+            &statement["sent"]
+        ),
         (&json!(100), &json!(10), &json!(20))
     );
     assert_eq!(statement["movements"].as_array().unwrap().len(), 3);
@@ -149,7 +163,11 @@ async fn a_statement_is_precomputed_and_the_log_and_a_rebuild_reproduce_it() {
         })
         .await;
     let (_, rebuilt) = ann.get(&path).await;
-    assert_eq!(rebuilt["checksum"], checksum.as_str(), "a rebuild reproduces it");
+    assert_eq!(
+        rebuilt["checksum"],
+        checksum.as_str(),
+        "a rebuild reproduces it"
+    );
     let (status, _) = bob.get("/api/wallet/statements/nineteen").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
@@ -182,7 +200,9 @@ async fn the_mailer_killed_mid_batch_and_started_again_leaves_one_email_per_depo
     // 40 deposits (and the fund's bonuses, which earn no email) while the mailer works.
     for round in 0..5 {
         for person in &people {
-            person.act("DepositMoney", json!({ "amount": 100 + round })).await;
+            person
+                .act("DepositMoney", json!({ "amount": 100 + round }))
+                .await;
         }
         if round == 2 {
             for _ in 0..400 {
@@ -196,7 +216,10 @@ async fn the_mailer_killed_mid_batch_and_started_again_leaves_one_email_per_depo
         }
     }
     let mailed_before_restart = emails();
-    assert!(mailed_before_restart > 0 && mailed_before_restart < 40, "{mailed_before_restart}");
+    assert!(
+        mailed_before_restart > 0 && mailed_before_restart < 40,
+        "{mailed_before_restart}"
+    );
     let mut mailer = start();
     for _ in 0..600 {
         if emails() == 40 {

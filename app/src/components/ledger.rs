@@ -22,7 +22,11 @@ pub fn coins(text: &str) -> Option<u64> {
 
 /// `+100` for coins coming in, `−10` for coins going out.
 pub fn signed(movement: &Movement) -> String {
-    let sign = if movement.kind.is_credit() { "+" } else { "−" };
+    let sign = if movement.kind.is_credit() {
+        "+"
+    } else {
+        "−"
+    };
     format!("{sign}{}", movement.amount)
 }
 
@@ -51,7 +55,11 @@ pub fn describe(movement: &Movement) -> String {
 pub fn technical(movement: &Movement) -> String {
     let mut text = format!("{} of {}", movement.kind.as_str(), movement.amount);
     if let Some(other) = &movement.counterparty {
-        let direction = if movement.kind.is_credit() { "from" } else { "to" };
+        let direction = if movement.kind.is_credit() {
+            "from"
+        } else {
+            "to"
+        };
         text.push_str(&format!(" {direction} {other}"));
     }
     text
@@ -69,10 +77,13 @@ pub fn status_name(status: TransferStatus) -> &'static str {
 
 /// A rejected or failed transfer's reason, worded for a person.
 pub fn reason(transfer: &Transfer) -> String {
-    transfer.reason.clone().unwrap_or_else(|| match transfer.status {
-        TransferStatus::Failed => "refunded".to_owned(),
-        _ => "the transfer did not go through".to_owned(),
-    })
+    transfer
+        .reason
+        .clone()
+        .unwrap_or_else(|| match transfer.status {
+            TransferStatus::Failed => "refunded".to_owned(),
+            _ => "the transfer did not go through".to_owned(),
+        })
 }
 
 /// The current year in UTC. Wasm has no `SystemTime`, but a v7 UUID carries the clock on both sides
@@ -118,9 +129,9 @@ fn MovementRow(movement: Movement) -> impl IntoView {
     let why = format!("/wallet/why?at={}", movement.position);
     let why_text = format!("why #{}", movement.position);
     let at = when(&movement.at);
-    let post = movement
-        .post_id
-        .map(|id| view! { " " <a class="tip-post" href=format!("/p/{id}")>"(a tip on a post)"</a> });
+    let post = movement.post_id.map(
+        |id| view! { " " <a class="tip-post" href=format!("/p/{id}")>"(a tip on a post)"</a> },
+    );
     view! {
         <li class="movement" class:credit=credit data-kind=movement.kind.as_str() data-position=movement.position>
             <span class="what">{what}{post}</span>

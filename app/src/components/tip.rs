@@ -60,7 +60,9 @@ pub async fn settle(id: Uuid, min_position: u64, gone: Arc<AtomicBool>) -> Outco
     }
 }
 
+/// The states a tip goes through; only the browser moves it past `Idle`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 enum TipState {
     Idle,
     Pending(u64),
@@ -123,7 +125,14 @@ pub fn Tip(post_id: Uuid, to: String) -> impl IntoView {
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         #[cfg(feature = "hydrate")]
-        send(post_id, to.get_value(), amount, state, open, gone.get_value());
+        send(
+            post_id,
+            to.get_value(),
+            amount,
+            state,
+            open,
+            gone.get_value(),
+        );
         #[cfg(not(feature = "hydrate"))]
         let _ = (post_id, gone);
     };

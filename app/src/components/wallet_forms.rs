@@ -64,7 +64,10 @@ fn move_money(
     busy: RwSignal<bool>,
 ) {
     let Some(n) = super::ledger::coins(&amount.get_untracked()) else {
-        said.set(Some((false, "Give a whole number of coins, 1 or more.".into())));
+        said.set(Some((
+            false,
+            "Give a whole number of coins, 1 or more.".into(),
+        )));
         return;
     };
     busy.set(true);
@@ -133,7 +136,10 @@ fn send(
         return;
     }
     let Some(n) = super::ledger::coins(&amount.get_untracked()) else {
-        said.set(Some((false, "Give a whole number of coins, 1 or more.".into())));
+        said.set(Some((
+            false,
+            "Give a whole number of coins, 1 or more.".into(),
+        )));
         return;
     };
     let note = memo.get_untracked().trim().to_owned();
@@ -173,7 +179,10 @@ fn send(
         to.set(String::new());
         amount.set(String::new());
         memo.set(String::new());
-        said.set(Some((true, format!("Transfer of {n} to @{recipient} pending…"))));
+        said.set(Some((
+            true,
+            format!("Transfer of {n} to @{recipient} pending…"),
+        )));
         match settle(id, answer.position, gone).await {
             Outcome::Gone => {}
             Outcome::StillPending => said.set(Some((
@@ -188,7 +197,12 @@ fn send(
                     (false, format!("Transfer rolled back: {why}"))
                 };
                 said.set(Some(message));
-                let at = transfer.positions.iter().copied().max().unwrap_or(answer.position);
+                let at = transfer
+                    .positions
+                    .iter()
+                    .copied()
+                    .max()
+                    .unwrap_or(answer.position);
                 state.put_transfer(transfer);
                 state.refresh(at).await;
             }

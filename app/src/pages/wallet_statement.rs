@@ -31,7 +31,11 @@ pub fn WalletStatementPage() -> impl IntoView {
 }
 
 #[component]
-fn StatementView(me: Option<Me>, year: String, statement: Result<Statement, String>) -> impl IntoView {
+fn StatementView(
+    me: Option<Me>,
+    year: String,
+    statement: Result<Statement, String>,
+) -> impl IntoView {
     let (session, connection, unread) = page_frame(me);
     let content = match (session.0.with_untracked(Option::is_some), statement) {
         (false, _) => {

@@ -76,7 +76,11 @@ pub async fn append(base: &str, commands_at_256: usize) -> anyhow::Result<Append
 }
 
 /// Commands at `in_flight` on a fresh database.
-pub(super) async fn fresh_run(base: &str, in_flight: usize, commands: usize) -> anyhow::Result<AppendRun> {
+pub(super) async fn fresh_run(
+    base: &str,
+    in_flight: usize,
+    commands: usize,
+) -> anyhow::Result<AppendRun> {
     let (_, db) = fresh(base, "bench-append").await?;
     let registry = crate::contexts::registry();
     let store = crate::ops::open_on(db, &registry).await?;

@@ -48,6 +48,7 @@ pub struct WalletReport {
 type Waiting = Arc<Mutex<HashMap<Uuid, oneshot::Sender<Instant>>>>;
 
 pub async fn wallet(base: &str, accounts: usize, transfers: usize) -> anyhow::Result<WalletReport> {
+    anyhow::ensure!(accounts >= 2, "a transfer needs two accounts");
     let (_, db) = fresh(base, "bench-wallet").await?;
     let options = leptos::prelude::get_configuration(None)?.leptos_options;
     let state = crate::start_on(db, vec![], options).await?;
@@ -55,24 +56,35 @@ pub async fn wallet(base: &str, accounts: usize, transfers: usize) -> anyhow::Re
     let handles: Vec<String> = (0..accounts).map(|n| format!("account{n}")).collect();
     open_accounts(&bus, &handles).await?;
     let waiting: Waiting = Arc::default();
-    tokio::spawn(watch_settlements(state.store.subscribe(state.store.head()), waiting.clone()));
+    tokio::spawn(watch_settlements(
+        state.store.subscribe(state.store.head()),
+        waiting.clone(),
+    ));
 
     let mut runs = vec![];
     let mut append = vec![];
+    // Each measurement starts once the read side caught up with the one before (same 2 cores).
+    let caught_up = || async {
+        while state.projections.min_position() < state.store.head() {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
     for in_flight in [32, 256] {
+        caught_up().await;
         let baseline = fresh_run(base, in_flight, transfers).await?;
         for hot in [false, true] {
+            caught_up().await;
             let mut run = transfer_run(&bus, &waiting, &handles, in_flight, hot, transfers).await?;
             run.ratio_to_append = 4.0 * run.settled_per_s / baseline.events_per_s;
-            eprintln!("{in_flight} in flight, hot {hot}: {:.0} transfers/s", run.settled_per_s);
+            eprintln!(
+                "{in_flight} in flight, hot {hot}: {:.0} transfers/s",
+                run.settled_per_s
+            );
             runs.push(run);
         }
         append.push(baseline);
     }
-
-    while state.projections.min_position() < state.store.head() {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    caught_up().await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base_url = format!("http://{}", listener.local_addr()?);
     let app = crate::http::app(state.clone());
@@ -80,10 +92,14 @@ pub async fn wallet(base: &str, accounts: usize, transfers: usize) -> anyhow::Re
     let mut cookies = vec![];
     // Every account but the hot one (its year is thousands of movements: a different question).
     for handle in handles.iter().skip(1).take(100) {
-        cookies.push(crate::credentials::cookie(&state.credentials.create(handle).await?));
+        cookies.push(crate::credentials::cookie(
+            &state.credentials.create(handle).await?,
+        ));
     }
     let run = Run {
-        client: reqwest::Client::builder().pool_max_idle_per_host(256).build()?,
+        client: reqwest::Client::builder()
+            .pool_max_idle_per_host(256)
+            .build()?,
         base_url,
         cookies: Arc::new(cookies),
     };
@@ -94,7 +110,9 @@ pub async fn wallet(base: &str, accounts: usize, transfers: usize) -> anyhow::Re
     };
     let (mut from_log, mut base_rate) = (vec![], 0);
     for rate in [25, 50, 100, 200, 400, 800, 1600] {
-        let latency = run.at_rate("statement from the log", paths("?source=log", rate), rate).await;
+        let latency = run
+            .at_rate("statement from the log", paths("?source=log", rate), rate)
+            .await;
         let passed = latency.p99_ms <= 50.0 && latency.errors == 0;
         eprintln!("from the log at {rate}/s: p99 {:.1} ms", latency.p99_ms);
         from_log.push(latency);
@@ -104,7 +122,9 @@ pub async fn wallet(base: &str, accounts: usize, transfers: usize) -> anyhow::Re
         base_rate = rate;
     }
     let rate = (base_rate * 10).max(10);
-    let precomputed = run.at_rate("precomputed statement", paths("", rate), rate).await;
+    let precomputed = run
+        .at_rate("precomputed statement", paths("", rate), rate)
+        .await;
     state.projections.stop().await;
     Ok(WalletReport {
         accounts,
@@ -146,8 +166,13 @@ async fn watch_settlements(mut log: crate::store::Subscription, waiting: Waiting
     let settles = ["TransferCompleted", "TransferRejected", "TransferFailed"];
     while let Ok(batch) = log.next_batch(1000).await {
         let now = Instant::now();
-        for event in batch.iter().filter(|e| settles.contains(&e.event_type.as_str())) {
-            if let Some(sender) = transfer_id(event).and_then(|id| waiting.lock().unwrap().remove(&id)) {
+        for event in batch
+            .iter()
+            .filter(|e| settles.contains(&e.event_type.as_str()))
+        {
+            if let Some(sender) =
+                transfer_id(event).and_then(|id| waiting.lock().unwrap().remove(&id))
+            {
                 let _ = sender.send(now);
             }
         }
@@ -241,6 +266,10 @@ impl WalletReport {
                 latency.name, latency.requests, latency.p50_ms, latency.p99_ms, latency.errors
             );
         }
-        println!("base rate (log, p99 ≤ 50 ms): {}/s; precomputed at {}/s", self.base_rate, self.base_rate * 10);
+        println!(
+            "base rate (log, p99 ≤ 50 ms): {}/s; precomputed at {}/s",
+            self.base_rate,
+            self.base_rate * 10
+        );
     }
 }

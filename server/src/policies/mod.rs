@@ -34,6 +34,14 @@ pub trait Policy: Send + Sync + 'static {
         None
     }
 
+    /// True for a process whose every reaction must happen (money on its way): an event that keeps
+    /// failing is never parked and skipped but tried again with backoff until it goes, and a
+    /// command of it that a rule refuses is a failure too (a bug to fix, visible in the admin),
+    /// not a reaction that chose to do nothing.
+    fn never_skips(&self) -> bool {
+        false
+    }
+
     fn react<'a>(
         &'a self,
         bus: &'a CommandBus,
@@ -81,7 +89,8 @@ pub async fn handle(
             .submit(origin, issue.command_type, &issue.payload, None)
             .await
         {
-            Ok(_) | Err(CommandError::Rule(_)) => {}
+            Ok(_) => {}
+            Err(CommandError::Rule(_)) if !policy.never_skips() => {}
             Err(error) => return Err(error),
         }
     }

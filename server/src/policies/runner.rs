@@ -107,7 +107,10 @@ impl Runner {
             };
             let mut lanes: BTreeMap<Option<String>, Vec<&Envelope>> = BTreeMap::new();
             for event in &batch {
-                lanes.entry(self.policy.lane(event)).or_default().push(event);
+                lanes
+                    .entry(self.policy.lane(event))
+                    .or_default()
+                    .push(event);
             }
             let runner = &self;
             futures::future::join_all(lanes.into_values().map(|events| async move {
@@ -135,7 +138,7 @@ impl Runner {
                     let error = error.to_string();
                     tracing::warn!(policy = self.id, position = event.position, attempt, %error, "policy failed");
                     stats::lock(&self.stats).failed(error.clone());
-                    if attempt == MAX_TRIES {
+                    if attempt >= MAX_TRIES && !self.policy.never_skips() {
                         return Err(error);
                     }
                 }

@@ -72,6 +72,14 @@ pub trait Projector: Send + Sync + 'static {
     /// The tables `schema` defines (without `{g}`): dropped with their generation.
     fn tables(&self) -> &'static [&'static str];
 
+    /// True for a read model whose rows depend on every event before (a ledger, a chained
+    /// checksum): an event that keeps failing is never parked and skipped, it is tried again with
+    /// backoff until it succeeds — the projector stalls, visibly (errors and lag in the admin),
+    /// rather than answer a balance that skipped a movement.
+    fn in_order(&self) -> bool {
+        false
+    }
+
     /// Turns a batch into writes to the tables of `scope.generation`.
     fn apply<'a>(
         &'a self,
@@ -93,6 +101,8 @@ pub struct Definition {
     /// `DEFINE … IF NOT EXISTS` statements, each table name followed by `{g}`.
     pub schema: &'static str,
     pub tables: &'static [&'static str],
+    /// See [`Projector::in_order`].
+    pub in_order: bool,
     pub apply: Apply,
 }
 
@@ -111,6 +121,10 @@ impl Projector for Definition {
 
     fn tables(&self) -> &'static [&'static str] {
         self.tables
+    }
+
+    fn in_order(&self) -> bool {
+        self.in_order
     }
 
     fn apply<'a>(

@@ -218,6 +218,11 @@ impl Runner {
         if self.try_commit(batch).await {
             return;
         }
+        if self.projector.in_order() {
+            // Nothing may be skipped: try the batch again until it goes (or the runner stops).
+            while !self.stopped.load(Ordering::SeqCst) && !self.try_commit(batch).await {}
+            return;
+        }
         for event in batch {
             let alone = std::slice::from_ref(event);
             if batch.len() == 1 || !self.try_commit(alone).await {

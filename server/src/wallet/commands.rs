@@ -113,6 +113,14 @@ impl CommandHandler for WalletCommands {
             match command_type {
                 "DepositMoney" => {
                     let (handle, command) = deposit(actor, parse(payload)?)?;
+                    // Coins go only to someone who can hold them: a typo must not fill a ghost
+                    // account that a later sign-up would inherit.
+                    if handle != actor.handle
+                        && handle != FUND
+                        && bus.person(&handle).await?.is_none()
+                    {
+                        return Err(Rule::NotFound(format!("no one is called @{handle}")).into());
+                    }
                     bus.execute::<Account>(account::stream(&handle), command, expected, origin)
                         .await
                 }
@@ -175,7 +183,7 @@ fn deposit(actor: &Actor, deposit: Deposit) -> Result<(String, AccountCommand), 
         return Err(Rule::Forbidden("only the bonus policy pays bonuses".into()));
     }
     if !actor.is_admin && amount > MAX_PERSONAL_DEPOSIT {
-        return Err(Rule::Invalid(format!(
+        return Err(Rule::Refused(format!(
             "a top-up is at most {MAX_PERSONAL_DEPOSIT} coins"
         )));
     }

@@ -79,8 +79,8 @@ impl Mailer {
             Some((_, rest)) => format!("ws://{rest}"),
             None => format!("ws://{base}"),
         };
-        let mut request = format!("{socket_url}/api/subscriptions/{SUBSCRIPTION}")
-            .into_client_request()?;
+        let mut request =
+            format!("{socket_url}/api/subscriptions/{SUBSCRIPTION}").into_client_request()?;
         request
             .headers_mut()
             .insert("authorization", format!("Bearer {}", self.token).parse()?);
@@ -95,25 +95,30 @@ impl Mailer {
             if frame["op"] != "event" {
                 continue;
             }
-            let event: Envelope = serde_json::from_value(frame["event"].clone())?;
-            let answer = match self.deliver(&event).await {
-                Ok(()) => json!({ "op": "ack", "position": event.position }),
+            let position = frame["event"]["position"].as_u64().unwrap_or(0);
+            let email = serde_json::from_value::<Envelope>(frame["event"].clone())
+                .map_err(anyhow::Error::from)
+                .and_then(|event| Ok((email_for(&event)?, event)));
+            let answer = match email {
+                // An event this mailer cannot read is refused: after a few nacks the server
+                // parks it for an operator, instead of sending it again for ever.
                 Err(error) => {
-                    let error = format!("{error:#}");
-                    tracing::warn!(position = event.position, %error, "mail not written");
-                    json!({ "op": "nack", "position": event.position, "error": error })
+                    json!({ "op": "nack", "position": position, "error": format!("{error:#}") })
+                }
+                Ok((None, _)) => json!({ "op": "ack", "position": position }),
+                // A failed write ends the session before anything later is acknowledged (an
+                // acknowledgement covers every position below it): the server sends this event
+                // again when the mailer reconnects.
+                Ok((Some(email), event)) => {
+                    write_once(&self.outbox, &format!("{}.eml", event.event_id), &email)
+                        .await
+                        .with_context(|| format!("writing the email of position {position}"))?;
+                    json!({ "op": "ack", "position": position })
                 }
             };
             sink.send(Message::Text(answer.to_string().into())).await?;
         }
         Ok(())
-    }
-
-    async fn deliver(&self, event: &Envelope) -> anyhow::Result<()> {
-        let Some(email) = email_for(event)? else {
-            return Ok(());
-        };
-        write_once(&self.outbox, &format!("{}.eml", event.event_id), &email).await
     }
 }
 
@@ -125,5 +130,8 @@ async fn write_once(dir: &Path, name: &str, text: &str) -> anyhow::Result<()> {
     file.write_all(text.as_bytes()).await?;
     file.sync_all().await?;
     tokio::fs::rename(&temporary, &path).await?;
+    // The rename is durable only once the folder is: before that, a power cut could undo it after
+    // the acknowledgement went out.
+    tokio::fs::File::open(dir).await?.sync_all().await?;
     Ok(())
 }

@@ -330,7 +330,10 @@ mod tests {
             let (event_type, data) = (event.type_name(), event.data());
             assert_eq!(DomainEvent::schema(&event), 1, "{event_type}");
             assert_eq!(Event::from_parts(event_type, &data).unwrap(), event);
-            assert!(Event::knows(event_type), "{event_type} is missing from TYPES");
+            assert!(
+                Event::knows(event_type),
+                "{event_type} is missing from TYPES"
+            );
         }
     }
 

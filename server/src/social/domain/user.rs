@@ -46,9 +46,9 @@ pub fn stream(handle: &str) -> String {
 }
 
 /// `^[a-z0-9_]{3,20}$`, as the contract has it.
-/// Handles that name the system's own accounts (the wallet's community fund): nobody signs up as
-/// them.
-pub const RESERVED_HANDLES: &[&str] = &["fund"];
+/// Handles nobody can sign up as: they name parts of Agora itself (`fund` is the wallet's
+/// community fund).
+pub const RESERVED_HANDLES: &[&str] = &["fund", "admin", "system"];
 
 pub fn valid_handle(handle: &str) -> bool {
     (3..=20).contains(&handle.len())

@@ -7,10 +7,10 @@
 //! out as a page is read, so a mute reaches back to every past notification and an unmute brings
 //! them back.
 
-use crate::projections::keys::{minus, newest_first, Key};
 use crate::aggregate::decode;
 use crate::db::{self, Db};
 use crate::live::Change;
+use crate::projections::keys::{minus, newest_first, Key};
 use crate::projections::{Definition, Generation, Output, Scope};
 use crate::social::domain::Event;
 use app::wire::{ChangeKind, Envelope};
@@ -40,6 +40,7 @@ pub const NOTIFICATIONS: Definition = Definition {
         "notification_author",
         "notification_gone",
     ],
+    in_order: false,
     apply: |scope, events, out| Box::pin(apply(scope, events, out)),
 };
 

@@ -7,9 +7,9 @@
 //! is `follower:[followee, follower]` and `following:[follower, followee]` (so a person's list is a
 //! key-range scan, in handle order), a mute `muted:[by, them]`, a block `blocked:[by, them]`.
 
-use crate::projections::keys::{range_after, Key};
 use crate::aggregate::decode;
 use crate::db::{self, Db};
+use crate::projections::keys::{range_after, Key};
 use crate::projections::{Definition, Generation, Output, Scope};
 use crate::social::domain::{post, Event};
 use app::wire::{Envelope, Page, Profile, UserSummary};
@@ -43,6 +43,7 @@ pub const PEOPLE: Definition = Definition {
     version: 1,
     schema: SCHEMA,
     tables: TABLES,
+    in_order: false,
     apply: |scope, events, out| Box::pin(apply(scope, events, out)),
 };
 

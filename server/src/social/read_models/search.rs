@@ -2,9 +2,9 @@
 //! and display-name prefix. The index is the one secondary index of the social read models: a word
 //! search is what an index is for, and no key order can answer it.
 
-use crate::projections::keys::{minus, quote, Key};
 use crate::aggregate::decode;
 use crate::db::{self, Db};
+use crate::projections::keys::{minus, quote, Key};
 use crate::projections::{Definition, Generation, Output, Scope};
 use crate::social::domain::{post, Event};
 use app::wire::Envelope;
@@ -30,6 +30,7 @@ pub const SEARCH: Definition = Definition {
     version: 1,
     schema: SCHEMA,
     tables: &["search_post", "search_person", "search_name"],
+    in_order: false,
     apply: |scope, events, out| Box::pin(apply(scope, events, out)),
 };
 

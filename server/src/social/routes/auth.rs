@@ -5,7 +5,7 @@ use crate::commands::{CommandError, Origin};
 use crate::credentials::{hash_password, verify_password};
 use crate::http::auth::{signed_in, with_session, SignedIn};
 use crate::http::error::{ApiJson, AppError};
-use crate::social::domain::user::{self, valid_handle, User, UserCommand};
+use crate::social::domain::user::{self, valid_handle, User, UserCommand, RESERVED_HANDLES};
 use crate::social::domain::Actor;
 use crate::state::AppState;
 use app::wire::{AuthAnswer, ChangePassword, SignIn, SignUp};
@@ -16,9 +16,6 @@ use axum::Json;
 use uuid::Uuid;
 
 pub const MIN_PASSWORD: usize = 8;
-
-/// Handles nobody can sign up as: they name parts of Agora itself.
-const RESERVED: &[&str] = &["fund", "admin", "system"];
 
 fn check_password(password: &str) -> Result<(), AppError> {
     if password.chars().count() < MIN_PASSWORD {
@@ -70,7 +67,8 @@ pub async fn signup(
             "a handle is 3 to 20 characters: a-z, 0-9 and _".into(),
         ));
     }
-    if RESERVED.contains(&form.handle.as_str()) {
+    // Checked before the (slow) password hash; the domain refuses them too.
+    if RESERVED_HANDLES.contains(&form.handle.as_str()) {
         return Err(AppError::Conflict(format!(
             "the handle @{} is reserved",
             form.handle

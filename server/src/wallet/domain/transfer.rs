@@ -65,9 +65,9 @@ impl Aggregate for Transfer {
 
     fn decide(state: &TransferState, command: &TransferCommand) -> Result<Vec<Event>, Rule> {
         match command.clone() {
-            TransferCommand::Request { .. } if state.status != Status::None => Err(
-                Rule::Conflict("a transfer with this id was requested already".into()),
-            ),
+            TransferCommand::Request { .. } if state.status != Status::None => Err(Rule::Conflict(
+                "a transfer with this id was requested already".into(),
+            )),
             TransferCommand::Request { from, to, .. } if from == to => {
                 Err(Rule::Refused("you can not send coins to yourself".into()))
             }
@@ -75,7 +75,9 @@ impl Aggregate for Transfer {
                 "the fund's coins are not sent by hand".into(),
             )),
             TransferCommand::Request {
-                to, to_exists: false, ..
+                to,
+                to_exists: false,
+                ..
             } => Err(Rule::NotFound(format!("no one is called @{to}"))),
             TransferCommand::Request { memo, .. } if memo.chars().count() > MAX_MEMO => Err(
                 Rule::Invalid(format!("a memo is at most {MAX_MEMO} characters")),
@@ -96,9 +98,7 @@ impl Aggregate for Transfer {
                 memo,
                 post_id,
             }]),
-            _ if state.status == Status::None => {
-                Err(Rule::NotFound("no such transfer".into()))
-            }
+            _ if state.status == Status::None => Err(Rule::NotFound("no such transfer".into())),
             // Settling a settled transfer again changes nothing: the process may redeliver.
             _ if state.status != Status::Pending => Ok(vec![]),
             TransferCommand::Complete { transfer_id } => {

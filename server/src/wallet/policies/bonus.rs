@@ -35,6 +35,11 @@ impl Policy for Bonus {
         "bonus"
     }
 
+    /// Coins are on their way: no event of this process is ever skipped.
+    fn never_skips(&self) -> bool {
+        true
+    }
+
     fn react<'a>(
         &'a self,
         _bus: &'a CommandBus,

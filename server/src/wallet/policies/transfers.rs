@@ -24,10 +24,12 @@ pub struct Transfers;
 
 /// The next step of the process after `event`, if it has one.
 pub fn next_step(event: &Event) -> Option<Issue> {
-    let issue = |command_type, payload| Some(Issue {
-        command_type,
-        payload,
-    });
+    let issue = |command_type, payload| {
+        Some(Issue {
+            command_type,
+            payload,
+        })
+    };
     match event {
         Event::TransferRequested {
             transfer_id,
@@ -105,6 +107,11 @@ impl Policy for Transfers {
             | Event::TransferDebitDeclined { transfer_id, .. } => transfer::stream(*transfer_id),
             _ => return None,
         })
+    }
+
+    /// Coins are on their way: no event of this process is ever skipped.
+    fn never_skips(&self) -> bool {
+        true
     }
 
     fn react<'a>(

@@ -98,7 +98,9 @@ pub fn apply(accounts: &mut Accounts, event: &Event, position: u64) {
         Event::TransferDebitDeclined {
             from, to, amount, ..
         } => {
-            change(from, &|a| a.pending_out = a.pending_out.saturating_sub(*amount));
+            change(from, &|a| {
+                a.pending_out = a.pending_out.saturating_sub(*amount)
+            });
             change(to, &|a| a.pending_in = a.pending_in.saturating_sub(*amount));
         }
         Event::TransferCredited {

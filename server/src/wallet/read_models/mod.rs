@@ -34,6 +34,7 @@ pub const WALLET: Definition = Definition {
         movements::TABLE,
         movements::STEPS,
     ],
+    in_order: true,
     apply: |scope, events, out| Box::pin(apply(scope, events, out)),
 };
 
@@ -92,7 +93,8 @@ async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> anyho
         if let Some(transfer) = transfers::apply(&mut transfers, event, envelope) {
             if scope.live {
                 let data = serde_json::to_value(transfer)?;
-                out.changes.push(change(topic(&transfer.from), data.clone()));
+                out.changes
+                    .push(change(topic(&transfer.from), data.clone()));
                 out.changes.push(change(topic(&transfer.to), data));
             }
         }

@@ -84,7 +84,15 @@ pub fn movement(event: &Event, envelope: &Envelope) -> Option<(String, Movement)
             handle,
             amount,
             balance,
-        } => (handle, MovementKind::Withdrawal, amount, balance, None, None, None),
+        } => (
+            handle,
+            MovementKind::Withdrawal,
+            amount,
+            balance,
+            None,
+            None,
+            None,
+        ),
         Event::TransferDebited {
             transfer_id,
             from,
@@ -94,7 +102,15 @@ pub fn movement(event: &Event, envelope: &Envelope) -> Option<(String, Movement)
             post_id,
         } => {
             let kind = MovementKind::TransferOut;
-            (from, kind, amount, balance, Some(*transfer_id), Some(to.clone()), *post_id)
+            (
+                from,
+                kind,
+                amount,
+                balance,
+                Some(*transfer_id),
+                Some(to.clone()),
+                *post_id,
+            )
         }
         Event::TransferCredited {
             transfer_id,
@@ -105,7 +121,15 @@ pub fn movement(event: &Event, envelope: &Envelope) -> Option<(String, Movement)
             post_id,
         } => {
             let kind = MovementKind::TransferIn;
-            (to, kind, amount, balance, Some(*transfer_id), Some(from.clone()), *post_id)
+            (
+                to,
+                kind,
+                amount,
+                balance,
+                Some(*transfer_id),
+                Some(from.clone()),
+                *post_id,
+            )
         }
         Event::TransferRefunded {
             transfer_id,
@@ -116,7 +140,15 @@ pub fn movement(event: &Event, envelope: &Envelope) -> Option<(String, Movement)
             ..
         } => {
             let kind = MovementKind::Refund;
-            (from, kind, amount, balance, Some(*transfer_id), Some(to.clone()), None)
+            (
+                from,
+                kind,
+                amount,
+                balance,
+                Some(*transfer_id),
+                Some(to.clone()),
+                None,
+            )
         }
         _ => return None,
     };

@@ -45,11 +45,13 @@ DEFINE TABLE IF NOT EXISTS wallet_statement{g} SCHEMALESS;
 DEFINE TABLE IF NOT EXISTS wallet_statement_line{g} SCHEMALESS;
 ",
     tables: &[TABLE, LINES],
+    in_order: true,
     apply: |scope, events, out| Box::pin(apply(scope, events, out)),
 };
 
 /// The CSV header of a statement's movements.
-pub const CSV_HEADER: &str = "position,at,kind,amount,balance_after,transfer_id,counterparty,post_id";
+pub const CSV_HEADER: &str =
+    "position,at,kind,amount,balance_after,transfer_id,counterparty,post_id";
 
 /// One movement as a CSV line (the line the checksum is chained over).
 pub fn csv_line(m: &Movement) -> String {

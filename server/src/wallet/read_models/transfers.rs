@@ -99,7 +99,9 @@ pub fn apply<'a>(
         Event::TransferRejected { reason, .. } => {
             Some((TransferStatus::Rejected, Some(reason.clone())))
         }
-        Event::TransferFailed { reason, .. } => Some((TransferStatus::Failed, Some(reason.clone()))),
+        Event::TransferFailed { reason, .. } => {
+            Some((TransferStatus::Failed, Some(reason.clone())))
+        }
         // The refusal's reason shows while the refund is still on its way.
         Event::TransferCreditDeclined { reason, .. } => {
             transfer.reason = Some(reason.clone());

@@ -37,7 +37,10 @@ pub async fn statement(
             let statement = statements::statement(state.store.db(), g, &owner, year).await?;
             (statement, stale)
         }
-        Some("log") => (statements::from_log(&state.store, &owner, year).await?, false),
+        Some("log") => (
+            statements::from_log(&state.store, &owner, year).await?,
+            false,
+        ),
         Some(_) => return Err(AppError::Invalid("source is log or absent".into())),
     };
     // A year without movements is an empty statement, not an error: it is a true answer.

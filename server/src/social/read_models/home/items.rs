@@ -1,8 +1,8 @@
 //! Reading a home: its items, newest first.
 
 use crate::db::{self, Db};
-use crate::projections::Generation;
 use crate::projections::keys::newest_first;
+use crate::projections::Generation;
 use serde::Deserialize;
 use serde_json::Value;
 

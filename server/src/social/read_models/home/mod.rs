@@ -9,10 +9,10 @@
 //! of each author's posts (`home_authored:[author, -position]`), so it never reads another read
 //! model's tables (each is rebuilt on its own).
 
-use crate::projections::keys::{minus, newest_first, quote, range_after};
 use crate::aggregate::decode;
 use crate::db::{self, Db};
 use crate::live::Change;
+use crate::projections::keys::{minus, newest_first, quote, range_after};
 use crate::projections::{Definition, Generation, Output, Scope};
 use crate::social::domain::{post, Event};
 use app::wire::{ChangeKind, Envelope};
@@ -40,6 +40,7 @@ pub const HOME: Definition = Definition {
     version: 1,
     schema: SCHEMA,
     tables: &["home", "home_follower", "home_authored"],
+    in_order: false,
     apply: |scope, events, out| Box::pin(apply(scope, events, out)),
 };
 
@@ -61,7 +62,11 @@ async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> anyho
     let g = scope.generation;
     let parsed: Vec<(Event, &Envelope)> = events
         .iter()
-        .filter_map(|e| decode::<Event>(e).transpose().map(|event| event.map(|event| (event, e))))
+        .filter_map(|e| {
+            decode::<Event>(e)
+                .transpose()
+                .map(|event| event.map(|event| (event, e)))
+        })
         .collect::<Result<_, _>>()?;
     // Whose followers the batch needs: everyone who posts or reposts in it, read once.
     let mut posters: BTreeSet<String> = BTreeSet::new();

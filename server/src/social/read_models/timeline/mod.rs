@@ -46,5 +46,6 @@ pub const TIMELINE: Definition = Definition {
     version: 3,
     schema: SCHEMA,
     tables: TABLES,
+    in_order: false,
     apply: |scope, events, out| Box::pin(apply::apply(scope, events, out)),
 };

@@ -4,9 +4,9 @@
 
 use super::rows::{posts, rows_at, Row, Tables};
 use crate::db::{self, Db};
+use crate::projections::keys::{minus, newest_first, oldest_first};
 use crate::projections::Generation;
 use crate::social::domain::post;
-use crate::projections::keys::{minus, newest_first, oldest_first};
 use crate::store::Store;
 use app::wire::{Page, Post, PostVersion};
 use serde_json::{json, Value};

@@ -1,8 +1,8 @@
 //! The timeline's stored rows and how they become the contract's posts.
 
 use crate::db::{self, Db};
-use crate::projections::Generation;
 use crate::projections::keys::quote;
+use crate::projections::Generation;
 use app::wire::{Author, Post};
 use serde::Deserialize;
 use serde_json::json;

@@ -1,8 +1,8 @@
 //! Given/when/then for the account: deposits, withdrawals and the transfer steps on a balance.
 
+use crate::aggregate::harness::given;
 use crate::wallet::domain::account::{Account, AccountCommand, AccountState};
 use crate::wallet::domain::*;
-use crate::aggregate::harness::given;
 use uuid::Uuid;
 
 const T: Uuid = Uuid::from_u128(1);

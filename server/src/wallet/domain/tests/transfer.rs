@@ -1,8 +1,8 @@
 //! Given/when/then for the transfer, and for what an amount may be.
 
+use crate::aggregate::harness::given;
 use crate::wallet::domain::transfer::{Transfer, TransferCommand, MAX_MEMO};
 use crate::wallet::domain::*;
-use crate::aggregate::harness::given;
 use uuid::Uuid;
 
 const T: Uuid = Uuid::from_u128(1);

@@ -7,9 +7,9 @@ mod write;
 
 use super::rows::{rows_at, Row, Tables};
 use crate::aggregate::decode;
+use crate::projections::keys::minus;
 use crate::projections::{Output, Scope};
 use crate::social::domain::{post, Event};
-use crate::projections::keys::minus;
 use app::wire::Envelope;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};

@@ -1,8 +1,8 @@
 //! The writes of a batch: one insert per table for new rows, one update per touched post.
 
 use super::{Batch, Stored};
-use crate::projections::Writes;
 use crate::projections::keys::minus;
+use crate::projections::Writes;
 use crate::social::read_models::timeline::rows::{Row, Tables};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
