@@ -61,7 +61,7 @@ impl WalletState {
                 .any(|m| m.position == movement.position && m.kind == movement.kind);
             if !known {
                 list.push(movement);
-                list.sort_by(|a, b| b.position.cmp(&a.position));
+                list.sort_by_key(|m| std::cmp::Reverse(m.position));
                 list.truncate(SHOWN);
             }
         });
@@ -73,7 +73,7 @@ impl WalletState {
         self.transfers
             .update(|list| match list.iter_mut().find(|t| t.id == transfer.id) {
                 Some(known) => {
-                    if !(known.status.is_settled() && !transfer.status.is_settled()) {
+                    if !known.status.is_settled() || transfer.status.is_settled() {
                         *known = transfer;
                     }
                 }

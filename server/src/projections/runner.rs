@@ -219,8 +219,13 @@ impl Runner {
             return;
         }
         if self.projector.in_order() {
-            // Nothing may be skipped: try the batch again until it goes (or the runner stops).
-            while !self.stopped.load(Ordering::SeqCst) && !self.try_commit(batch).await {}
+            // Nothing may be skipped: try the batch again until it goes (or the runner stops);
+            // each try backs off inside `try_commit`.
+            while !self.stopped.load(Ordering::SeqCst) {
+                if self.try_commit(batch).await {
+                    return;
+                }
+            }
             return;
         }
         for event in batch {
