@@ -170,6 +170,12 @@ async fn a_transfer_the_balance_cannot_cover_is_rejected_and_moves_nothing() {
         (anns["balance"].as_u64(), anns["pending_out"].as_u64()),
         (Some(5), Some(0))
     );
+    // Both parties find it among their transfers, rolled back with the reason.
+    for party in [&ann, &bob] {
+        let listed = party.read("/api/wallet/transfers", app.head()).await;
+        assert_eq!(listed["items"][0]["id"], id.as_str(), "{listed}");
+        assert_eq!(listed["items"][0]["status"], "rejected");
+    }
     let bobs = wallet(&bob, &app).await;
     assert_eq!(
         (bobs["balance"].as_u64(), bobs["pending_in"].as_u64()),

@@ -151,7 +151,7 @@ pub fn TransferList(transfers: RwSignal<Vec<Transfer>>) -> impl IntoView {
     let session = Session::get();
     view! {
         <Show when=move || transfers.with(Vec::is_empty)>
-            <p class="empty">"No transfers on this page yet."</p>
+            <p class="empty">"No transfers yet."</p>
         </Show>
         // Polite: a status changing from pending to completed (or rolled back) is read out.
         <ul class="transfers" aria-live="polite">

@@ -8,6 +8,8 @@ use serde_json::Value;
 
 /// The recent movements the page lists (the first page of the query).
 pub const MOVEMENTS: &str = "/api/wallet/movements?limit=20";
+/// The recent transfers in and out, newest first.
+pub const TRANSFERS: &str = "/api/wallet/transfers?limit=10";
 const SHOWN: usize = 20;
 
 #[derive(Clone, Copy)]

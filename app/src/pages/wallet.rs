@@ -1,13 +1,13 @@
 //! `/wallet`: the signed-in person's coins — the balance with what is on its way in and out, top
-//! up, withdraw and send, the transfers sent from here (pending, then completed or rolled back) and
+//! up, withdraw and send, the recent transfers in and out (pending, then completed or rolled back) and
 //! the recent movements, each with the link that explains it — live on the `wallet` topic.
 
 use crate::components::ledger::{current_year, MovementList, TransferList};
 use crate::components::site_header::{page_frame, SiteHeader};
 use crate::components::wallet_forms::{MoneyForm, SendForm};
-use crate::components::wallet_state::{WalletState, MOVEMENTS};
+use crate::components::wallet_state::{WalletState, MOVEMENTS, TRANSFERS};
 use crate::data::{load, load_me};
-use crate::wire::{Me, Movement, Page, Wallet};
+use crate::wire::{Me, Movement, Page, Transfer, Wallet};
 use leptos::prelude::*;
 
 #[component]
@@ -15,6 +15,7 @@ pub fn WalletPage() -> impl IntoView {
     let me = Resource::new(|| (), |_| load_me());
     let wallet = Resource::new(|| (), |_| load::<Wallet>("/api/wallet".into()));
     let movements = Resource::new(|| (), |_| load::<Page<Movement>>(MOVEMENTS.into()));
+    let transfers = Resource::new(|| (), |_| load::<Page<Transfer>>(TRANSFERS.into()));
     // A resource, so the browser hydrates with the server's year instead of computing its own.
     let year = Resource::new(|| (), |_| std::future::ready(current_year()));
     view! {
@@ -22,7 +23,8 @@ pub fn WalletPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let (me, wallet, movements, year) =
                     (me.await, wallet.await, movements.await, year.await);
-                view! { <WalletView me wallet movements year/> }
+                let transfers = transfers.await.map(|page| page.items).unwrap_or_default();
+                view! { <WalletView me wallet movements transfers year/> }
             })}
         </Suspense>
     }
@@ -33,6 +35,7 @@ fn WalletView(
     me: Option<Me>,
     wallet: Result<Wallet, String>,
     movements: Result<Page<Movement>, String>,
+    transfers: Vec<Transfer>,
     year: i32,
 ) -> impl IntoView {
     let (session, connection, unread) = page_frame(me);
@@ -64,6 +67,7 @@ fn WalletView(
         .min()
         .unwrap_or(0);
     let state = WalletState::new(wallet, items, from);
+    state.transfers.set(transfers);
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| state.follow(connection));
     let statements = [year, year - 1]

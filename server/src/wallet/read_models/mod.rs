@@ -20,6 +20,7 @@ pub const NAME: &str = "wallet";
 const SCHEMA: &str = "
 DEFINE TABLE IF NOT EXISTS wallet_account{g} SCHEMALESS;
 DEFINE TABLE IF NOT EXISTS wallet_transfer{g} SCHEMALESS;
+DEFINE TABLE IF NOT EXISTS wallet_transfer_of{g} SCHEMALESS;
 DEFINE TABLE IF NOT EXISTS wallet_movement{g} SCHEMALESS;
 DEFINE TABLE IF NOT EXISTS wallet_step{g} SCHEMALESS;
 ";
@@ -31,6 +32,7 @@ pub const WALLET: Definition = Definition {
     tables: &[
         accounts::TABLE,
         transfers::TABLE,
+        transfers::OF,
         movements::TABLE,
         movements::STEPS,
     ],
@@ -66,7 +68,7 @@ async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> anyho
         .collect();
     let mut accounts = accounts::load(scope.db, g, handles.into_iter().collect()).await?;
     let mut transfers = transfers::load(scope.db, g, ids.into_iter().collect()).await?;
-    let (mut movement_rows, mut step_rows) = (vec![], vec![]);
+    let (mut movement_rows, mut step_rows, mut listing_rows) = (vec![], vec![], vec![]);
     for (event, envelope) in &decoded {
         let position = envelope.position;
         let change = |topic: String, data| Change {
@@ -91,6 +93,9 @@ async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> anyho
             }
         }
         if let Some(transfer) = transfers::apply(&mut transfers, event, envelope) {
+            if matches!(event, Event::TransferRequested { .. }) {
+                listing_rows.extend(transfers::listing_rows(transfer, position));
+            }
             if scope.live {
                 let data = serde_json::to_value(transfer)?;
                 out.changes
@@ -104,6 +109,7 @@ async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> anyho
     writes.upsert_rows(&g.table(accounts::TABLE), account_rows, accounts::FIELDS);
     let transfer_rows = transfers.values().map(transfers::row).collect();
     writes.upsert_rows(&g.table(transfers::TABLE), transfer_rows, transfers::FIELDS);
+    writes.insert_rows(&g.table(transfers::OF), listing_rows);
     writes.insert_rows(&g.table(movements::TABLE), movement_rows);
     writes.insert_rows(&g.table(movements::STEPS), step_rows);
     Ok(())

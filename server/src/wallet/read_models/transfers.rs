@@ -2,6 +2,7 @@
 //! `GET /api/wallet/transfers/{id}`. A row is `wallet_transfer:<id>`.
 
 use crate::db::{self, Db};
+use crate::projections::keys::{minus, newest_first};
 use crate::projections::Generation;
 use crate::wallet::domain::Event;
 use app::wire::{Envelope, Transfer, TransferStatus};
@@ -10,6 +11,9 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 pub const TABLE: &str = "wallet_transfer";
+/// `wallet_transfer_of:[handle, -position]` → the transfer requested at that position, for both
+/// parties: a person's transfers are one key range, newest first.
+pub const OF: &str = "wallet_transfer_of";
 pub const FIELDS: &[&str] = &[
     "from",
     "to",
@@ -115,6 +119,37 @@ pub fn apply<'a>(
         transfer.settled_at = Some(at.clone());
     }
     Some(transfer)
+}
+
+/// The rows that list a newly requested transfer under both its parties.
+pub fn listing_rows(transfer: &Transfer, position: u64) -> [Value; 2] {
+    let id = transfer.id.to_string();
+    [&transfer.from, &transfer.to]
+        .map(|handle| json!({ "id": [handle, minus(position)], "transfer_id": id }))
+}
+
+/// A person's transfers, in and out, requested below the position `below`, newest first.
+pub async fn list(
+    db: &Db,
+    g: Generation,
+    handle: &str,
+    below: Option<u64>,
+    limit: usize,
+) -> anyhow::Result<(Vec<Transfer>, Option<String>)> {
+    let range = newest_first(&g.table(OF), handle, below);
+    let sql = format!(
+        "SELECT transfer_id, math::abs(record::id(id)[1]) AS position FROM {range} LIMIT {}",
+        limit + 1
+    );
+    let rows = db::rows(db, sql, Value::Null).await?;
+    let next = (rows.len() > limit).then(|| rows[limit - 1]["position"].to_string());
+    let ids: Vec<Uuid> = rows
+        .iter()
+        .take(limit)
+        .filter_map(|row| row["transfer_id"].as_str()?.parse().ok())
+        .collect();
+    let mut found = load(db, g, ids.clone()).await?;
+    Ok((ids.iter().filter_map(|id| found.remove(id)).collect(), next))
 }
 
 pub fn row(transfer: &Transfer) -> Value {

@@ -19,6 +19,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/wallet", get(wallet))
         .route("/wallet/movements", get(movements_page))
+        .route("/wallet/transfers", get(transfers_page))
         .route("/wallet/transfers/{id}", get(transfer))
         .route("/wallet/why", get(why))
         .route("/wallet/statements/{year}", get(statements::statement))
@@ -86,6 +87,25 @@ async fn movements_page(
     let (position, stale) = consistent(&state, NAME, &page).await;
     let g = state.projections.generation(NAME);
     let (items, next) = movements::page(state.store.db(), g, &owner, cursor, limit).await?;
+    Ok(Json(Page {
+        items,
+        next,
+        position,
+        stale,
+    }))
+}
+
+async fn transfers_page(
+    State(state): State<AppState>,
+    me: SignedIn,
+    ApiQuery(query): ApiQuery<WalletQuery>,
+) -> Result<Json<Page<Transfer>>, AppError> {
+    let owner = query.owner(&me)?;
+    let page = query.page();
+    let (limit, cursor) = (page.limit()?, page.cursor()?);
+    let (position, stale) = consistent(&state, NAME, &page).await;
+    let g = state.projections.generation(NAME);
+    let (items, next) = transfers::list(state.store.db(), g, &owner, cursor, limit).await?;
     Ok(Json(Page {
         items,
         next,
