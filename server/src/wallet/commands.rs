@@ -75,18 +75,18 @@ struct Send {
 /// A step of the transfer process, as the policy sends it.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Step {
-    transfer_id: Uuid,
+pub(crate) struct Step {
+    pub(crate) transfer_id: Uuid,
     #[serde(default)]
-    from: String,
+    pub(crate) from: String,
     #[serde(default)]
-    to: String,
+    pub(crate) to: String,
     #[serde(default)]
-    amount: u64,
+    pub(crate) amount: u64,
     #[serde(default)]
-    post_id: Option<Uuid>,
+    pub(crate) post_id: Option<Uuid>,
     #[serde(default)]
-    reason: String,
+    pub(crate) reason: String,
 }
 
 fn parse<T: DeserializeOwned>(payload: &Value) -> Result<T, Rule> {

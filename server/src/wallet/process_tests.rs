@@ -9,12 +9,13 @@
 
 use crate::aggregate::Aggregate;
 use crate::policies::derived_command_id;
+use crate::wallet::commands::Step;
 use crate::wallet::domain::account::{self, Account, AccountCommand, AccountState};
 use crate::wallet::domain::transfer::{self, Status, Transfer, TransferCommand, TransferState};
 use crate::wallet::domain::Event;
 use crate::wallet::policies::transfers::next_step;
+use crate::wallet::read_models::transfers::transfer_of;
 use proptest::prelude::*;
-use serde::Deserialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use uuid::Uuid;
@@ -45,23 +46,6 @@ fn action() -> impl Strategy<Value = Action> {
         60 => any::<bool>().prop_map(Action::Step),
         10 => Just(Action::Crash),
     ]
-}
-
-/// A step's payload, read as `commands.rs` reads it (an unknown field is refused there too).
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Step {
-    transfer_id: Uuid,
-    #[serde(default)]
-    from: String,
-    #[serde(default)]
-    to: String,
-    #[serde(default)]
-    amount: u64,
-    #[serde(default)]
-    post_id: Option<Uuid>,
-    #[serde(default)]
-    reason: String,
 }
 
 #[derive(Default)]
@@ -302,22 +286,6 @@ impl World {
             prop_assert_eq!(&ids, &self.requested);
         }
         Ok(())
-    }
-}
-
-/// The transfer an event belongs to, on whichever stream it is.
-fn transfer_of(event: &Event) -> Option<Uuid> {
-    match event {
-        Event::TransferRequested { transfer_id, .. }
-        | Event::TransferDebited { transfer_id, .. }
-        | Event::TransferDebitDeclined { transfer_id, .. }
-        | Event::TransferCredited { transfer_id, .. }
-        | Event::TransferCreditDeclined { transfer_id, .. }
-        | Event::TransferRefunded { transfer_id, .. }
-        | Event::TransferCompleted { transfer_id }
-        | Event::TransferRejected { transfer_id, .. }
-        | Event::TransferFailed { transfer_id, .. } => Some(*transfer_id),
-        Event::MoneyDeposited { .. } | Event::MoneyWithdrawn { .. } => None,
     }
 }
 

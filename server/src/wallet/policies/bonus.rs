@@ -45,10 +45,6 @@ impl Policy for Bonus {
         _bus: &'a CommandBus,
         event: &'a Envelope,
     ) -> BoxFuture<'a, Result<Vec<Issue>, CommandError>> {
-        Box::pin(async move {
-            let event = crate::aggregate::decode::<Event>(event)
-                .map_err(|e| crate::store::StoreError::Corrupt(e.to_string()))?;
-            Ok(event.as_ref().and_then(bonus_for).into_iter().collect())
-        })
+        Box::pin(async move { super::react_with(event, bonus_for) })
     }
 }

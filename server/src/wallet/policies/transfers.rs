@@ -119,10 +119,6 @@ impl Policy for Transfers {
         _bus: &'a CommandBus,
         event: &'a Envelope,
     ) -> BoxFuture<'a, Result<Vec<Issue>, CommandError>> {
-        Box::pin(async move {
-            let event = crate::aggregate::decode::<Event>(event)
-                .map_err(|e| crate::store::StoreError::Corrupt(e.to_string()))?;
-            Ok(event.as_ref().and_then(next_step).into_iter().collect())
-        })
+        Box::pin(async move { super::react_with(event, next_step) })
     }
 }
