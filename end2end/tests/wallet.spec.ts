@@ -102,7 +102,14 @@ test('a transfer from the wallet page, and why each balance is what it is', asyn
   await send.getByLabel('To (handle)').fill(eve.handle);
   await send.getByLabel('Amount to send').fill('5');
   await send.getByRole('button', { name: 'Send' }).click();
-  await expect(send.getByRole('alert')).not.toBeEmpty();
+  await expect(send.getByRole('alert')).toHaveText('you can not send coins to yourself');
+  // Refused: nothing left the account.
+  await expect(balance(eve.page)).toHaveText('20');
+
+  // The recipient keeps her wallet open: the coins arrive there live, without a reload.
+  await visit(fay.page, '/wallet');
+  await expect(fay.page.locator('.connection')).toHaveText('live');
+  await expect(balance(fay.page)).toHaveText('0');
 
   // Listed at once as pending, then completed.
   await send.getByLabel('To (handle)').fill(fay.handle);
@@ -128,8 +135,7 @@ test('a transfer from the wallet page, and why each balance is what it is', asyn
   await expect(eve.page.locator('.explained-movement[data-kind="deposit"]')).toContainText(`DepositMoney by ${eve.handle}`);
 
   // The recipient's movement, explained through the transfer process back to the sender.
-  await visit(fay.page, '/wallet');
-  await expect(balance(fay.page)).toHaveText('5');
+  await expect(balance(fay.page)).toHaveText('5', { timeout: 10_000 });
   const received = fay.page.locator('.movements .movement', { hasText: `Received 5 from @${eve.handle}` });
   const why = await received.getByRole('link', { name: /^why #/ }).getAttribute('href');
   await visit(fay.page, why!);

@@ -324,6 +324,25 @@ async fn the_why_of_a_received_tip_goes_back_to_the_senders_transfer() {
         root["cause"]["caused_by"].is_null(),
         "the person's action is the root"
     );
+    // A later page of ann's why still answers the balance at `at`, not the older movement's.
+    let first = ann.read("/api/wallet/why?limit=1", app.head()).await;
+    assert_eq!(
+        (
+            first["balance"].as_u64(),
+            first["movements"][0]["kind"].as_str()
+        ),
+        (Some(25), Some("transfer_out"))
+    );
+    let cursor = first["next"].as_str().unwrap();
+    let older = ann
+        .read(
+            &format!("/api/wallet/why?limit=1&cursor={cursor}"),
+            app.head(),
+        )
+        .await;
+    assert_eq!(older["balance"], 25);
+    assert_eq!(older["movements"][0]["kind"], "deposit");
+    assert!(older["next"].is_null());
     // Before the credit, bob's balance was 0 with no movement behind it.
     let before = bob
         .read(

@@ -5,7 +5,7 @@
 
 use super::domain::account::{self, Account, AccountCommand};
 use super::domain::transfer::{self, Transfer, TransferCommand};
-use super::domain::{valid_amount, Rule, FUND, MAX_PERSONAL_DEPOSIT};
+use super::domain::{invalid_amount, valid_amount, Rule, FUND, MAX_PERSONAL_DEPOSIT};
 use crate::aggregate::Actor;
 use crate::commands::{CommandBus, CommandError, CommandHandler, Executed, Origin};
 use futures::future::BoxFuture;
@@ -34,8 +34,10 @@ struct Amount(Value);
 
 impl Amount {
     fn coins(&self) -> Result<u64, Rule> {
-        let invalid = || valid_amount(0).unwrap_err();
-        self.0.as_u64().ok_or_else(invalid).and_then(valid_amount)
+        self.0
+            .as_u64()
+            .ok_or_else(invalid_amount)
+            .and_then(valid_amount)
     }
 }
 

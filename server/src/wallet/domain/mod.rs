@@ -34,13 +34,18 @@ pub const MAX_BALANCE: u64 = 10_000_000_000;
 /// The refusal of a debit or withdrawal that would take the balance below zero.
 pub const OVERDRAW: &str = "can not overdraw account";
 
+/// The refusal of an amount that is not a whole number of coins from 1 to [`MAX_AMOUNT`].
+pub fn invalid_amount() -> Rule {
+    Rule::Invalid(format!(
+        "amount is a whole number of coins from 1 to {MAX_AMOUNT}"
+    ))
+}
+
 /// Checks an amount of the contract: a whole number of coins from 1 to [`MAX_AMOUNT`].
 pub fn valid_amount(amount: u64) -> Result<u64, Rule> {
     if (1..=MAX_AMOUNT).contains(&amount) {
         Ok(amount)
     } else {
-        Err(Rule::Invalid(format!(
-            "amount is a whole number of coins from 1 to {MAX_AMOUNT}"
-        )))
+        Err(invalid_amount())
     }
 }

@@ -25,15 +25,12 @@ pub fn routes() -> Router<AppState> {
         .route("/wallet/statements/{year}", get(statements::statement))
 }
 
-/// The query of every wallet call: a page, read-your-writes, and whose account (admins).
+/// What a wallet call adds to the page and read-your-writes parameters every query takes
+/// (`PageQuery`, read from the same query string).
 #[derive(Debug, Deserialize)]
 pub struct WalletQuery {
+    /// Whose account (admins).
     handle: Option<String>,
-    limit: Option<usize>,
-    cursor: Option<String>,
-    min_position: Option<u64>,
-    wait_ms: Option<u64>,
-    at: Option<u64>,
     /// `csv` for a statement as CSV (a link cannot set `Accept`).
     format: Option<String>,
     /// `log` for a statement computed from the log instead of the read model.
@@ -41,16 +38,6 @@ pub struct WalletQuery {
 }
 
 impl WalletQuery {
-    fn page(&self) -> PageQuery {
-        PageQuery {
-            limit: self.limit,
-            cursor: self.cursor.clone(),
-            min_position: self.min_position,
-            wait_ms: self.wait_ms,
-            at: None,
-        }
-    }
-
     /// Whose account: one's own, or (admins only) the one named.
     fn owner(&self, me: &SignedIn) -> Result<String, AppError> {
         match &self.handle {
@@ -67,9 +54,10 @@ async fn wallet(
     State(state): State<AppState>,
     me: SignedIn,
     ApiQuery(query): ApiQuery<WalletQuery>,
+    ApiQuery(page): ApiQuery<PageQuery>,
 ) -> Result<Json<Wallet>, AppError> {
     let owner = query.owner(&me)?;
-    let (position, stale) = consistent(&state, NAME, &query.page()).await;
+    let (position, stale) = consistent(&state, NAME, &page).await;
     let g = state.projections.generation(NAME);
     let mut wallet = accounts::account(state.store.db(), g, &owner).await?;
     (wallet.position, wallet.stale) = (position, stale);
@@ -80,9 +68,9 @@ async fn movements_page(
     State(state): State<AppState>,
     me: SignedIn,
     ApiQuery(query): ApiQuery<WalletQuery>,
+    ApiQuery(page): ApiQuery<PageQuery>,
 ) -> Result<Json<Page<Movement>>, AppError> {
     let owner = query.owner(&me)?;
-    let page = query.page();
     let (limit, cursor) = (page.limit()?, page.cursor()?);
     let (position, stale) = consistent(&state, NAME, &page).await;
     let g = state.projections.generation(NAME);
@@ -99,9 +87,9 @@ async fn transfers_page(
     State(state): State<AppState>,
     me: SignedIn,
     ApiQuery(query): ApiQuery<WalletQuery>,
+    ApiQuery(page): ApiQuery<PageQuery>,
 ) -> Result<Json<Page<Transfer>>, AppError> {
     let owner = query.owner(&me)?;
-    let page = query.page();
     let (limit, cursor) = (page.limit()?, page.cursor()?);
     let (position, stale) = consistent(&state, NAME, &page).await;
     let g = state.projections.generation(NAME);
@@ -118,11 +106,11 @@ async fn transfer(
     State(state): State<AppState>,
     me: SignedIn,
     Path(id): Path<String>,
-    ApiQuery(query): ApiQuery<WalletQuery>,
+    ApiQuery(page): ApiQuery<PageQuery>,
 ) -> Result<Json<TransferAnswer>, AppError> {
     let not_found = || AppError::NotFound("no such transfer".into());
     let id = Uuid::parse_str(&id).map_err(|_| not_found())?;
-    let (position, stale) = consistent(&state, NAME, &query.page()).await;
+    let (position, stale) = consistent(&state, NAME, &page).await;
     let g = state.projections.generation(NAME);
     let transfer = transfers::transfer(state.store.db(), g, id)
         .await?
@@ -150,12 +138,12 @@ async fn why(
     State(state): State<AppState>,
     me: SignedIn,
     ApiQuery(query): ApiQuery<WalletQuery>,
+    ApiQuery(page): ApiQuery<PageQuery>,
 ) -> Result<Json<BalanceWhy>, AppError> {
     let owner = query.owner(&me)?;
-    let page = query.page();
     let (limit, cursor) = (page.limit()?, page.cursor()?);
     let (position, stale) = consistent(&state, NAME, &page).await;
-    let at = query.at.unwrap_or(position).min(position);
+    let at = page.at.unwrap_or(position).min(position);
     let g = state.projections.generation(NAME);
     let db = state.store.db();
     let (movements, next) = movements::explained(db, g, &owner, at, cursor, limit).await?;
@@ -163,11 +151,11 @@ async fn why(
     let balance = match (&cursor, movements.first()) {
         (None, Some(latest)) => latest.movement.balance_after,
         (None, None) => 0,
-        (Some(_), _) => movements::explained(db, g, &owner, at, None, 1)
+        (Some(_), _) => movements::page(db, g, &owner, Some(at.saturating_add(1)), 1)
             .await?
             .0
             .first()
-            .map_or(0, |latest| latest.movement.balance_after),
+            .map_or(0, |latest| latest.balance_after),
     };
     Ok(Json(BalanceWhy {
         handle: owner,

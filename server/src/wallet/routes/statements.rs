@@ -5,7 +5,7 @@
 use super::WalletQuery;
 use crate::http::auth::SignedIn;
 use crate::http::error::{ApiQuery, AppError};
-use crate::http::queries::consistent;
+use crate::http::queries::{consistent, PageQuery};
 use crate::state::AppState;
 use crate::wallet::read_models::statements::{self, csv_line, CSV_HEADER, NAME};
 use app::wire::Statement;
@@ -23,6 +23,7 @@ pub async fn statement(
     headers: HeaderMap,
     Path(year): Path<String>,
     ApiQuery(query): ApiQuery<WalletQuery>,
+    ApiQuery(page): ApiQuery<PageQuery>,
 ) -> Result<Response, AppError> {
     let year: i32 = year
         .parse()
@@ -32,7 +33,7 @@ pub async fn statement(
     let owner = query.owner(&me)?;
     let (statement, stale) = match query.source.as_deref() {
         None => {
-            let (_, stale) = consistent(&state, NAME, &query.page()).await;
+            let (_, stale) = consistent(&state, NAME, &page).await;
             let g = state.projections.generation(NAME);
             let statement = statements::statement(state.store.db(), g, &owner, year).await?;
             (statement, stale)
