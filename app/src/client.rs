@@ -1,6 +1,8 @@
 //! The browser's side of the contract: JSON calls to `/api` and the `/ws` live connection.
 
 use crate::components::connection::Connection;
+use crate::components::tip::gone_flag;
+use crate::live::{Backoff, Resume};
 use crate::wire::{ClientFrame, ErrorBody, ServerFrame};
 use futures::{SinkExt, StreamExt};
 use gloo_net::http::{Request, Response};
@@ -66,58 +68,181 @@ fn socket_url() -> String {
     format!("{scheme}://{}/ws", location.host().unwrap_or_default())
 }
 
-/// Keeps one topic subscribed for as long as the page lives: connects, subscribes after the last
-/// position seen (`after` is read at each connect), hands every frame to `on_frame`, and reconnects
-/// with backoff when the connection drops. When the page goes (the router leaves it), the loop ends
-/// and its socket closes: nothing touches the page's signals after that.
-pub fn follow(
-    topic: String,
-    after: impl Fn() -> u64 + 'static,
-    state: RwSignal<Connection>,
-    on_frame: impl Fn(ServerFrame) + 'static,
-) {
-    use std::sync::atomic::{AtomicBool, Ordering};
-    let gone = std::sync::Arc::new(AtomicBool::new(false));
-    let on_gone = gone.clone();
-    on_cleanup(move || on_gone.store(true, Ordering::Relaxed));
+/// Calls `tick` now and then every `period`, for as long as the page lives.
+pub fn every(period: Duration, tick: impl Fn() + 'static) {
+    let gone = gone_flag();
     leptos::task::spawn_local(async move {
-        let mut backoff = Duration::from_millis(250);
-        while !gone.load(Ordering::Relaxed) {
-            if let Ok(socket) = WebSocket::open(&socket_url()) {
-                let (mut sink, mut stream) = socket.split();
-                let subscribe = ClientFrame::Subscribe {
-                    topic: topic.clone(),
-                    after: Some(after()),
-                };
-                let text = serde_json::to_string(&subscribe).expect("frames serialize");
-                if sink.send(Message::Text(text)).await.is_ok() {
-                    while let Some(Ok(Message::Text(text))) = stream.next().await {
-                        if gone.load(Ordering::Relaxed) {
-                            let _ = sink.close().await;
-                            return;
-                        }
-                        let Ok(frame) = serde_json::from_str::<ServerFrame>(&text) else {
-                            continue;
-                        };
-                        if matches!(frame, ServerFrame::Subscribed { .. }) {
-                            let _ = state.try_set(Connection::Live);
-                            backoff = Duration::from_millis(250);
-                        }
-                        on_frame(frame);
-                    }
-                }
-            }
-            if gone.load(Ordering::Relaxed) {
-                return;
-            }
-            let _ = state.try_set(Connection::Reconnecting);
-            gloo_timers::future::sleep(backoff).await;
-            backoff = (backoff * 2).min(Duration::from_secs(10));
+        while !gone.load(std::sync::atomic::Ordering::Relaxed) {
+            tick();
+            gloo_timers::future::sleep(period).await;
         }
     });
 }
 
-/// Sends one command of the contract with a fresh command id.
+/// Silence on a socket for this long gets a ping; as long again without an answer, and the
+/// connection counts as dead (a cut network often closes nothing, so no close ever arrives).
+const HEARTBEAT: Duration = Duration::from_secs(20);
+
+/// `future`'s output, or `None` if `limit` passed first.
+async fn within<F: std::future::Future>(limit: Duration, future: F) -> Option<F::Output> {
+    use futures::future::{select, Either};
+    let (future, timer) = (
+        std::pin::pin!(future),
+        std::pin::pin!(gloo_timers::future::sleep(limit)),
+    );
+    match select(future, timer).await {
+        Either::Left((output, _)) => Some(output),
+        Either::Right(_) => None,
+    }
+}
+
+type SocketSink = futures::stream::SplitSink<WebSocket, Message>;
+
+/// Sends a frame; false when the socket will not take it.
+async fn send(sink: &mut SocketSink, frame: &ClientFrame) -> bool {
+    let text = serde_json::to_string(frame).expect("frames serialize");
+    matches!(
+        within(HEARTBEAT, sink.send(Message::Text(text))).await,
+        Some(Ok(()))
+    )
+}
+
+fn subscribe(topic: &str, after: Option<u64>) -> ClientFrame {
+    ClientFrame::Subscribe {
+        topic: topic.to_owned(),
+        after,
+    }
+}
+
+/// Keeps one topic subscribed for as long as the page lives: connects, subscribes, hands every
+/// new frame to `on_frame`, and when the connection drops (or goes silent) reconnects after a
+/// jittered backoff, resuming after the last position it saw whole (see [`Resume`]).
+/// `after` is the position of the page's data (`None`: the page has none; start from now), read
+/// at each connect. A `resync` is handed on once the topic is subscribed again from now, so the
+/// page's refetch reads at least as far as the live flow starts. When the page goes, the loop ends
+/// and its socket closes: nothing touches the page's signals after that.
+pub fn follow(
+    topic: String,
+    after: impl Fn() -> Option<u64> + 'static,
+    state: RwSignal<Connection>,
+    on_frame: impl Fn(ServerFrame) + 'static,
+) {
+    follow_from(Resume::default(), topic, after, state, on_frame);
+}
+
+/// [`follow`] for a topic of states sent again at the head's position whenever they change
+/// (`admin:projections`): there a position seen before is a newer state, not a repeat to drop.
+pub fn follow_states(
+    topic: String,
+    state: RwSignal<Connection>,
+    on_frame: impl Fn(ServerFrame) + 'static,
+) {
+    follow_from(Resume::of_states(), topic, || None, state, on_frame);
+}
+
+fn follow_from(
+    mut resume: Resume,
+    topic: String,
+    after: impl Fn() -> Option<u64> + 'static,
+    state: RwSignal<Connection>,
+    on_frame: impl Fn(ServerFrame) + 'static,
+) {
+    use std::sync::atomic::Ordering;
+    let gone = gone_flag();
+    let gone = move || gone.load(Ordering::Relaxed);
+    leptos::task::spawn_local(async move {
+        let mut backoff = Backoff::new();
+        // A resync waiting for the subscription from now that answers it.
+        let mut resync = None;
+        while !gone() {
+            if let Ok(socket) = WebSocket::open(&socket_url()) {
+                let (mut sink, mut stream) = socket.split();
+                let first = subscribe(&topic, resume.subscribe(after()));
+                let mut open = send(&mut sink, &first).await;
+                let mut pinged = false;
+                while open && !gone() {
+                    let text = match within(HEARTBEAT, stream.next()).await {
+                        Some(Some(Ok(Message::Text(text)))) => text,
+                        Some(Some(Ok(Message::Bytes(_)))) => continue,
+                        Some(_) => break,
+                        None if pinged => break,
+                        None => {
+                            pinged = true;
+                            open = send(&mut sink, &ClientFrame::Ping).await;
+                            continue;
+                        }
+                    };
+                    if gone() {
+                        break;
+                    }
+                    pinged = false;
+                    let Ok(frame) = serde_json::from_str::<ServerFrame>(&text) else {
+                        continue;
+                    };
+                    match frame {
+                        ServerFrame::Subscribed { position, .. } => {
+                            resume.subscribed(position);
+                            backoff.reset();
+                            let _ = state.try_set(Connection::Live);
+                        }
+                        ServerFrame::Change { position, more, .. } => {
+                            if !resume.change(position, more) {
+                                continue;
+                            }
+                        }
+                        ServerFrame::Resync { .. } => {
+                            resume.resync();
+                            resync = Some(frame);
+                            let again = subscribe(&topic, resume.subscribe(None));
+                            open = send(&mut sink, &again).await;
+                            continue;
+                        }
+                        ServerFrame::Pong => continue,
+                        ServerFrame::Error { .. } => {}
+                    }
+                    let subscribed = matches!(frame, ServerFrame::Subscribed { .. });
+                    on_frame(frame);
+                    if subscribed {
+                        if let Some(resync) = resync.take() {
+                            on_frame(resync);
+                        }
+                    }
+                }
+            }
+            if gone() {
+                return;
+            }
+            // The page must not wait for a reconnect to learn it has to refetch.
+            if let Some(resync) = resync.take() {
+                on_frame(resync);
+            }
+            let _ = state.try_set(Connection::Reconnecting);
+            let wait = backoff.wait(web_sys::js_sys::Math::random());
+            gloo_timers::future::sleep(wait).await;
+        }
+    });
+}
+
+thread_local! {
+    /// The position of the latest command this tab had accepted: what the next page it opens must
+    /// show (read-your-writes across a navigation).
+    static WRITTEN: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// `url` asking for at least the latest accepted write (`min_position`), so a page opened right
+/// after an action (a follow, then home) shows it. The query waits for its read model if needed.
+pub fn read_your_writes(url: &str) -> String {
+    let written = WRITTEN.with(std::cell::Cell::get);
+    if written == 0 || url.contains("min_position=") {
+        return url.to_owned();
+    }
+    let join = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{join}min_position={written}")
+}
+
+/// Sends one command of the contract with a fresh command id. When the answer is lost on the way
+/// (no HTTP status), the same id is sent once more: the server answers a repeat with the first
+/// answer, so a command that did run is not shown as refused.
 pub async fn command(
     command_type: &str,
     payload: serde_json::Value,
@@ -128,5 +253,14 @@ pub async fn command(
         payload,
         expected_version: None,
     };
-    post("/api/commands", &request).await
+    let mut answer: Result<crate::wire::CommandAnswer, ApiFailure> =
+        post("/api/commands", &request).await;
+    if matches!(&answer, Err(failure) if failure.status == 0) {
+        gloo_timers::future::sleep(Duration::from_millis(500)).await;
+        answer = post("/api/commands", &request).await;
+    }
+    if let Ok(answer) = &answer {
+        WRITTEN.with(|written| written.set(written.get().max(answer.position)));
+    }
+    answer
 }

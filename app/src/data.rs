@@ -69,7 +69,8 @@ pub fn load_public_timeline() -> impl Future<Output = Result<Page<Post>, String>
 }
 
 /// Any query of the API, as the page's person: on the server answered in-process by the API's own
-/// handlers (so a page shows exactly what the API answers), in the browser fetched.
+/// handlers (so a page shows exactly what the API answers), in the browser fetched at least as new
+/// as the tab's latest accepted command (a page opened after an action shows it).
 pub fn load<T>(path: String) -> impl Future<Output = Result<T, String>> + Send + 'static
 where
     T: serde::de::DeserializeOwned + Send + 'static,
@@ -85,7 +86,10 @@ where
     }
     #[cfg(not(feature = "ssr"))]
     {
-        browser(async move { crate::client::get::<T>(&path).await.map_err(|e| e.message) })
+        browser(async move {
+            let url = crate::client::read_your_writes(&path);
+            crate::client::get::<T>(&url).await.map_err(|e| e.message)
+        })
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod components;
 pub mod data;
+pub mod live;
 pub mod pages;
 pub mod text;
 pub mod wire;

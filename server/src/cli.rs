@@ -142,6 +142,37 @@ pub enum Bench {
         #[arg(long)]
         json: bool,
     },
+    /// `/ws` fan-out at stepped post rates against a bare broadcast of the same frames, sockets cut
+    /// and resumed, and idle sockets' memory (Agora runs as a child process).
+    Live {
+        #[arg(long, default_value = "surrealkv:///tmp/agora-bench")]
+        db: String,
+        /// Sockets on `public`.
+        #[arg(long, default_value_t = 1000)]
+        sockets: usize,
+        /// Posts a second, one step each.
+        #[arg(long, value_delimiter = ',', default_value = "100,200,500")]
+        rates: Vec<u64>,
+        /// Further steps for the ceiling alone (it goes past what the write side can post).
+        #[arg(long, value_delimiter = ',', default_value = "1000,2000,4000")]
+        ceiling_rates: Vec<u64>,
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+        /// Idle sockets for the memory measure.
+        #[arg(long, default_value_t = 10_000)]
+        idle: usize,
+        /// Posts made while every socket is cut (one resume each): within the hub's ring, past it.
+        #[arg(long, value_delimiter = ',', default_value = "300,1500")]
+        cut_posts: Vec<usize>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The bare broadcast `bench live` compares against (run by it as a child process).
+    #[command(hide = true)]
+    LiveCeiling {
+        #[arg(long)]
+        addr: std::net::SocketAddr,
+    },
     /// Generate a realistic log, rebuild every read model from zero, against the raw read rate.
     Rebuild {
         #[arg(long, default_value = "surrealkv:///tmp/agora-bench")]

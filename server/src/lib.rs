@@ -61,12 +61,21 @@ pub async fn start_on(
         .people_directory()
         .ok_or_else(|| anyhow::anyhow!("no context says who people are"))?;
     people.prepare(&bus, &credentials).await?;
-    // Changes before this start cannot be replayed to resuming subscribers: they are told to resync.
-    let hub = live::Hub::new(store.head());
+    // The hub's ring starts empty at the head; resumes from older positions read the journal.
+    let topics = live::topics::Topics::new(registry.topics());
+    let (journal, journaled) = live::journal::Journal::open(store.db(), store.head()).await?;
+    let hub = live::Hub::new(store.head(), topics);
+    hub.rebuilt(journaled.rebuilt_at);
     let projections =
         projections::Projections::start(&store, hub.clone(), registry.projectors()).await?;
     let policies = policies::Policies::start(bus.clone(), registry.policies()).await?;
     tokio::spawn(live::feed_events(store.clone(), hub.clone()));
+    tokio::spawn(live::feed_projections(
+        store.clone(),
+        projections.clone(),
+        hub.clone(),
+    ));
+    tokio::spawn(journal.clone().prune_hourly(store.clone()));
     Ok(AppState {
         leptos_options,
         store,
@@ -74,7 +83,8 @@ pub async fn start_on(
         projections,
         policies,
         hub,
-        topics: live::topics::Topics::new(registry.topics()),
+        journal,
+        revocations: live::revocations::Revocations::default(),
         credentials,
         people,
         registry,

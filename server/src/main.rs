@@ -80,7 +80,7 @@ async fn main() -> anyhow::Result<()> {
     let mut options = leptos::prelude::get_configuration(None)?.leptos_options;
     options.site_addr = args.addr;
     let state = agora::start(&args.db, args.admins, options).await?;
-    let listener = tokio::net::TcpListener::bind(args.addr).await?;
+    let listener = agora::http::listen(args.addr)?;
     tracing::info!("Agora is listening on http://{}", listener.local_addr()?);
     axum::serve(listener, agora::http::app(state.clone()))
         .with_graceful_shutdown(shutdown())
@@ -174,6 +174,33 @@ async fn run_bench(bench: &Bench) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Bench::Live {
+            db,
+            sockets,
+            rates,
+            ceiling_rates,
+            seconds,
+            idle,
+            cut_posts,
+            json,
+        } => {
+            let args = agora::bench::live::LiveArgs {
+                db: db.clone(),
+                sockets: *sockets,
+                rates: rates.clone(),
+                ceiling_rates: ceiling_rates.clone(),
+                seconds: *seconds,
+                idle: *idle,
+                cut_posts: cut_posts.clone(),
+            };
+            let report = agora::bench::live::live(args).await?;
+            match json {
+                true => println!("{}", serde_json::to_string_pretty(&report)?),
+                false => report.print(),
+            }
+            Ok(())
+        }
+        Bench::LiveCeiling { addr } => agora::bench::live::ceiling::serve(*addr).await,
         Bench::Append { db, commands, json } => {
             let report = agora::bench::append::append(db, *commands).await?;
             if *json {

@@ -22,6 +22,16 @@ pub struct Metrics {
     events_appended: AtomicU64,
     sockets: AtomicI64,
     pushed: AtomicU64,
+    /// Subscriptions with `after`, by what answered them: the hub's ring, the journal, or resync.
+    resumes: [AtomicU64; 3],
+}
+
+/// What answered a resuming subscription.
+#[derive(Debug, Clone, Copy)]
+pub enum Resumed {
+    FromRing = 0,
+    FromJournal = 1,
+    Resync = 2,
 }
 
 pub static METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::default);
@@ -56,8 +66,12 @@ impl Metrics {
         self.sockets.fetch_sub(1, Ordering::Relaxed);
     }
 
-    pub fn pushed(&self) {
-        self.pushed.fetch_add(1, Ordering::Relaxed);
+    pub fn pushed_many(&self, frames: usize) {
+        self.pushed.fetch_add(frames as u64, Ordering::Relaxed);
+    }
+
+    pub fn resumed(&self, how: Resumed) {
+        self.resumes[how as usize].fetch_add(1, Ordering::Relaxed);
     }
 
     /// The counters in Prometheus' text format.
@@ -114,6 +128,14 @@ impl Metrics {
             let _ = writeln!(
                 out,
                 "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
+            );
+        }
+        let _ = writeln!(out, "# HELP agora_live_resumes_total Subscriptions with `after`, by what answered them.\n# TYPE agora_live_resumes_total counter");
+        for (from, counter) in ["ring", "journal", "resync"].iter().zip(&self.resumes) {
+            let _ = writeln!(
+                out,
+                "agora_live_resumes_total{{from=\"{from}\"}} {}",
+                counter.load(Ordering::Relaxed)
             );
         }
     }

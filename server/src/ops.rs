@@ -96,7 +96,7 @@ pub async fn seed(
     let credentials = crate::credentials::Credentials::open(db).await?;
     let bus = registry.command_bus(store.clone());
     let seeded = crate::social::seed::seed(&bus, &credentials, size, out).await?;
-    let hub = crate::live::Hub::new(store.head());
+    let hub = crate::live::Hub::without_sockets(store.head());
     let projections =
         crate::projections::Projections::start(&store, hub, registry.projectors()).await?;
     // The policies catch up beside the read models, so a server started later has little to replay.
@@ -132,7 +132,7 @@ pub async fn open_on(db: crate::db::Db, registry: &Registry) -> anyhow::Result<S
 
 /// Rebuilds one projector and draws its progress on `out` until it has taken over.
 pub async fn rebuild(store: &Store, name: &str, out: &mut impl Write) -> anyhow::Result<()> {
-    let hub = crate::live::Hub::new(store.head());
+    let hub = crate::live::Hub::without_sockets(store.head());
     let projections = crate::projections::Projections::start(
         store,
         hub,

@@ -2,7 +2,8 @@
 
 use crate::commands::CommandBus;
 use crate::credentials::Credentials;
-use crate::live::topics::Topics;
+use crate::live::journal::Journal;
+use crate::live::revocations::Revocations;
 use crate::live::Hub;
 use crate::people::People;
 use crate::policies::Policies;
@@ -22,7 +23,10 @@ pub struct AppState {
     pub projections: Projections,
     pub policies: Policies,
     pub hub: Hub,
-    pub topics: Topics,
+    /// Every change pushed, kept for resumes older than the hub's ring.
+    pub journal: Journal,
+    /// Sessions and people whose private topics end now.
+    pub revocations: Revocations,
     /// Password hashes, sessions and machine tokens: secrets, kept outside the event log.
     pub credentials: Credentials,
     /// Who people are: the context that registered it answers.

@@ -71,7 +71,7 @@ async fn a_compatible_new_version_is_built_beside_the_serving_generation() {
     let registry = agora::contexts::registry();
     let store = agora::ops::open_on(db, &registry).await.unwrap();
     let bus = CommandBus::new(store.clone(), registry.command_handlers());
-    let current = Projections::start(&store, Hub::new(0), vec![Arc::new(TIMELINE)])
+    let current = Projections::start(&store, Hub::without_sockets(0), vec![Arc::new(TIMELINE)])
         .await
         .unwrap();
     for n in 1..=3 {
@@ -83,9 +83,13 @@ async fn a_compatible_new_version_is_built_beside_the_serving_generation() {
     assert!(reached);
     current.stop().await;
 
-    let next = Projections::start(&store, Hub::new(0), vec![Arc::new(NextTimeline)])
-        .await
-        .unwrap();
+    let next = Projections::start(
+        &store,
+        Hub::without_sockets(0),
+        vec![Arc::new(NextTimeline)],
+    )
+    .await
+    .unwrap();
     // The old generation serves at once, with everything it had.
     assert_eq!(next.generation(timeline::NAME), Generation(1));
     assert_eq!(next.statuses(store.head())[0].status, "rebuilding");

@@ -1,9 +1,11 @@
 //! The compose box: a post (or a reply) appears at once as pending, and is confirmed by the live
-//! push or, failing that, by reading it back at the command's position; a refusal takes it away and
-//! says why.
+//! push or, at the latest, by the command's answer; a refusal marks it rolled back with the reason
+//! for a moment, then takes it away, and gives the words back to the box.
 
 use super::session::Session;
 use super::Item;
+#[cfg(feature = "hydrate")]
+use super::Status;
 use leptos::prelude::*;
 
 #[component]
@@ -62,6 +64,7 @@ fn submit(
         error.set(Some("Write something first.".into()));
         return;
     }
+    // The client chooses the id, so the pushed post and this copy are recognised as one.
     let post_id = Uuid::now_v7();
     let optimistic = Post {
         id: post_id,
@@ -82,7 +85,7 @@ fn submit(
     };
     let pending = Item {
         post: optimistic,
-        pending: true,
+        status: Status::Pending,
     };
     posts.update(|list| match reply_to {
         Some(_) => list.push(pending),
@@ -95,35 +98,61 @@ fn submit(
         match crate::client::command("CreatePost", payload).await {
             Ok(answer) => confirm(posts, post_id, answer.position).await,
             Err(failure) => {
-                posts.update(|list| list.retain(|item| item.post.id != post_id));
-                text.set(body);
-                error.set(Some(failure.message));
+                // The words come back to the box for another try, unless a new text is under way.
+                if text.try_get_untracked().is_some_and(|now| now.is_empty()) {
+                    text.set(body);
+                }
+                roll_back(posts, post_id, failure.message).await;
             }
         }
     });
 }
 
-/// Reads the post back once the read model has it (unless the live push confirmed it first).
+/// The server took the post. Unless its push confirmed it already, it is shown as normal now (with
+/// this moment as its time), then read back at the command's position for what only the server
+/// knows.
 #[cfg(feature = "hydrate")]
-pub async fn confirm(posts: RwSignal<Vec<Item>>, post_id: uuid::Uuid, position: u64) {
-    let still_pending = || {
-        posts.with_untracked(|list| {
+async fn confirm(posts: RwSignal<Vec<Item>>, post_id: uuid::Uuid, position: u64) {
+    let pending = posts
+        .try_with_untracked(|list| {
             list.iter()
-                .any(|item| item.post.id == post_id && item.pending)
+                .any(|item| item.post.id == post_id && item.is_pending())
         })
-    };
-    if !still_pending() {
+        .unwrap_or(false);
+    if !pending {
         return;
     }
+    let now = String::from(web_sys::js_sys::Date::new_0().to_iso_string());
+    posts.update(|list| {
+        if let Some(item) = list.iter_mut().find(|item| item.post.id == post_id) {
+            item.post.created_at = now;
+            item.status = Status::Shown;
+        }
+    });
     let url = format!("/api/posts/{post_id}?min_position={position}");
     if let Ok(thread) = crate::client::get::<crate::wire::Thread>(&url).await {
         posts.update(|list| {
             if let Some(item) = list.iter_mut().find(|item| item.post.id == post_id) {
-                *item = Item {
-                    post: thread.post,
-                    pending: false,
-                };
+                *item = Item::shown(thread.post);
             }
         });
     }
+}
+
+/// How long a refused post stays on the page, struck through with the reason, before it goes.
+#[cfg(feature = "hydrate")]
+const ROLLED_BACK_FOR: std::time::Duration = std::time::Duration::from_secs(4);
+
+/// The server refused the post: it is marked so, with the reason, and then taken away.
+#[cfg(feature = "hydrate")]
+async fn roll_back(posts: RwSignal<Vec<Item>>, post_id: uuid::Uuid, reason: String) {
+    posts.update(|list| {
+        if let Some(item) = list.iter_mut().find(|item| item.post.id == post_id) {
+            item.status = Status::RolledBack(reason);
+        }
+    });
+    gloo_timers::future::sleep(ROLLED_BACK_FOR).await;
+    posts.update(|list| {
+        list.retain(|item| !(item.post.id == post_id && item.is_local()));
+    });
 }

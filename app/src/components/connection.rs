@@ -1,4 +1,5 @@
-//! The live connection's state, shown in the header so a person knows whether the page is current.
+//! The live connection's state, shown in the header of every live page so a person knows whether
+//! the page is current (and tests have a stable hook: `data-testid="connection"`, its text).
 
 use leptos::prelude::*;
 
@@ -22,7 +23,7 @@ impl Connection {
 #[component]
 pub fn ConnectionBadge(connection: RwSignal<Connection>) -> impl IntoView {
     view! {
-        <span class="connection" role="status" aria-live="polite"
+        <span class="connection" role="status" aria-live="polite" data-testid="connection"
             data-state=move || connection.get().label()>
             {move || connection.get().label()}
         </span>

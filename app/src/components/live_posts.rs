@@ -23,14 +23,17 @@ pub fn LivePosts(
         let source = source.clone();
         crate::client::follow(
             topic.clone(),
-            move || position.get_untracked(),
+            move || Some(position.get_untracked()),
             connection,
             move |frame| {
                 if crate::components::post_list::apply(frame, items, position) {
                     let source = source.clone();
                     leptos::task::spawn_local(async move {
                         if let Ok(page) = crate::client::get::<Page<Post>>(&source).await {
-                            items.set(items_of(&page));
+                            items.update(|list| {
+                                *list =
+                                    crate::components::post_list::refetched(list, page.items, true)
+                            });
                             position.set(page.position);
                         }
                     });

@@ -3,9 +3,9 @@
 //! page and rolled back, with the reason, if the server refuses it.
 
 use super::rich_text::RichText;
-use super::session::{Mine, Session};
+use super::session::{Mine, Own, Sending, Session};
 use super::tip::Tip;
-use super::Item;
+use super::{Item, Status};
 use crate::wire::Post;
 use leptos::prelude::*;
 
@@ -21,7 +21,7 @@ fn date_and_clock(at: &str) -> String {
 
 #[component]
 pub fn PostCard(item: Item, #[prop(optional_no_strip)] why: Option<String>) -> impl IntoView {
-    let Item { post, pending } = item;
+    let Item { post, status } = item;
     let thread = format!("/p/{}", post.id);
     let history = format!("/p/{}/history", post.id);
     let author = format!("/u/{}", post.author.handle);
@@ -33,9 +33,30 @@ pub fn PostCard(item: Item, #[prop(optional_no_strip)] why: Option<String>) -> i
         post.author.handle.clone(),
         post.text.clone(),
     );
-    let actions = (!pending).then(|| view! { <PostActions post/> });
+    let (shown, pending) = (status == Status::Shown, status == Status::Pending);
+    let class = match status {
+        Status::Shown => "post",
+        Status::Pending => "post pending",
+        Status::RolledBack(_) => "post rolled-back",
+    };
+    let when = match &status {
+        Status::Shown => view! {
+            <a class="when" href=thread title=date_and_clock(&created_at)>
+                <time datetime=created_at.clone()>{clock(&created_at)}</time>
+            </a>
+        }
+        .into_any(),
+        Status::Pending => view! { <span class="sending">"sending…"</span> }.into_any(),
+        Status::RolledBack(_) => view! { <span class="sending">"not posted"</span> }.into_any(),
+    };
+    let refused = match status {
+        Status::RolledBack(reason) => Some(view! { <p class="reason" role="alert">{reason}</p> }),
+        _ => None,
+    };
+    // Only a post the server has can be answered, liked or tipped.
+    let actions = shown.then(|| view! { <PostActions post/> });
     view! {
-        <article class="post" class:pending=pending aria-busy=pending.then_some("true") data-post-id=id>
+        <article class=class aria-busy=pending.then_some("true") data-post-id=id>
             <header>
                 <a class="author" href=author>
                     <strong class="name">{name}</strong>
@@ -43,108 +64,166 @@ pub fn PostCard(item: Item, #[prop(optional_no_strip)] why: Option<String>) -> i
                     <span class="handle">"@"{handle}</span>
                 </a>
                 " "
-                {if pending {
-                    view! { <span class="sending">"sending…"</span> }.into_any()
-                } else {
-                    view! {
-                        <a class="when" href=thread.clone() title=date_and_clock(&created_at)>
-                            <time datetime=created_at.clone()>{clock(&created_at)}</time>
-                        </a>
-                    }.into_any()
-                }}
+                {when}
                 {edited.then(|| view! { " " <a class="edited" href=history>"edited"</a> })}
                 {why.map(|why| view! { " " <span class="why">{why}</span> })}
             </header>
             <p class="text"><RichText text/></p>
+            {refused}
             {actions}
         </article>
     }
 }
 
-/// Reply, like, repost and tip. A like or repost shows at once and is undone if the server says no;
-/// a tip shows pending at once and then how it ended.
+/// Reply, like, repost and tip. A like or repost shows at once, marked as sending, and is undone
+/// with the reason if the server says no; a tip shows pending at once and then how it ended.
 #[component]
 fn PostActions(post: Post) -> impl IntoView {
     let session = Session::get();
     let mine = Mine::get();
     let thread = format!("/p/{}#reply", post.id);
     // The tip decides itself whether the viewer may tip (signed in, not the author).
-    let (post_id, author) = (post.id, post.author.handle.clone());
-    let state = RwSignal::new(mine.apply(post.clone()));
-    let error = RwSignal::new(None::<String>);
-    let own = move || session.handle().as_deref() == Some(post.author.handle.as_str());
+    let (id, author) = (post.id, post.author.handle.clone());
+    let server = (post.liked_by_me, post.reposted_by_me);
+    let own = Signal::derive(move || mine.of(id, server));
+    // The counts as the server last told them, moved at once by the viewer's own action.
+    let counts = RwSignal::new(Counts {
+        likes: post.likes,
+        reposts: post.reposts,
+    });
+    let replies = post.replies;
+    let is_own = session.handle().as_deref() == Some(post.author.handle.as_str());
     let signed_out = move || session.0.with(Option::is_none);
-    let like = move |_| toggle_like(state, error, mine);
-    let repost = move |_| do_repost(state, error, mine);
+    let sending = move |what: Sending| own.with(|own| own.sending == Some(what));
+    let like = move |_| {
+        let act = if own.with_untracked(|own| own.liked) {
+            Act::Unlike
+        } else {
+            Act::Like
+        };
+        act.run(id, server, counts, mine);
+    };
+    let repost = move |_| Act::Repost.run(id, server, counts, mine);
     view! {
         <footer class="actions">
-            <a class="reply" href=thread aria-label=move || format!("Reply ({} replies)", state.with(|p| p.replies))>
-                "Reply " <span class="count">{move || state.with(|p| p.replies)}</span>
+            <a class="reply" href=thread aria-label=format!("Reply ({replies} replies)")>
+                "Reply " <span class="count">{replies}</span>
             </a>
             <button type="button" class="like" disabled=signed_out
-                aria-pressed=move || state.with(|p| p.liked_by_me.to_string())
-                aria-label=move || format!("Like ({} likes)", state.with(|p| p.likes))
+                class:pending=move || sending(Sending::Like)
+                aria-busy=move || sending(Sending::Like).then_some("true")
+                aria-pressed=move || own.with(|own| own.liked.to_string())
+                aria-label=move || format!("Like ({} likes)", counts.with(|c| c.likes))
                 on:click=like>
-                {move || if state.with(|p| p.liked_by_me) { "Liked " } else { "Like " }}
-                <span class="count">{move || state.with(|p| p.likes)}</span>
+                {move || if own.with(|own| own.liked) { "Liked " } else { "Like " }}
+                <span class="count">{move || counts.with(|c| c.likes)}</span>
             </button>
-            <button type="button" class="repost" disabled=move || signed_out() || own() || state.with(|p| p.reposted_by_me)
-                aria-pressed=move || state.with(|p| p.reposted_by_me.to_string())
-                aria-label=move || format!("Repost ({} reposts)", state.with(|p| p.reposts))
+            <button type="button" class="repost"
+                disabled=move || signed_out() || is_own || own.with(|own| own.reposted)
+                class:pending=move || sending(Sending::Repost)
+                aria-busy=move || sending(Sending::Repost).then_some("true")
+                aria-pressed=move || own.with(|own| own.reposted.to_string())
+                aria-label=move || format!("Repost ({} reposts)", counts.with(|c| c.reposts))
                 on:click=repost>
-                {move || if state.with(|p| p.reposted_by_me) { "Reposted " } else { "Repost " }}
-                <span class="count">{move || state.with(|p| p.reposts)}</span>
+                {move || if own.with(|own| own.reposted) { "Reposted " } else { "Repost " }}
+                <span class="count">{move || counts.with(|c| c.reposts)}</span>
             </button>
-            <Tip post_id to=author/>
-            <Show when=move || error.with(Option::is_some)>
-                <span class="error" role="alert">{move || error.get()}</span>
+            <Show when=move || own.with(|own| own.sending.is_some())>
+                <span class="sending">"sending…"</span>
+            </Show>
+            <Tip post_id=id to=author/>
+            <Show when=move || own.with(|own| own.refused.is_some())>
+                <span class="error" role="alert">{move || own.with(|own| own.refused.clone())}</span>
             </Show>
         </footer>
     }
 }
 
-fn toggle_like(state: RwSignal<Post>, error: RwSignal<Option<String>>, mine: Mine) {
-    let before = state.get_untracked();
-    let liking = !before.liked_by_me;
-    state.update(|p| {
-        p.liked_by_me = liking;
-        p.likes = if liking {
-            p.likes + 1
-        } else {
-            p.likes.saturating_sub(1)
-        };
-    });
-    mine.remember(&state.get_untracked());
-    error.set(None);
-    #[cfg(feature = "hydrate")]
-    leptos::task::spawn_local(async move {
-        let command = if liking { "LikePost" } else { "UnlikePost" };
-        let payload = serde_json::json!({ "post_id": before.id });
-        if let Err(failure) = crate::client::command(command, payload).await {
-            mine.remember(&before);
-            state.set(before);
-            error.set(Some(failure.message));
-        }
-    });
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Counts {
+    likes: u64,
+    reposts: u64,
 }
 
-fn do_repost(state: RwSignal<Post>, error: RwSignal<Option<String>>, mine: Mine) {
-    let before = state.get_untracked();
-    state.update(|p| {
-        p.reposted_by_me = true;
-        p.reposts += 1;
-    });
-    mine.remember(&state.get_untracked());
-    error.set(None);
+/// One of the viewer's actions on a post.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Act {
+    Like,
+    Unlike,
+    Repost,
+}
+
+impl Act {
     #[cfg(feature = "hydrate")]
-    leptos::task::spawn_local(async move {
-        let payload = serde_json::json!({ "post_id": before.id });
-        if let Err(failure) = crate::client::command("Repost", payload).await {
-            mine.remember(&before);
-            state.set(before);
-            error.set(Some(failure.message));
+    fn command(self) -> &'static str {
+        match self {
+            Act::Like => "LikePost",
+            Act::Unlike => "UnlikePost",
+            Act::Repost => "Repost",
         }
-    });
-    #[cfg(not(feature = "hydrate"))]
-    let _ = before;
+    }
+
+    fn sending(self) -> Sending {
+        match self {
+            Act::Like | Act::Unlike => Sending::Like,
+            Act::Repost => Sending::Repost,
+        }
+    }
+
+    /// The viewer's state once it is done.
+    fn done(self, own: &mut Own) {
+        match self {
+            Act::Like => own.liked = true,
+            Act::Unlike => own.liked = false,
+            Act::Repost => own.reposted = true,
+        }
+    }
+
+    /// The count it moves: one up (an unlike: one down), or back when `undo`.
+    fn shift(self, counts: &mut Counts, undo: bool) {
+        let count = match self {
+            Act::Like | Act::Unlike => &mut counts.likes,
+            Act::Repost => &mut counts.reposts,
+        };
+        *count = if (self == Act::Unlike) == undo {
+            *count + 1
+        } else {
+            count.saturating_sub(1)
+        };
+    }
+
+    /// Shows the action at once, marked as sending; the answer confirms it, or a refusal puts the
+    /// viewer's state and the counts back and says why. One action at a time per post.
+    fn run(self, id: uuid::Uuid, server: (bool, bool), counts: RwSignal<Counts>, mine: Mine) {
+        let before = mine.of_untracked(id, server);
+        if before.sending.is_some() {
+            return;
+        }
+        let mut after = Own {
+            sending: Some(self.sending()),
+            refused: None,
+            ..before.clone()
+        };
+        self.done(&mut after);
+        mine.set(id, after);
+        counts.update(|counts| self.shift(counts, false));
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            let payload = serde_json::json!({ "post_id": id });
+            match crate::client::command(self.command(), payload).await {
+                Ok(_) => mine.0.update(|mine| {
+                    if let Some(own) = mine.get_mut(&id) {
+                        own.sending = None;
+                    }
+                }),
+                Err(failure) => {
+                    // The card may have been drawn again meanwhile, from the server's counts:
+                    // then this one is gone, and updating its counts does nothing.
+                    counts.update(|counts| self.shift(counts, true));
+                    let refused = Some(failure.message);
+                    mine.set(id, Own { refused, ..before });
+                }
+            }
+        });
+    }
 }

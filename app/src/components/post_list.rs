@@ -2,28 +2,38 @@
 //! topic (new and edited posts, removals, counts).
 
 use super::post_card::PostCard;
-use super::Item;
+use super::{Item, Status};
 use crate::wire::{Page, Post};
 use leptos::prelude::*;
 
 /// The items of a first page, none pending.
 pub fn items_of(page: &Page<Post>) -> Vec<Item> {
-    page.items
-        .iter()
-        .cloned()
-        .map(|post| Item {
-            post,
-            pending: false,
-        })
-        .collect()
+    page.items.iter().cloned().map(Item::shown).collect()
 }
 
-/// The key of a card in a list: what makes it render again: the post's identity and everything it shows that can change.
-pub fn key(item: &Item) -> (uuid::Uuid, bool, u64, u64, u64, bool, bool, String) {
+/// A list read again, keeping what only this page has (see [`Item::is_local`]) where new items
+/// go: on top of a newest-first list, or at the end of an oldest-first one.
+pub fn refetched(list: &[Item], fetched: Vec<Post>, local_on_top: bool) -> Vec<Item> {
+    let fetched: Vec<Item> = fetched.into_iter().map(Item::shown).collect();
+    let local: Vec<Item> = list
+        .iter()
+        .filter(|item| item.is_local() && !fetched.iter().any(|f| f.post.id == item.post.id))
+        .cloned()
+        .collect();
+    if local_on_top {
+        local.into_iter().chain(fetched).collect()
+    } else {
+        fetched.into_iter().chain(local).collect()
+    }
+}
+
+/// The key of a card in a list: what makes it render again: the post's identity and everything it
+/// shows that can change.
+pub fn key(item: &Item) -> (uuid::Uuid, Status, u64, u64, u64, bool, bool, String) {
     let p = &item.post;
     (
         p.id,
-        item.pending,
+        item.status.clone(),
         p.likes,
         p.reposts,
         p.replies,
@@ -45,26 +55,20 @@ pub fn PostList(items: RwSignal<Vec<Item>>, #[prop(into)] empty: String) -> impl
     }
 }
 
-/// Inserts a post at the top, or replaces (and confirms) the one with its id.
+/// Inserts a post at the top, or replaces (and confirms) the one with its id: a pushed post and
+/// the page's own pending copy of it are one item, never two.
 pub fn upsert(list: &mut Vec<Item>, post: Post) {
     match list.iter_mut().find(|item| item.post.id == post.id) {
         Some(item) => {
             // A pushed post carries no viewer flags: keep the ones this page knows.
             let (liked, reposted) = (item.post.liked_by_me, item.post.reposted_by_me);
-            item.post = Post {
+            *item = Item::shown(Post {
                 liked_by_me: liked || post.liked_by_me,
                 reposted_by_me: reposted || post.reposted_by_me,
                 ..post
-            };
-            item.pending = false;
+            });
         }
-        None => list.insert(
-            0,
-            Item {
-                post,
-                pending: false,
-            },
-        ),
+        None => list.insert(0, Item::shown(post)),
     }
 }
 

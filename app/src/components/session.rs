@@ -26,10 +26,29 @@ impl Session {
     }
 }
 
-/// What the viewer did to posts on this page (liked, reposted), so a card drawn again from its list
-/// (after a live count change) still shows the viewer's own action.
+/// Which of the viewer's actions on a post is on its way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sending {
+    Like,
+    Repost,
+}
+
+/// What the viewer did to one post on this page, and where the server is with it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Own {
+    pub liked: bool,
+    pub reposted: bool,
+    /// Shown already, not answered yet.
+    pub sending: Option<Sending>,
+    /// Why the server refused the last one (until the next).
+    pub refused: Option<String>,
+}
+
+/// What the viewer did to posts on this page, by post. A card is drawn again whenever its list
+/// item changes (a live count), so this outlives the card: the new card still shows the viewer's
+/// own action, and an answer that arrives after the redraw still lands.
 #[derive(Clone, Copy)]
-pub struct Mine(pub RwSignal<std::collections::HashMap<uuid::Uuid, (bool, bool)>>);
+pub struct Mine(pub RwSignal<std::collections::HashMap<uuid::Uuid, Own>>);
 
 impl Mine {
     pub fn get() -> Mine {
@@ -43,18 +62,31 @@ impl Mine {
         }
     }
 
-    /// The post as the viewer last left it.
-    pub fn apply(&self, mut post: crate::wire::Post) -> crate::wire::Post {
-        if let Some((liked, reposted)) = self.0.with_untracked(|mine| mine.get(&post.id).copied()) {
-            post.liked_by_me = liked;
-            post.reposted_by_me = reposted;
-        }
-        post
+    /// The viewer's own state of a post (tracked): what this page did to it, else what the server
+    /// said (`liked`, `reposted`).
+    pub fn of(&self, id: uuid::Uuid, server: (bool, bool)) -> Own {
+        self.0
+            .with(|mine| mine.get(&id).cloned())
+            .unwrap_or_else(|| from_server(server))
     }
 
-    pub fn remember(&self, post: &crate::wire::Post) {
+    pub fn of_untracked(&self, id: uuid::Uuid, server: (bool, bool)) -> Own {
+        self.0
+            .with_untracked(|mine| mine.get(&id).cloned())
+            .unwrap_or_else(|| from_server(server))
+    }
+
+    pub fn set(&self, id: uuid::Uuid, own: Own) {
         self.0.update(|mine| {
-            mine.insert(post.id, (post.liked_by_me, post.reposted_by_me));
+            mine.insert(id, own);
         });
+    }
+}
+
+fn from_server((liked, reposted): (bool, bool)) -> Own {
+    Own {
+        liked,
+        reposted,
+        ..Own::default()
     }
 }

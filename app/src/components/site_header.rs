@@ -75,7 +75,8 @@ pub fn follow_unread(unread: RwSignal<u64>, connection: RwSignal<Connection>) {
         refetch();
         crate::client::follow(
             "notifications".to_owned(),
-            move || position.get_untracked(),
+            // Until the count is read, from now: a subscription after 0 would count everything.
+            move || Some(position.get_untracked()).filter(|p| *p > 0),
             connection,
             move |frame| match frame {
                 ServerFrame::Change {

@@ -10,7 +10,8 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 /// A flag that turns true when the component that made it goes (the router leaves the page, a list
-/// drops the card), so the polls it started stop touching its signals — as `client::follow` does.
+/// drops the card), so the polls it started stop touching its signals (`client::follow` and
+/// `client::every` stop on it too).
 pub fn gone_flag() -> Arc<AtomicBool> {
     let gone = Arc::new(AtomicBool::new(false));
     let on_gone = gone.clone();

@@ -138,7 +138,7 @@ impl WalletState {
         let position = self.position;
         crate::client::follow(
             "wallet".to_owned(),
-            move || position.get_untracked(),
+            move || Some(position.get_untracked()),
             connection,
             move |frame| match frame {
                 ServerFrame::Change {

@@ -52,10 +52,14 @@ fn EventBrowser() -> impl IntoView {
         #[cfg(feature = "hydrate")]
         crate::client::follow(
             "admin:events".to_owned(),
-            || 0,
+            || None,
             connection,
             move |frame| {
-                if let crate::wire::ServerFrame::Change { data, .. } = frame {
+                use crate::wire::ServerFrame;
+                if matches!(frame, ServerFrame::Resync { .. }) {
+                    load();
+                }
+                if let ServerFrame::Change { data, .. } = frame {
                     let first_page = before.get_untracked().is_none() && !filtering();
                     if let (true, true, Ok(event)) = (
                         tail.get_untracked(),

@@ -1,8 +1,10 @@
 //! The projector dashboard: position, head, lag, events/s, errors and parked events (with a retry
 //! button) per projector, the same for policies and subscriptions, and a chart of events/s and lag
-//! over the last two minutes.
+//! over the last two minutes. The projectors' rows are pushed (`admin:projections`, each change of
+//! a row as an upsert); policies and subscriptions have no topic and are read every few seconds.
 
 use crate::components::admin::AdminGate;
+use crate::components::connection::{Connection, ConnectionBadge};
 use crate::wire::{ProjectionRow, SubscriptionRow};
 use leptos::prelude::*;
 use std::collections::{HashMap, VecDeque};
@@ -15,53 +17,44 @@ pub fn AdminProjectionsPage() -> impl IntoView {
     view! { <AdminGate><Dashboard/></AdminGate> }
 }
 
+/// What the dashboard shows, for the tasks that keep it current.
+#[derive(Clone, Copy)]
+struct Tables {
+    rows: RwSignal<Vec<ProjectionRow>>,
+    policies: RwSignal<Vec<ProjectionRow>>,
+    subscriptions: RwSignal<Vec<SubscriptionRow>>,
+    history: RwSignal<HashMap<String, VecDeque<(f64, u64)>>>,
+    error: RwSignal<Option<String>>,
+}
+
 #[component]
 fn Dashboard() -> impl IntoView {
-    let rows = RwSignal::new(Vec::<ProjectionRow>::new());
-    let policies = RwSignal::new(Vec::<ProjectionRow>::new());
-    let subscriptions = RwSignal::new(Vec::<SubscriptionRow>::new());
-    let history = RwSignal::new(HashMap::<String, VecDeque<(f64, u64)>>::new());
-    let error = RwSignal::new(None::<String>);
+    let tables = Tables {
+        rows: RwSignal::new(Vec::new()),
+        policies: RwSignal::new(Vec::new()),
+        subscriptions: RwSignal::new(Vec::new()),
+        history: RwSignal::new(HashMap::new()),
+        error: RwSignal::new(None),
+    };
+    let Tables {
+        rows,
+        policies,
+        subscriptions,
+        history,
+        error,
+    } = tables;
+    let connection = RwSignal::new(Connection::Connecting);
     Effect::new(move |_| {
         #[cfg(feature = "hydrate")]
-        leptos::task::spawn_local(async move {
-            loop {
-                match crate::client::get::<Vec<ProjectionRow>>("/api/admin/projections").await {
-                    Ok(now) => {
-                        history.update(|history| {
-                            for row in &now {
-                                let samples = history.entry(row.name.clone()).or_default();
-                                samples.push_back((row.events_per_s, row.lag));
-                                if samples.len() > HISTORY {
-                                    samples.pop_front();
-                                }
-                            }
-                        });
-                        rows.set(now);
-                        error.set(None);
-                    }
-                    Err(failure) => error.set(Some(failure.message)),
-                }
-                if let Ok(now) =
-                    crate::client::get::<Vec<ProjectionRow>>("/api/admin/policies").await
-                {
-                    policies.set(now);
-                }
-                if let Ok(now) =
-                    crate::client::get::<Vec<SubscriptionRow>>("/api/admin/subscriptions").await
-                {
-                    subscriptions.set(now);
-                }
-                gloo_timers::future::sleep(std::time::Duration::from_secs(1)).await;
-            }
-        });
+        tables.keep_current(connection);
         #[cfg(not(feature = "hydrate"))]
-        let _ = (rows, history, error, policies, subscriptions);
+        let _ = (tables, connection);
     });
     let charts = move || history.get().into_iter().collect::<Vec<_>>();
     view! {
         <section class="projectors">
             <h2>"Projectors"</h2>
+            <div class="tail-bar"><ConnectionBadge connection/></div>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             <table class="projector-table">
                 <thead><tr>
@@ -221,7 +214,7 @@ fn Chart(name: String, samples: VecDeque<(f64, u64)>) -> impl IntoView {
     }
 }
 
-/// Sends an admin action (202 answers); the dashboard's next poll shows its effect.
+/// Sends an admin action (202 answers); the live topic (or the next read) shows its effect.
 fn post_action(url: String) {
     #[cfg(feature = "hydrate")]
     leptos::task::spawn_local(async move {
@@ -229,4 +222,87 @@ fn post_action(url: String) {
     });
     #[cfg(not(feature = "hydrate"))]
     let _ = url;
+}
+
+#[cfg(feature = "hydrate")]
+impl Tables {
+    /// For as long as the page lives: the projectors' rows read once and then pushed (read again
+    /// on a resync), a chart sample each second, the policies and subscriptions read every 2 s.
+    fn keep_current(self, connection: RwSignal<Connection>) {
+        use crate::wire::{ChangeKind, ServerFrame};
+        use std::time::Duration;
+        leptos::task::spawn_local(self.read_projectors());
+        crate::client::follow_states("admin:projections".to_owned(), connection, move |frame| {
+            match frame {
+                ServerFrame::Change {
+                    kind: ChangeKind::Upsert,
+                    data,
+                    ..
+                } => match serde_json::from_value::<ProjectionRow>(data) {
+                    Ok(row) => self.put(row),
+                    Err(_) => leptos::task::spawn_local(self.read_projectors()),
+                },
+                ServerFrame::Resync { .. } => leptos::task::spawn_local(self.read_projectors()),
+                _ => {}
+            }
+        });
+        crate::client::every(Duration::from_secs(1), move || self.sample());
+        crate::client::every(Duration::from_secs(2), move || {
+            leptos::task::spawn_local(self.read_others())
+        });
+    }
+
+    async fn read_projectors(self) {
+        match crate::client::get::<Vec<ProjectionRow>>("/api/admin/projections").await {
+            Ok(now) => {
+                self.rows.set(now);
+                self.error.set(None);
+            }
+            Err(failure) => self.error.set(Some(failure.message)),
+        }
+    }
+
+    async fn read_others(self) {
+        if let Ok(now) = crate::client::get::<Vec<ProjectionRow>>("/api/admin/policies").await {
+            self.policies.set(now);
+        }
+        let url = "/api/admin/subscriptions";
+        if let Ok(now) = crate::client::get::<Vec<SubscriptionRow>>(url).await {
+            self.subscriptions.set(now);
+        }
+    }
+
+    /// A pushed row replaces the projector's (or policy's) row of the same name; a name not seen
+    /// yet is a projector the first read did not list.
+    fn put(self, row: ProjectionRow) {
+        let replace = |list: RwSignal<Vec<ProjectionRow>>, row: &ProjectionRow| {
+            list.try_update(|list| match list.iter_mut().find(|r| r.name == row.name) {
+                Some(known) => {
+                    *known = row.clone();
+                    true
+                }
+                None => false,
+            })
+            .unwrap_or(true)
+        };
+        if !replace(self.rows, &row) && !replace(self.policies, &row) {
+            self.rows.update(|rows| rows.push(row));
+        }
+    }
+
+    /// One chart sample per projector of what its row says now.
+    fn sample(self) {
+        let Some(now) = self.rows.try_get_untracked() else {
+            return;
+        };
+        self.history.update(|history| {
+            for row in &now {
+                let samples = history.entry(row.name.clone()).or_default();
+                samples.push_back((row.events_per_s, row.lag));
+                if samples.len() > HISTORY {
+                    samples.pop_front();
+                }
+            }
+        });
+    }
 }

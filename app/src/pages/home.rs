@@ -40,7 +40,7 @@ fn Home(me: Option<Me>, page: Result<Page<Post>, String>) -> impl IntoView {
     Effect::new(move |_| {
         crate::client::follow(
             "public".to_owned(),
-            move || position.get_untracked(),
+            move || Some(position.get_untracked()),
             connection,
             move |frame| apply(frame, posts, position),
         );
@@ -66,42 +66,17 @@ fn Home(me: Option<Me>, page: Result<Page<Post>, String>) -> impl IntoView {
     }
 }
 
-/// Applies one live frame to the list; a resync refetches it.
+/// Applies one live frame to the list; a resync refetches it, keeping the posts still pending.
 #[cfg(feature = "hydrate")]
 fn apply(frame: crate::wire::ServerFrame, posts: RwSignal<Vec<Item>>, position: RwSignal<u64>) {
+    use crate::components::post_list::refetched;
     if crate::components::post_list::apply(frame, posts, position) {
-        refresh(posts, position, None);
+        leptos::task::spawn_local(async move {
+            let url = "/api/timeline/public";
+            if let Ok(page) = crate::client::get::<Page<Post>>(url).await {
+                posts.update(|list| *list = refetched(list, page.items, true));
+                position.update(|p| *p = (*p).max(page.position));
+            }
+        });
     }
-}
-
-/// Refetches the timeline (at least as new as `min_position`) and keeps the posts still pending.
-#[cfg(feature = "hydrate")]
-fn refresh(posts: RwSignal<Vec<Item>>, position: RwSignal<u64>, min_position: Option<u64>) {
-    leptos::task::spawn_local(async move {
-        let url = match min_position {
-            Some(min) => format!("/api/timeline/public?min_position={min}"),
-            None => "/api/timeline/public".to_owned(),
-        };
-        if let Ok(page) = crate::client::get::<Page<Post>>(&url).await {
-            posts.update(|list| {
-                let fetched: Vec<Item> = page
-                    .items
-                    .into_iter()
-                    .map(|post| Item {
-                        post,
-                        pending: false,
-                    })
-                    .collect();
-                let still_pending: Vec<Item> = list
-                    .iter()
-                    .filter(|item| {
-                        item.pending && !fetched.iter().any(|f| f.post.id == item.post.id)
-                    })
-                    .cloned()
-                    .collect();
-                *list = still_pending.into_iter().chain(fetched).collect();
-            });
-            position.update(|p| *p = (*p).max(page.position));
-        }
-    });
 }

@@ -69,10 +69,7 @@ fn HomeFeed(me: Option<Me>, feed: Result<Page<HomeItem>, String>) -> impl IntoVi
     let posts = RwSignal::new(
         page.items
             .into_iter()
-            .map(|item| Item {
-                post: item.post,
-                pending: false,
-            })
+            .map(|item| Item::shown(item.post))
             .collect::<Vec<_>>(),
     );
     let position = RwSignal::new(page.position);
@@ -102,7 +99,8 @@ fn HomeFeed(me: Option<Me>, feed: Result<Page<HomeItem>, String>) -> impl IntoVi
     .into_any()
 }
 
-/// A home change names a post and why: the post is read (its counts, its visibility) and put on top.
+/// A home change names a post and why: the post is read (its counts, its visibility) and put on
+/// top. A resync reads the feed again.
 #[cfg(feature = "hydrate")]
 fn follow_home(
     posts: RwSignal<Vec<Item>>,
@@ -113,14 +111,16 @@ fn follow_home(
     use crate::wire::{ServerFrame, Thread};
     crate::client::follow(
         "home".to_owned(),
-        move || position.get_untracked(),
+        move || Some(position.get_untracked()),
         connection,
         move |frame| {
-            let ServerFrame::Change {
-                data, position: at, ..
-            } = frame
-            else {
-                return;
+            let (data, at) = match frame {
+                ServerFrame::Change { data, position, .. } => (data, position),
+                ServerFrame::Resync { .. } => {
+                    leptos::task::spawn_local(refetch(posts, whys, position));
+                    return;
+                }
+                _ => return,
             };
             position.update(|p| *p = (*p).max(at));
             let Some(id) = data
@@ -142,4 +142,27 @@ fn follow_home(
             });
         },
     );
+}
+
+/// The feed read again, keeping the posts still pending.
+#[cfg(feature = "hydrate")]
+async fn refetch(
+    posts: RwSignal<Vec<Item>>,
+    whys: RwSignal<HashMap<uuid::Uuid, String>>,
+    position: RwSignal<u64>,
+) {
+    use crate::components::post_list::refetched;
+    let Ok(page) = crate::client::get::<Page<HomeItem>>("/api/timeline/home").await else {
+        return;
+    };
+    whys.update(|whys| {
+        whys.extend(
+            page.items
+                .iter()
+                .map(|item| (item.post.id, because(&item.why))),
+        );
+    });
+    let fetched = page.items.into_iter().map(|item| item.post).collect();
+    posts.update(|list| *list = refetched(list, fetched, true));
+    position.update(|p| *p = (*p).max(page.position));
 }

@@ -103,10 +103,12 @@ fn NotificationsView(me: Option<Me>, groups: Result<Groups, String>) -> impl Int
 }
 
 /// Opening the page reads everything shown: the newest position is marked read, the badge clears;
-/// a new notification refetches the groups.
+/// a new notification (or a resync) refetches the groups.
 fn mark_read(list: RwSignal<Vec<NotificationGroup>>) {
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
+        use crate::components::connection::Connection;
+        use crate::wire::{ChangeKind, ServerFrame};
         let unread = use_context::<crate::components::site_header::Unread>();
         let newest = list.with_untracked(|groups| groups.iter().map(|g| g.position).max());
         if let Some(up_to) = newest {
@@ -123,17 +125,20 @@ fn mark_read(list: RwSignal<Vec<NotificationGroup>>) {
                 }
             });
         }
-        let connection = RwSignal::new(crate::components::connection::Connection::Connecting);
+        let connection = use_context::<RwSignal<Connection>>()
+            .unwrap_or_else(|| RwSignal::new(Connection::Connecting));
         crate::client::follow(
             "notifications".to_owned(),
-            || 0,
+            || None,
             connection,
             move |frame| {
-                if let crate::wire::ServerFrame::Change {
-                    kind: crate::wire::ChangeKind::Upsert,
-                    ..
-                } = frame
-                {
+                if matches!(
+                    frame,
+                    ServerFrame::Change {
+                        kind: ChangeKind::Upsert,
+                        ..
+                    } | ServerFrame::Resync { .. }
+                ) {
                     leptos::task::spawn_local(async move {
                         if let Ok(page) = crate::client::get::<Groups>(SOURCE).await {
                             list.set(page.items);

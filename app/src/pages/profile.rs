@@ -64,8 +64,11 @@ fn ProfileHeader(profile: Profile, own: bool) -> impl IntoView {
     let session = Session::get();
     let state = RwSignal::new(profile.clone());
     let error = RwSignal::new(None::<String>);
+    let sending = RwSignal::new(None::<Toggle>);
     let signed_in = move || session.0.with(Option::is_some);
     let handle = profile.handle.clone();
+    let busy = move |which: Toggle| (sending.get() == Some(which)).then_some("true");
+    let flip = move |which: Toggle| toggle(state, error, sending, which);
     view! {
         <section class="profile-header" aria-label="Profile">
             <h2>{profile.display_name.clone()}</h2>
@@ -81,20 +84,29 @@ fn ProfileHeader(profile: Profile, own: bool) -> impl IntoView {
             <Show when=move || signed_in() && !own>
                 <div class="profile-actions">
                     <button type="button" class="follow"
+                        class:pending=move || busy(Toggle::Follow).is_some()
+                        aria-busy=move || busy(Toggle::Follow)
                         aria-pressed=move || state.with(|p| p.you_follow.to_string())
-                        on:click=move |_| toggle(state, error, Toggle::Follow)>
+                        on:click=move |_| flip(Toggle::Follow)>
                         {move || if state.with(|p| p.you_follow) { "Unfollow" } else { "Follow" }}
                     </button>
                     <button type="button" class="mute"
+                        class:pending=move || busy(Toggle::Mute).is_some()
+                        aria-busy=move || busy(Toggle::Mute)
                         aria-pressed=move || state.with(|p| p.muted.to_string())
-                        on:click=move |_| toggle(state, error, Toggle::Mute)>
+                        on:click=move |_| flip(Toggle::Mute)>
                         {move || if state.with(|p| p.muted) { "Unmute" } else { "Mute" }}
                     </button>
                     <button type="button" class="block"
+                        class:pending=move || busy(Toggle::Block).is_some()
+                        aria-busy=move || busy(Toggle::Block)
                         aria-pressed=move || state.with(|p| p.blocked.to_string())
-                        on:click=move |_| toggle(state, error, Toggle::Block)>
+                        on:click=move |_| flip(Toggle::Block)>
                         {move || if state.with(|p| p.blocked) { "Unblock" } else { "Block" }}
                     </button>
+                    <Show when=move || sending.with(Option::is_some)>
+                        <span class="sending">"sending…"</span>
+                    </Show>
                 </div>
             </Show>
             <Show when=move || error.with(Option::is_some)>
@@ -104,16 +116,24 @@ fn ProfileHeader(profile: Profile, own: bool) -> impl IntoView {
     }
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Toggle {
     Follow,
     Mute,
     Block,
 }
 
-/// Flips one of the viewer's switches about this person at once; the command follows, and a refusal
-/// puts the profile back as it was and says why.
-fn toggle(state: RwSignal<Profile>, error: RwSignal<Option<String>>, which: Toggle) {
+/// Flips one of the viewer's switches about this person at once, marked as sending until the
+/// command answers; a refusal puts the profile back as it was and says why. One at a time.
+fn toggle(
+    state: RwSignal<Profile>,
+    error: RwSignal<Option<String>>,
+    sending: RwSignal<Option<Toggle>>,
+    which: Toggle,
+) {
+    if sending.get_untracked().is_some() {
+        return;
+    }
     let before = state.get_untracked();
     let (command, after) = {
         let mut after = before.clone();
@@ -154,6 +174,7 @@ fn toggle(state: RwSignal<Profile>, error: RwSignal<Option<String>>, which: Togg
     };
     state.set(after);
     error.set(None);
+    sending.set(Some(which));
     #[cfg(feature = "hydrate")]
     leptos::task::spawn_local(async move {
         let payload = serde_json::json!({ "handle": before.handle });
@@ -161,6 +182,7 @@ fn toggle(state: RwSignal<Profile>, error: RwSignal<Option<String>>, which: Togg
             state.set(before);
             error.set(Some(failure.message));
         }
+        sending.set(None);
     });
     #[cfg(not(feature = "hydrate"))]
     let _ = command;

@@ -28,13 +28,6 @@ pub fn ThreadPage() -> impl IntoView {
     }
 }
 
-fn item(post: Post) -> Item {
-    Item {
-        post,
-        pending: false,
-    }
-}
-
 #[component]
 fn ThreadView(me: Option<Me>, thread: Result<Thread, String>) -> impl IntoView {
     let (session, connection, unread) = page_frame(me);
@@ -50,11 +43,21 @@ fn ThreadView(me: Option<Me>, thread: Result<Thread, String>) -> impl IntoView {
     };
     let post_id = thread.post.id;
     let own = session.handle().as_deref() == Some(thread.post.author.handle.as_str());
-    let focus = RwSignal::new(vec![item(thread.post.clone())]);
-    let replies = RwSignal::new(thread.replies.into_iter().map(item).collect::<Vec<_>>());
+    let focus = RwSignal::new(vec![Item::shown(thread.post.clone())]);
+    let replies = RwSignal::new(
+        thread
+            .replies
+            .into_iter()
+            .map(Item::shown)
+            .collect::<Vec<_>>(),
+    );
     let position = RwSignal::new(thread.position);
     follow_thread(post_id, focus, replies, position, connection);
-    let ancestors = thread.ancestors.into_iter().map(item).collect::<Vec<_>>();
+    let ancestors = thread
+        .ancestors
+        .into_iter()
+        .map(Item::shown)
+        .collect::<Vec<_>>();
     let signed_in = move || session.0.with(Option::is_some);
     view! {
         <SiteHeader connection unread/>
@@ -88,11 +91,11 @@ fn follow_thread(
 ) {
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
-        use crate::components::post_list::apply;
+        use crate::components::post_list::{apply, refetched};
         use crate::wire::{ChangeKind, ServerFrame};
         crate::client::follow(
             format!("post:{post_id}"),
-            move || position.get_untracked(),
+            move || Some(position.get_untracked()),
             connection,
             move |frame| {
                 let about_focus = match &frame {
@@ -122,9 +125,10 @@ fn follow_thread(
                     if !about_focus {
                         if let Ok(post) = serde_json::from_value::<Post>(data.clone()) {
                             replies.update(|list| {
+                                // This page's own pending reply and its push are one.
                                 match list.iter_mut().find(|i| i.post.id == post.id) {
-                                    Some(existing) => *existing = item(post),
-                                    None => list.push(item(post)),
+                                    Some(existing) => *existing = Item::shown(post),
+                                    None => list.push(Item::shown(post)),
                                 }
                             });
                             position.update(|p| *p = (*p).max(*at));
@@ -136,8 +140,8 @@ fn follow_thread(
                     leptos::task::spawn_local(async move {
                         let url = format!("/api/posts/{post_id}");
                         if let Ok(thread) = crate::client::get::<Thread>(&url).await {
-                            focus.set(vec![item(thread.post)]);
-                            replies.set(thread.replies.into_iter().map(item).collect());
+                            focus.set(vec![Item::shown(thread.post)]);
+                            replies.update(|list| *list = refetched(list, thread.replies, false));
                             position.set(thread.position);
                         }
                     });

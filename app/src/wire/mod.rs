@@ -300,6 +300,11 @@ pub enum ServerFrame {
         position: u64,
         kind: ChangeKind,
         data: Value,
+        /// Another change of this topic at the same position follows (one event can change several
+        /// items of a topic: a wallet's movement, balance and transfer). A resuming client passes
+        /// the last position it saw *whole*, so it is never left with half of one.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        more: bool,
     },
     Resync {
         topic: String,

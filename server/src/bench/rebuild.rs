@@ -64,7 +64,7 @@ pub async fn rebuild(base: &str, events: u64) -> anyhow::Result<RebuildReport> {
 
     let started = Instant::now();
     // As the server starts: the hub's floor is the head, so history is not pushed to anyone.
-    let hub = Hub::new(store.head());
+    let hub = Hub::without_sockets(store.head());
     let projectors = registry.projectors();
     let names: Vec<&'static str> = projectors.iter().map(|p| p.name()).collect();
     let projections = Projections::start(&store, hub, projectors).await?;

@@ -95,7 +95,7 @@ impl FromRequestParts<AppState> for SourceReader {
     }
 }
 
-fn session_token(headers: &HeaderMap) -> Option<String> {
+pub fn session_token(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(COOKIE)
         .iter()
@@ -141,6 +141,10 @@ pub async fn signout(
 ) -> Result<Response, AppError> {
     if let Some(token) = session_token(&headers) {
         state.credentials.delete(&token).await?;
+        // Its open sockets lose their private topics now, not at their next reconnect.
+        state
+            .revocations
+            .revoke(crate::live::revocations::Revoked::Session(token));
     }
     Ok((StatusCode::NO_CONTENT, [(SET_COOKIE, cookie(""))]).into_response())
 }

@@ -26,6 +26,22 @@ use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 
 /// The whole application: API, live socket, pages and static files. Testable with `oneshot`.
+/// Connections waiting to be accepted: tokio's default of 128 makes a reconnect storm of
+/// thousands of sockets wait seconds in SYN retries.
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// A listener on `addr` with a backlog fit for reconnect storms.
+pub fn listen(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = match addr {
+        std::net::SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        std::net::SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    socket.set_reuseaddr(true)?;
+    socket.set_nodelay(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
+
 pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .route("/auth/signout", post(auth::signout))

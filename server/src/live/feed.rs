@@ -1,10 +1,21 @@
-//! The admin's live tail: every durable event, as it becomes durable, on `admin:events`.
+//! The runtime's own topics: the admin's live tail of the log (`admin:events`) and the projector
+//! dashboard (`admin:projections`).
 
+use super::history::projector_changes;
+use super::topics::ADMIN_EVENTS;
 use super::{Change, Hub};
+use crate::projections::Projections;
+use crate::store::Store;
 use app::wire::ChangeKind;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// How often the dashboard's rows are compared with what was last pushed.
+const DASHBOARD_TICK: Duration = Duration::from_millis(250);
 
 /// Publishes every durable event on `admin:events` (the admin's live tail), from the head at start.
-pub async fn feed_events(store: crate::store::Store, hub: Hub) {
+pub async fn feed_events(store: Store, hub: Hub) {
     let mut subscription = store.subscribe(store.head());
     loop {
         match subscription.next_batch(500).await {
@@ -13,7 +24,7 @@ pub async fn feed_events(store: crate::store::Store, hub: Hub) {
                 let changes = events
                     .into_iter()
                     .map(|event| Change {
-                        topic: super::topics::ADMIN_EVENTS.into(),
+                        topic: ADMIN_EVENTS.into(),
                         position: event.position,
                         kind: ChangeKind::Event,
                         data: serde_json::to_value(&event).unwrap_or_default(),
@@ -23,8 +34,29 @@ pub async fn feed_events(store: crate::store::Store, hub: Hub) {
             }
             Err(error) => {
                 tracing::error!(%error, "the admin event feed stopped reading");
-                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                tokio::time::sleep(Duration::from_secs(1)).await;
             }
+        }
+    }
+}
+
+/// Publishes a projector's row on `admin:projections` whenever it changed (position, lag, errors,
+/// parked events, rebuild progress), at the head's position: the dashboard needs no polling.
+pub async fn feed_projections(store: Store, projections: Projections, hub: Hub) {
+    let mut last: HashMap<String, Value> = HashMap::new();
+    let mut tick = tokio::time::interval(DASHBOARD_TICK);
+    loop {
+        tick.tick().await;
+        let head = store.head();
+        let changed: Vec<Change> = projector_changes(&projections, head, head)
+            .into_iter()
+            .filter(|change| {
+                let name = change.data["name"].as_str().unwrap_or_default().to_owned();
+                last.insert(name, change.data.clone()).as_ref() != Some(&change.data)
+            })
+            .collect();
+        if !changed.is_empty() {
+            hub.publish(head, changed);
         }
     }
 }

@@ -1,152 +1,198 @@
-//! `GET /ws`: one socket is a send task (frames out) and a receive task (subscriptions in).
+//! `GET /ws`: one socket is a send task (frames out, batched, with heartbeats) and a receive task
+//! (the client's frames, the hub's "fell behind" and the server's revocations in).
 
-use super::topics::{Access, Topics};
-use super::{Hub, Subscriber};
-use crate::http::auth::Viewer;
+use super::history::History;
+use super::hub::{Outgoing, Subscriber};
+use super::protocol::{Connection, Holder, Next, MAX_FRAME_BYTES};
+use super::revocations::Revoked;
+use crate::http::auth::{session_token, Viewer};
 use crate::metrics::METRICS;
 use crate::state::AppState;
-use app::wire::{ClientFrame, ServerFrame};
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::response::Response;
+use futures::stream::{SplitSink, SplitStream};
 use futures::{SinkExt, StreamExt};
-use tokio::sync::mpsc;
+use std::time::Duration;
+use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::time::{timeout, Instant};
 
-/// Frames queued for one socket before it counts as fallen behind.
-const SOCKET_QUEUE: usize = 1024;
+/// Frames queued for one socket before it counts as fallen behind. The queue's memory grows
+/// only as frames wait in it (a frame is a shared reference to bytes serialised once).
+const SOCKET_QUEUE: usize = 4096;
+/// Frames written before one flush: one system call for a burst, not one a frame.
+const BATCH: usize = 256;
+/// A write the peer does not take within this long means it stopped reading: the socket closes.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+/// The server pings this often (browsers answer on their own)…
+const HEARTBEAT: Duration = Duration::from_secs(20);
+/// …and closes a peer it has not heard from for this long (dead peers hold no socket).
+const SILENCE: Duration = Duration::from_secs(50);
+/// Bytes tungstenite reads at a time: client frames are small, and 128 KiB a socket (its default)
+/// is most of what an idle socket costs.
+const READ_BUFFER: usize = 4 * 1024;
+/// Larger messages end the connection at the protocol level; up to it, a clear error frame.
+const MAX_MESSAGE: usize = 16 * MAX_FRAME_BYTES;
 
 pub async fn websocket(
     ws: WebSocketUpgrade,
     State(state): State<AppState>,
     Viewer(viewer): Viewer,
+    headers: HeaderMap,
 ) -> Response {
-    let (hub, topics) = (state.hub.clone(), state.topics.clone());
-    let viewer = viewer.map(|v| (v.handle, v.is_admin));
-    ws.on_upgrade(move |socket| serve(socket, hub, topics, viewer))
-}
-
-fn with_client_topic(topics: &Topics, frame: ServerFrame) -> ServerFrame {
-    let named = |topic: String| topics.client_topic(&topic).to_owned();
-    match frame {
-        ServerFrame::Change {
-            topic,
-            position,
-            kind,
-            data,
-        } => ServerFrame::Change {
-            topic: named(topic),
-            position,
-            kind,
-            data,
-        },
-        ServerFrame::Subscribed { topic, position } => ServerFrame::Subscribed {
-            topic: named(topic),
-            position,
-        },
-        ServerFrame::Resync { topic, reason } => ServerFrame::Resync {
-            topic: named(topic),
-            reason,
-        },
-        other => other,
-    }
-}
-
-async fn serve(socket: WebSocket, hub: Hub, topics: Topics, viewer: Option<(String, bool)>) {
-    METRICS.socket_opened();
-    let (mut sink, mut stream) = socket.split();
-    let (frames, mut outgoing) = mpsc::channel::<ServerFrame>(SOCKET_QUEUE);
-    let (lagged, mut fell_behind) = mpsc::unbounded_channel::<String>();
-    let subscriber = Subscriber {
-        id: hub.next_subscriber_id(),
-        frames: frames.clone(),
-        lagged,
+    let holder = viewer.map(|v| Holder {
+        handle: v.handle,
+        is_admin: v.is_admin,
+        session: session_token(&headers).unwrap_or_default(),
+    });
+    let history = History {
+        journal: state.journal.clone(),
+        store: state.store.clone(),
+        projections: state.projections.clone(),
     };
-    let id = subscriber.id;
-
-    let send_topics = topics.clone();
-    let mut send = tokio::spawn(async move {
-        loop {
-            let frame = tokio::select! {
-                Some(frame) = outgoing.recv() => frame,
-                Some(topic) = fell_behind.recv() => ServerFrame::Resync { topic, reason: "this connection fell behind".into() },
-                else => break,
+    let (hub, revoked) = (state.hub.clone(), state.revocations.listen());
+    ws.read_buffer_size(READ_BUFFER)
+        .write_buffer_size(16 * 1024)
+        .max_write_buffer_size(1024 * 1024)
+        .max_message_size(MAX_MESSAGE)
+        .max_frame_size(MAX_MESSAGE)
+        .on_upgrade(move |socket| async move {
+            let (frames, outgoing) = mpsc::channel::<Outgoing>(SOCKET_QUEUE);
+            let (lagged, fell_behind) = mpsc::unbounded_channel::<String>();
+            let subscriber = Subscriber {
+                id: hub.next_subscriber_id(),
+                frames,
+                lagged,
             };
-            let text = serde_json::to_string(&with_client_topic(&send_topics, frame))
-                .expect("frames serialize");
-            if sink.send(Message::Text(text.into())).await.is_err() {
-                break;
-            }
-            METRICS.pushed();
-        }
-    });
+            let connection = Connection::new(hub, history, holder, subscriber);
+            serve(socket, connection, outgoing, fell_behind, revoked).await
+        })
+}
 
-    let receive_hub = hub.clone();
-    let mut receive = tokio::spawn(async move {
-        while let Some(Ok(message)) = stream.next().await {
-            let text = match message {
-                Message::Text(text) => text,
-                Message::Close(_) => break,
-                _ => continue,
-            };
-            let answers = match serde_json::from_str::<ClientFrame>(text.as_str()) {
-                Ok(frame) => handle(frame, &receive_hub, &topics, &subscriber, viewer.as_ref()),
-                Err(error) => vec![ServerFrame::Error {
-                    topic: None,
-                    code: "invalid".into(),
-                    message: Some(format!("unreadable frame: {error}")),
-                }],
-            };
-            for answer in answers {
-                if subscriber.frames.send(answer).await.is_err() {
-                    return;
-                }
-            }
-        }
-    });
-
-    tokio::select! {
-        _ = &mut send => receive.abort(),
-        _ = &mut receive => send.abort(),
+async fn serve(
+    socket: WebSocket,
+    connection: Connection,
+    outgoing: mpsc::Receiver<Outgoing>,
+    fell_behind: mpsc::UnboundedReceiver<String>,
+    revoked: broadcast::Receiver<Revoked>,
+) {
+    METRICS.socket_opened();
+    let (sink, stream) = socket.split();
+    let (hub, id) = (connection.hub.clone(), connection.subscriber.id);
+    // Dropped when the send task ends (the peer stopped taking frames): the receive task ends too.
+    let (sending, stopped) = oneshot::channel::<()>();
+    let mut send = tokio::spawn(send_frames(sink, outgoing, sending));
+    let topics = receive(stream, connection, fell_behind, revoked, stopped).await;
+    // Once the hub holds no sender of this socket's queue, the send task writes what is queued
+    // (a last error or close frame) and ends.
+    hub.unsubscribe_all(id, &topics);
+    if timeout(WRITE_TIMEOUT, &mut send).await.is_err() {
+        send.abort();
     }
-    hub.unsubscribe_all(id);
     METRICS.socket_closed();
 }
 
-fn handle(
-    frame: ClientFrame,
-    hub: &Hub,
-    topics: &Topics,
-    subscriber: &Subscriber,
-    viewer: Option<&(String, bool)>,
-) -> Vec<ServerFrame> {
-    let refuse = |topic: String, code: &str, message: &str| {
-        vec![ServerFrame::Error {
-            topic: Some(topic),
-            code: code.into(),
-            message: Some(message.into()),
-        }]
-    };
-    match frame {
-        ClientFrame::Ping => vec![ServerFrame::Pong],
-        ClientFrame::Subscribe { topic, after } => {
-            match topics.resolve(&topic, viewer.map(|(handle, _)| handle.as_str())) {
-                None => refuse(topic, "not_found", "no such topic"),
-                Some((Access::Own, _)) if viewer.is_none() => {
-                    refuse(topic, "forbidden", "sign in first")
+/// Writes queued frames in batches (one flush a batch) and pings when idle.
+async fn send_frames(
+    mut sink: SplitSink<WebSocket, Message>,
+    mut outgoing: mpsc::Receiver<Outgoing>,
+    _sending: oneshot::Sender<()>,
+) {
+    let mut heartbeat = tokio::time::interval(HEARTBEAT);
+    heartbeat.tick().await;
+    let mut batch = Vec::with_capacity(BATCH);
+    loop {
+        tokio::select! {
+            received = outgoing.recv_many(&mut batch, BATCH) => {
+                if received == 0 {
+                    break;
                 }
-                Some((Access::Admin, _)) if !viewer.is_some_and(|(_, admin)| *admin) => {
-                    refuse(topic, "forbidden", "admins only")
+            }
+            _ = heartbeat.tick() => {
+                let ping = async { sink.send(Message::Ping(Default::default())).await };
+                if !matches!(timeout(WRITE_TIMEOUT, ping).await, Ok(Ok(()))) {
+                    break;
                 }
-                Some((_, hub_topic)) => hub.subscribe(&hub_topic, after, subscriber.clone()),
+                continue;
             }
         }
-        ClientFrame::Unsubscribe { topic } => {
-            if let Some((_, hub_topic)) =
-                topics.resolve(&topic, viewer.map(|(handle, _)| handle.as_str()))
-            {
-                hub.unsubscribe(&hub_topic, subscriber.id);
-            }
-            vec![]
+        let count = batch.len();
+        let close = match timeout(WRITE_TIMEOUT, write(&mut sink, &mut batch)).await {
+            Ok(Ok(close)) => close,
+            _ => break,
+        };
+        METRICS.pushed_many(count);
+        if close {
+            break;
         }
     }
+    let _ = sink.close().await;
+}
+
+/// Feeds a batch and flushes it; answers whether the batch ended with a close.
+async fn write(
+    sink: &mut SplitSink<WebSocket, Message>,
+    batch: &mut Vec<Outgoing>,
+) -> Result<bool, axum::Error> {
+    for item in batch.drain(..) {
+        match item {
+            Outgoing::Frame(text) => sink.feed(Message::Text(text)).await?,
+            Outgoing::Close(code, reason) => {
+                let frame = CloseFrame {
+                    code,
+                    reason: reason.into(),
+                };
+                sink.send(Message::Close(Some(frame))).await?;
+                return Ok(true);
+            }
+        }
+    }
+    sink.flush().await?;
+    Ok(false)
+}
+
+/// Reads the client's frames and the server's news for this socket until either side ends it;
+/// answers the hub topics it still held.
+async fn receive(
+    mut stream: SplitStream<WebSocket>,
+    mut connection: Connection,
+    mut fell_behind: mpsc::UnboundedReceiver<String>,
+    mut revoked: broadcast::Receiver<Revoked>,
+    mut stopped: oneshot::Receiver<()>,
+) -> Vec<String> {
+    let mut heard = Instant::now();
+    loop {
+        tokio::select! {
+            message = stream.next() => {
+                let Some(Ok(message)) = message else { break };
+                heard = Instant::now();
+                let next = match message {
+                    Message::Text(text) => connection.on_text(text.as_str()).await,
+                    Message::Binary(_) => connection.on_binary().await,
+                    Message::Close(_) => break,
+                    Message::Ping(_) | Message::Pong(_) => Next::Go,
+                };
+                if let Next::Close(code, reason) = next {
+                    let _ = connection.subscriber.frames.send(Outgoing::Close(code, reason)).await;
+                    break;
+                }
+            }
+            Some(topic) = fell_behind.recv() => connection.fell_behind(&topic).await,
+            news = revoked.recv() => match news {
+                Ok(Revoked::Session(token)) if connection.holds_session(&token) => {
+                    connection.revoke("signed out").await;
+                }
+                Ok(Revoked::Person(handle)) if connection.holds_person(&handle) => {
+                    connection.revoke("this person was erased").await;
+                }
+                Ok(_) => {}
+                // Missed revocations could have been this socket's: it cannot tell, so it closes.
+                Err(_) => break,
+            },
+            _ = &mut stopped => break,
+            _ = tokio::time::sleep_until(heard + SILENCE) => break,
+        }
+    }
+    connection.hub_topics()
 }

@@ -145,7 +145,8 @@ pub struct Scope<'a> {
     /// The log, for facts a batch does not carry (such as where a post began).
     pub store: &'a Store,
     pub generation: Generation,
-    /// Whether the batch's changes can be pushed to anyone: not while catching up on history below
-    /// the hub's floor, nor in rebuilds and time travel. A projector skips building them then.
+    /// Whether the batch's changes are wanted (by the live journal, and so the hub): not in
+    /// rebuilds and time travel, nor on history below where the journal begins. A projector skips
+    /// building them then.
     pub live: bool,
 }

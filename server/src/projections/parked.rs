@@ -114,9 +114,16 @@ impl Runner {
             self.projector.name(),
             event.position
         );
+        // Its changes come after later ones were pushed: clients of those topics refetch, and so
+        // does a resume from before now.
+        let mut topics: Vec<String> = out.changes.iter().map(|c| c.topic.clone()).collect();
+        topics.sort();
+        topics.dedup();
+        let now = *self.position.borrow();
+        crate::live::journal::write_late(&mut out.writes, now, &topics);
         let (sql, vars) = out.writes.into_transaction(&release);
         db::run(&self.db, sql, vars).await?;
-        self.hub.publish(event.position, out.changes);
+        self.hub.invalidate(now, &topics);
         Ok(())
     }
 }

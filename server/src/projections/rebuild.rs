@@ -137,6 +137,10 @@ impl Runner {
             let old = self.generation();
             db::run(&self.db, checkpoint(projector, position, next), Value::Null).await?;
             self.generation.store(next.0, Ordering::SeqCst);
+            // What clients saw before the switch came from the old generation: resumes refetch.
+            crate::live::journal::record_rebuild(&self.db, position).await?;
+            self.hub.rebuilt(position);
+            self.journal_from.store(position, Ordering::SeqCst);
             if until == Until::Head {
                 self.advanced(position, vec![]);
             }

@@ -11,7 +11,7 @@ use crate::live::Hub;
 use crate::store::Store;
 use app::wire::{Envelope, ProjectionRow, RebuildProgress};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
@@ -41,6 +41,8 @@ pub(super) struct Runner {
     /// Set by [`Projections::stop`]: the runner applies no further batch.
     pub(super) stopped: AtomicBool,
     pub(super) rebuild: Mutex<Option<RebuildProgress>>,
+    /// The journal of live changes holds this runner's changes above this position.
+    pub(super) journal_from: AtomicU64,
 }
 
 /// The running projectors, by name.
@@ -63,6 +65,19 @@ impl Projections {
             let start = prepare(&db, projector.as_ref()).await?;
             let (position, generation) = start.serving();
             let parked = count_parked(&db, projector.name()).await?;
+            let journal_from = match start {
+                // Going on from its checkpoint: its changes were journaled up to it, and the
+                // catch-up journals the rest, so resumes across the restart miss nothing.
+                Start::From(position, _) if position > 0 => position,
+                Start::From(..) if store.head() == 0 => 0,
+                // A new generation, built from the first event: what clients saw came from the
+                // old one, so resumes from before now refetch.
+                _ => {
+                    crate::live::journal::record_rebuild(&db, store.head()).await?;
+                    hub.rebuilt(store.head());
+                    store.head()
+                }
+            };
             let runner = Arc::new(Runner {
                 db: db.clone(),
                 store: store.clone(),
@@ -74,6 +89,7 @@ impl Projections {
                 serving: tokio::sync::Mutex::new(()),
                 stopped: AtomicBool::new(false),
                 rebuild: Mutex::new(None),
+                journal_from: AtomicU64::new(journal_from),
             });
             match start {
                 Start::From(..) => {
@@ -126,6 +142,19 @@ impl Projections {
         );
         let now = *runner.position.borrow();
         (reached, now)
+    }
+
+    /// Waits until every projector reaches `position` (or `timeout` passes); answers whether they did.
+    pub async fn wait_for_all(&self, position: u64, timeout: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        for runner in self.runners.values() {
+            let mut receiver = runner.position.subscribe();
+            let reached = receiver.wait_for(|at| *at >= position);
+            if !matches!(tokio::time::timeout_at(deadline, reached).await, Ok(Ok(_))) {
+                return false;
+            }
+        }
+        true
     }
 
     /// The generation of a projector's tables that queries should read.
@@ -270,6 +299,7 @@ impl Runner {
         self.projector
             .apply(self.scope(generation, self.live_at(last)), events, &mut out)
             .await?;
+        crate::live::journal::write(&mut out.writes, &out.changes);
         let (sql, vars) = out
             .writes
             .into_transaction(&self.checkpoint_statement(last));
@@ -294,9 +324,10 @@ impl Runner {
         }
     }
 
-    /// Whether changes up to `position` can still be pushed (see [`Scope::live`]).
+    /// Whether the changes of a batch up to `position` are wanted (see [`Scope::live`]): for the
+    /// journal, from where it is whole, and so for the hub too.
     pub(super) fn live_at(&self, position: u64) -> bool {
-        position > self.hub.floor()
+        position > self.journal_from.load(Ordering::SeqCst)
     }
 
     pub(super) fn generation(&self) -> Generation {

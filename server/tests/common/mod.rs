@@ -7,6 +7,8 @@ use serde_json::{json, Value};
 use std::net::SocketAddr;
 use uuid::Uuid;
 
+pub mod live;
+
 pub const ADMIN: &str = "root_admin";
 pub const PASSWORD: &str = "correct horse battery";
 
@@ -52,12 +54,14 @@ impl TestApp {
 
     /// A client with its own cookie jar (one browser).
     pub fn client(&self) -> Client {
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
         let http = reqwest::Client::builder()
-            .cookie_store(true)
+            .cookie_provider(jar.clone())
             .build()
             .unwrap();
         Client {
             http,
+            jar,
             base: format!("http://{}", self.addr),
         }
     }
@@ -106,10 +110,21 @@ impl TestApp {
 
 pub struct Client {
     pub http: reqwest::Client,
+    /// Its cookies, so a WebSocket can be opened as the same browser.
+    pub jar: std::sync::Arc<reqwest::cookie::Jar>,
     pub base: String,
 }
 
 impl Client {
+    /// The `Cookie` header this browser sends (its session), if any.
+    pub fn cookies(&self) -> Option<String> {
+        use reqwest::cookie::CookieStore;
+        let url = self.base.parse().unwrap();
+        self.jar
+            .cookies(&url)
+            .map(|value| value.to_str().unwrap().to_owned())
+    }
+
     /// The row named `name` of an admin list (`/api/admin/projections`, `/api/admin/policies`).
     pub async fn admin_row(&self, list: &str, name: &str) -> Value {
         let (status, rows) = self.get(list).await;

@@ -1,0 +1,98 @@
+//! What a resume older than the hub's ring is answered from: the journal for the read models'
+//! topics, the log itself for `admin:events`, and the projectors' current rows for
+//! `admin:projections` (a dashboard of states, each row's latest being all it needs).
+
+use super::journal::{Journal, MAX_REPLAY};
+use super::topics::{ADMIN_EVENTS, ADMIN_PROJECTIONS};
+use super::Change;
+use crate::projections::Projections;
+use crate::store::Store;
+use app::wire::ChangeKind;
+use std::time::Duration;
+
+#[derive(Clone)]
+pub struct History {
+    pub journal: Journal,
+    pub store: Store,
+    pub projections: Projections,
+}
+
+impl History {
+    /// The changes of `topic` above `after` up to `through` (a position the hub has published up
+    /// to), in order; `Err` with the reason to resync when they cannot be told.
+    pub async fn after(
+        &self,
+        topic: &str,
+        after: u64,
+        through: u64,
+        wait: Duration,
+    ) -> Result<Vec<Change>, String> {
+        let failed = |error: anyhow::Error| {
+            tracing::warn!(
+                topic,
+                error = format!("{error:#}"),
+                "a resume could not be read"
+            );
+            "the history of this topic could not be read; refetch".to_owned()
+        };
+        match topic {
+            ADMIN_EVENTS => self.events(after, through).await.map_err(failed)?,
+            ADMIN_PROJECTIONS => Ok(self.projector_rows(through)),
+            _ => {
+                // After a restart the ring begins at the head while the read models still catch
+                // up: the journal holds all up to `through` once every one has passed it.
+                if !self.projections.wait_for_all(through, wait).await {
+                    return Err("the read models are still catching up; refetch".into());
+                }
+                self.journal
+                    .read(topic, after, through)
+                    .await
+                    .map_err(failed)?
+            }
+        }
+    }
+
+    async fn events(
+        &self,
+        after: u64,
+        through: u64,
+    ) -> anyhow::Result<Result<Vec<Change>, String>> {
+        if through.saturating_sub(after) > MAX_REPLAY as u64 {
+            return Ok(Err(format!(
+                "more than {MAX_REPLAY} events after {after}; refetch"
+            )));
+        }
+        let events = self
+            .store
+            .read_all(after, (through - after) as usize)
+            .await?;
+        Ok(Ok(events
+            .into_iter()
+            .filter(|event| event.position <= through)
+            .map(|event| Change {
+                topic: ADMIN_EVENTS.into(),
+                position: event.position,
+                kind: ChangeKind::Event,
+                data: serde_json::to_value(&event).unwrap_or_default(),
+            })
+            .collect()))
+    }
+
+    fn projector_rows(&self, through: u64) -> Vec<Change> {
+        projector_changes(&self.projections, self.store.head(), through)
+    }
+}
+
+/// Every projector's row as an `upsert` at `position`.
+pub fn projector_changes(projections: &Projections, head: u64, position: u64) -> Vec<Change> {
+    projections
+        .statuses(head)
+        .into_iter()
+        .map(|row| Change {
+            topic: ADMIN_PROJECTIONS.into(),
+            position,
+            kind: ChangeKind::Upsert,
+            data: serde_json::to_value(&row).unwrap_or_default(),
+        })
+        .collect()
+}

@@ -1,0 +1,197 @@
+//! The journal: every change a read model pushed, kept durably so that a client can resume from a
+//! position the hub's ring no longer holds — after a long disconnect, or a server restart.
+//!
+//! A projector's changes are written to `live_change` in the same transaction as its rows and its
+//! checkpoint, so the journal says exactly what the read model said at each position: a resume
+//! from it equals what a client that never disconnected received, frame for frame. Rows are keyed
+//! `[topic, position, seq]`: a resume is one key-range scan of its topic.
+//!
+//! What it cannot answer is a `resync`: a read model rebuilt since (its changes would now read
+//! differently; `live_meta:journal.rebuilt_at`), or a position older than what is kept
+//! (`kept_after`: [`prune`] drops the oldest positions).
+
+use super::Change;
+use crate::db::{self, Db};
+use crate::projections::keys::quote;
+use crate::projections::Writes;
+use app::wire::ChangeKind;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+pub const TABLE: &str = "live_change";
+/// Positions of history the journal keeps; older ones are pruned.
+pub const KEPT_POSITIONS: u64 = 200_000;
+/// At most this many changes answer one resume; a client further behind refetches.
+pub const MAX_REPLAY: usize = 2000;
+/// The seq of out-of-order marks, above any batch's own changes at a position.
+const LATE_SEQ: u64 = 1 << 32;
+
+const SCHEMA: &str = "
+DEFINE TABLE IF NOT EXISTS live_change SCHEMALESS;
+DEFINE TABLE IF NOT EXISTS live_meta SCHEMALESS;
+";
+
+/// What the journal knows of its own history.
+#[derive(Debug, Default, Clone, Copy, Deserialize)]
+pub struct Meta {
+    #[serde(default)]
+    pub rebuilt_at: u64,
+    #[serde(default)]
+    pub kept_after: u64,
+}
+
+/// The journal's reader and pruner. Cheap to clone.
+#[derive(Clone)]
+pub struct Journal {
+    db: Db,
+    kept_after: Arc<AtomicU64>,
+}
+
+impl Journal {
+    /// Defines the tables and reads what the journal keeps. A store that had no journal yet (new,
+    /// or from before the journal) has one from `head` on.
+    pub async fn open(db: &Db, head: u64) -> anyhow::Result<(Journal, Meta)> {
+        db::run(db, SCHEMA, Value::Null).await?;
+        let rows = db::rows(db, "SELECT * FROM live_meta:journal", Value::Null).await?;
+        let meta: Meta = match rows.into_iter().next() {
+            Some(row) => serde_json::from_value(row)?,
+            None => {
+                record_rebuild(db, head).await?;
+                Meta {
+                    rebuilt_at: head,
+                    kept_after: 0,
+                }
+            }
+        };
+        let journal = Journal {
+            db: db.clone(),
+            kept_after: Arc::new(AtomicU64::new(meta.kept_after)),
+        };
+        Ok((journal, meta))
+    }
+
+    /// The changes of `topic` above `after` up to `through`, in order; `Err` with the reason when
+    /// the journal cannot answer (the client refetches).
+    pub async fn read(
+        &self,
+        topic: &str,
+        after: u64,
+        through: u64,
+    ) -> anyhow::Result<Result<Vec<Change>, String>> {
+        let kept_after = self.kept_after.load(Ordering::Relaxed);
+        if after < kept_after {
+            return Ok(Err(format!(
+                "changes after {after} are no longer kept (from {kept_after}); refetch"
+            )));
+        }
+        if through <= after {
+            return Ok(Ok(vec![]));
+        }
+        let t = quote(topic);
+        let sql = format!(
+            "SELECT position, kind, data FROM {TABLE}:[{t}, {}, 0]..=[{t}, {through}, {}] LIMIT {}",
+            after + 1,
+            i64::MAX,
+            MAX_REPLAY + 1
+        );
+        let rows = db::rows(&self.db, sql, Value::Null).await?;
+        if rows.len() > MAX_REPLAY {
+            return Ok(Err(format!(
+                "more than {MAX_REPLAY} changes after {after}; refetch"
+            )));
+        }
+        let mut changes = Vec::with_capacity(rows.len());
+        for row in rows {
+            let position = row["position"].as_u64().unwrap_or_default();
+            if row["kind"] == "late" {
+                return Ok(Err(format!("changed out of order at {position}; refetch")));
+            }
+            changes.push(Change {
+                topic: topic.to_owned(),
+                position,
+                kind: serde_json::from_value::<ChangeKind>(row["kind"].clone())?,
+                data: row["data"].clone(),
+            });
+        }
+        Ok(Ok(changes))
+    }
+
+    /// Drops the changes of positions more than [`KEPT_POSITIONS`] below `head`. A scan of the
+    /// whole table (rows are keyed by topic first, for resumes), so it runs rarely.
+    pub async fn prune(&self, head: u64) -> anyhow::Result<()> {
+        let kept_after = head.saturating_sub(KEPT_POSITIONS);
+        if kept_after <= self.kept_after.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        // First the mark, then the rows: a resume never reads a half-pruned range as whole.
+        self.kept_after.fetch_max(kept_after, Ordering::SeqCst);
+        let sql = format!(
+            "UPSERT live_meta:journal SET kept_after = math::max([kept_after ?? 0, $kept_after]);
+             DELETE {TABLE} WHERE position <= $kept_after RETURN NONE;"
+        );
+        db::run(&self.db, sql, json!({ "kept_after": kept_after })).await?;
+        Ok(())
+    }
+
+    /// Prunes at start and then once an hour, for as long as the server runs.
+    pub async fn prune_hourly(self, store: crate::store::Store) {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            if let Err(error) = self.prune(store.head()).await {
+                tracing::warn!(
+                    error = format!("{error:#}"),
+                    "pruning the live journal failed"
+                );
+            }
+        }
+    }
+}
+
+/// Adds the batch's changes to the batch's transaction, in the order they were made.
+pub fn write(writes: &mut Writes, changes: &[Change]) {
+    let mut seqs: HashMap<(&str, u64), u64> = HashMap::new();
+    let rows = changes
+        .iter()
+        .map(|change| {
+            let seq = seqs
+                .entry((change.topic.as_str(), change.position))
+                .or_default();
+            *seq += 1;
+            row(change, *seq - 1)
+        })
+        .collect();
+    writes.insert_rows(TABLE, rows);
+}
+
+fn row(change: &Change, seq: u64) -> Value {
+    json!({
+        "id": [change.topic, change.position, seq],
+        "position": change.position,
+        "kind": change.kind,
+        "data": change.data,
+    })
+}
+
+/// Marks that these topics changed out of order at `position` (a parked event applied late):
+/// a resume from below it must refetch.
+pub fn write_late(writes: &mut Writes, position: u64, topics: &[String]) {
+    let rows = topics
+        .iter()
+        .enumerate()
+        .map(|(i, topic)| {
+            json!({ "id": [topic, position, LATE_SEQ + i as u64], "position": position, "kind": "late" })
+        })
+        .collect();
+    writes.insert_rows(TABLE, rows);
+}
+
+/// Records that a read model was rebuilt and serves from `position`: resumes below it refetch.
+pub async fn record_rebuild(db: &Db, position: u64) -> anyhow::Result<()> {
+    let sql = "UPSERT live_meta:journal SET rebuilt_at = math::max([rebuilt_at ?? 0, $position])";
+    db::run(db, sql, json!({ "position": position })).await?;
+    Ok(())
+}
