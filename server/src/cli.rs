@@ -156,7 +156,7 @@ pub enum Bench {
         /// Further steps for the ceiling alone (it goes past what the write side can post).
         #[arg(long, value_delimiter = ',', default_value = "1000,2000,4000")]
         ceiling_rates: Vec<u64>,
-        #[arg(long, default_value_t = 5)]
+        #[arg(long, default_value_t = 10)]
         seconds: u64,
         /// Idle sockets for the memory measure.
         #[arg(long, default_value_t = 10_000)]

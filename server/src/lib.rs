@@ -63,6 +63,7 @@ pub async fn start_on(
     people.prepare(&bus, &credentials).await?;
     // The hub's ring starts empty at the head; resumes from older positions read the journal.
     let topics = live::topics::Topics::new(registry.topics());
+    deliveries::define(store.db()).await?;
     let (journal, journaled) = live::journal::Journal::open(store.db(), store.head()).await?;
     let hub = live::Hub::new(store.head(), topics);
     hub.rebuilt(journaled.rebuilt_at);
@@ -70,11 +71,12 @@ pub async fn start_on(
         projections::Projections::start(&store, hub.clone(), registry.projectors()).await?;
     let policies = policies::Policies::start(bus.clone(), registry.policies()).await?;
     tokio::spawn(live::feed_events(store.clone(), hub.clone()));
-    tokio::spawn(live::feed_projections(
-        store.clone(),
-        projections.clone(),
-        hub.clone(),
-    ));
+    let dashboard = live::Dashboard {
+        projections: projections.clone(),
+        policies: policies.clone(),
+        store: store.clone(),
+    };
+    tokio::spawn(live::feed_dashboard(dashboard, hub.clone()));
     tokio::spawn(journal.clone().prune_hourly(store.clone()));
     Ok(AppState {
         leptos_options,

@@ -37,6 +37,17 @@ pub struct AppState {
     pub admins: Arc<HashSet<String>>,
 }
 
+impl AppState {
+    /// The admin's dashboard rows, as the live topic `admin:projections` pushes them.
+    pub fn dashboard(&self) -> crate::live::Dashboard {
+        crate::live::Dashboard {
+            projections: self.projections.clone(),
+            policies: self.policies.clone(),
+            store: self.store.clone(),
+        }
+    }
+}
+
 impl FromRef<AppState> for LeptosOptions {
     fn from_ref(state: &AppState) -> Self {
         state.leptos_options.clone()

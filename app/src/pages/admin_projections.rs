@@ -227,7 +227,7 @@ fn post_action(url: String) {
 #[cfg(feature = "hydrate")]
 impl Tables {
     /// For as long as the page lives: the projectors' rows read once and then pushed (read again
-    /// on a resync), a chart sample each second, the policies and subscriptions read every 2 s.
+    /// on a resync), a chart sample each second; policies and subscriptions are pushed on the same topic.
     fn keep_current(self, connection: RwSignal<Connection>) {
         use crate::wire::{ChangeKind, ServerFrame};
         use std::time::Duration;
@@ -238,18 +238,31 @@ impl Tables {
                     kind: ChangeKind::Upsert,
                     data,
                     ..
-                } => match serde_json::from_value::<ProjectionRow>(data) {
-                    Ok(row) => self.put(row),
-                    Err(_) => leptos::task::spawn_local(self.read_projectors()),
-                },
-                ServerFrame::Resync { .. } => leptos::task::spawn_local(self.read_projectors()),
+                } => {
+                    if let Ok(row) = serde_json::from_value::<ProjectionRow>(data.clone()) {
+                        self.put(row);
+                    } else if let Ok(row) = serde_json::from_value::<SubscriptionRow>(data) {
+                        self.put_subscription(row);
+                    }
+                }
+                ServerFrame::Resync { .. } => {
+                    leptos::task::spawn_local(self.read_projectors());
+                    leptos::task::spawn_local(self.read_others());
+                }
                 _ => {}
             }
         });
+        leptos::task::spawn_local(self.read_others());
         crate::client::every(Duration::from_secs(1), move || self.sample());
-        crate::client::every(Duration::from_secs(2), move || {
-            leptos::task::spawn_local(self.read_others())
-        });
+    }
+
+    /// A pushed subscription row replaces the one of the same name.
+    fn put_subscription(self, row: SubscriptionRow) {
+        self.subscriptions
+            .update(|rows| match rows.iter_mut().find(|r| r.name == row.name) {
+                Some(known) => *known = row,
+                None => rows.push(row),
+            });
     }
 
     async fn read_projectors(self) {

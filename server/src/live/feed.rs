@@ -1,9 +1,9 @@
 //! The runtime's own topics: the admin's live tail of the log (`admin:events`) and the projector
 //! dashboard (`admin:projections`).
 
-use super::history::projector_changes;
-use super::topics::ADMIN_EVENTS;
+use super::topics::{ADMIN_EVENTS, ADMIN_PROJECTIONS};
 use super::{Change, Hub};
+use crate::policies::Policies;
 use crate::projections::Projections;
 use crate::store::Store;
 use app::wire::ChangeKind;
@@ -40,23 +40,73 @@ pub async fn feed_events(store: Store, hub: Hub) {
     }
 }
 
-/// Publishes a projector's row on `admin:projections` whenever it changed (position, lag, errors,
+/// The rows of the admin's dashboard: every projector, policy and named subscription, each as its
+/// list's query answers it (`/api/admin/projections`, `/policies`, `/subscriptions`).
+#[derive(Clone)]
+pub struct Dashboard {
+    pub projections: Projections,
+    pub policies: Policies,
+    pub store: Store,
+}
+
+impl Dashboard {
+    /// Each row with a key naming its list and itself.
+    pub async fn rows(&self) -> Vec<(String, Value)> {
+        let head = self.store.head();
+        let keyed = |list: &str, row: Value| (format!("{list}/{}", row["name"]), row);
+        let mut rows: Vec<(String, Value)> = vec![];
+        for (list, statuses) in [
+            ("projections", self.projections.statuses(head)),
+            ("policies", self.policies.statuses(head)),
+        ] {
+            rows.extend(
+                statuses
+                    .into_iter()
+                    .map(|row| keyed(list, serde_json::to_value(row).unwrap_or_default())),
+            );
+        }
+        match crate::deliveries::list(&self.store).await {
+            Ok(subscriptions) => rows.extend(subscriptions.into_iter().map(|row| {
+                keyed(
+                    "subscriptions",
+                    serde_json::to_value(row).unwrap_or_default(),
+                )
+            })),
+            Err(error) => tracing::warn!(%error, "the dashboard could not list subscriptions"),
+        }
+        rows
+    }
+}
+
+/// The rows as `upsert` changes of `admin:projections` at `position`.
+pub fn dashboard_changes(rows: Vec<Value>, position: u64) -> Vec<Change> {
+    rows.into_iter()
+        .map(|data| Change {
+            topic: ADMIN_PROJECTIONS.into(),
+            position,
+            kind: ChangeKind::Upsert,
+            data,
+        })
+        .collect()
+}
+
+/// Publishes a dashboard row on `admin:projections` whenever it changed (position, lag, errors,
 /// parked events, rebuild progress), at the head's position: the dashboard needs no polling.
-pub async fn feed_projections(store: Store, projections: Projections, hub: Hub) {
+pub async fn feed_dashboard(dashboard: Dashboard, hub: Hub) {
     let mut last: HashMap<String, Value> = HashMap::new();
     let mut tick = tokio::time::interval(DASHBOARD_TICK);
     loop {
         tick.tick().await;
-        let head = store.head();
-        let changed: Vec<Change> = projector_changes(&projections, head, head)
+        let head = dashboard.store.head();
+        let changed: Vec<Value> = dashboard
+            .rows()
+            .await
             .into_iter()
-            .filter(|change| {
-                let name = change.data["name"].as_str().unwrap_or_default().to_owned();
-                last.insert(name, change.data.clone()).as_ref() != Some(&change.data)
-            })
+            .filter(|(key, row)| last.insert(key.clone(), row.clone()).as_ref() != Some(row))
+            .map(|(_, row)| row)
             .collect();
         if !changed.is_empty() {
-            hub.publish(head, changed);
+            hub.publish(head, dashboard_changes(changed, head));
         }
     }
 }

@@ -2,6 +2,7 @@
 //! topics, the log itself for `admin:events`, and the projectors' current rows for
 //! `admin:projections` (a dashboard of states, each row's latest being all it needs).
 
+use super::feed::{dashboard_changes, Dashboard};
 use super::journal::{Journal, MAX_REPLAY};
 use super::topics::{ADMIN_EVENTS, ADMIN_PROJECTIONS};
 use super::Change;
@@ -15,6 +16,7 @@ pub struct History {
     pub journal: Journal,
     pub store: Store,
     pub projections: Projections,
+    pub dashboard: Dashboard,
 }
 
 impl History {
@@ -37,7 +39,10 @@ impl History {
         };
         match topic {
             ADMIN_EVENTS => self.events(after, through).await.map_err(failed)?,
-            ADMIN_PROJECTIONS => Ok(self.projector_rows(through)),
+            ADMIN_PROJECTIONS => {
+                let rows = self.dashboard.rows().await.into_iter().map(|(_, row)| row);
+                Ok(dashboard_changes(rows.collect(), through))
+            }
             _ => {
                 // After a restart the ring begins at the head while the read models still catch
                 // up: the journal holds all up to `through` once every one has passed it.
@@ -77,22 +82,4 @@ impl History {
             })
             .collect()))
     }
-
-    fn projector_rows(&self, through: u64) -> Vec<Change> {
-        projector_changes(&self.projections, self.store.head(), through)
-    }
-}
-
-/// Every projector's row as an `upsert` at `position`.
-pub fn projector_changes(projections: &Projections, head: u64, position: u64) -> Vec<Change> {
-    projections
-        .statuses(head)
-        .into_iter()
-        .map(|row| Change {
-            topic: ADMIN_PROJECTIONS.into(),
-            position,
-            kind: ChangeKind::Upsert,
-            data: serde_json::to_value(&row).unwrap_or_default(),
-        })
-        .collect()
 }

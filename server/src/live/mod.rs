@@ -18,7 +18,7 @@ pub mod revocations;
 mod socket;
 pub mod topics;
 
-pub use feed::{feed_events, feed_projections};
+pub use feed::{feed_dashboard, feed_events, Dashboard};
 pub use hub::{Hub, Outgoing, Subscriber};
 pub use socket::websocket;
 

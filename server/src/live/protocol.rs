@@ -145,10 +145,6 @@ impl Connection {
         self.holder.as_ref().is_some_and(|h| h.session == token)
     }
 
-    pub fn holds_person(&self, handle: &str) -> bool {
-        self.holder.as_ref().is_some_and(|h| h.handle == handle)
-    }
-
     /// True when this frame is over the second's allowance.
     fn flooding(&mut self) -> bool {
         let (started, count) = &mut self.window;
@@ -274,7 +270,7 @@ impl Connection {
         }
     }
 
-    /// The session ended (signed out, or the person erased): its private topics go at once.
+    /// The session ended (signed out): its private topics go at once.
     pub async fn revoke(&mut self, why: &str) {
         let Some(holder) = self.holder.take() else {
             return;

@@ -1,5 +1,5 @@
-//! Rights that end while a socket is open: a session signed out, a person erased. Every socket
-//! hears of it and drops the private topics it held under that session or person at once.
+//! Rights that end while a socket is open: a session signed out (and, once erasure lands, a person
+//! erased). Every socket hears of it and drops the private topics it held under it at once.
 
 use tokio::sync::broadcast;
 
@@ -7,8 +7,6 @@ use tokio::sync::broadcast;
 pub enum Revoked {
     /// A session token that no longer signs anyone in.
     Session(String),
-    /// A person whose every session ended (erased).
-    Person(String),
 }
 
 /// Cheap to clone; one channel for the whole server.

@@ -50,6 +50,7 @@ pub async fn websocket(
         journal: state.journal.clone(),
         store: state.store.clone(),
         projections: state.projections.clone(),
+        dashboard: state.dashboard(),
     };
     let (hub, revoked) = (state.hub.clone(), state.revocations.listen());
     ws.read_buffer_size(READ_BUFFER)
@@ -101,7 +102,8 @@ async fn send_frames(
 ) {
     let mut heartbeat = tokio::time::interval(HEARTBEAT);
     heartbeat.tick().await;
-    let mut batch = Vec::with_capacity(BATCH);
+    // Allocated at the first frame: an idle socket holds no batch.
+    let mut batch = Vec::new();
     loop {
         tokio::select! {
             received = outgoing.recv_many(&mut batch, BATCH) => {
@@ -182,9 +184,6 @@ async fn receive(
             news = revoked.recv() => match news {
                 Ok(Revoked::Session(token)) if connection.holds_session(&token) => {
                     connection.revoke("signed out").await;
-                }
-                Ok(Revoked::Person(handle)) if connection.holds_person(&handle) => {
-                    connection.revoke("this person was erased").await;
                 }
                 Ok(_) => {}
                 // Missed revocations could have been this socket's: it cannot tell, so it closes.

@@ -38,6 +38,11 @@ async fn socket(
 
 async fn feed(socket: WebSocket, mut frames: broadcast::Receiver<Utf8Bytes>) {
     let (mut sink, mut stream) = socket.split();
+    // Every client subscribes to the one topic there is: it is told so, as Agora would.
+    let subscribed = r#"{"op":"subscribed","topic":"public","position":0}"#;
+    if sink.send(Message::Text(subscribed.into())).await.is_err() {
+        return;
+    }
     // The client's frames (its subscribe) are read and ignored.
     tokio::spawn(async move { while let Some(Ok(_)) = stream.next().await {} });
     loop {

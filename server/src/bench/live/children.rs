@@ -45,7 +45,8 @@ impl Child {
         format!("ws://{}/ws", self.addr)
     }
 
-    /// The process's resident memory, in KiB (Linux).
+    /// The process's resident anonymous memory (its heap and stacks, not the database files it
+    /// maps), in KiB (Linux).
     pub fn rss_kib(&self) -> u64 {
         let Some(pid) = self.process.id() else {
             return 0;
@@ -53,7 +54,7 @@ impl Child {
         let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
         status
             .lines()
-            .find_map(|line| line.strip_prefix("VmRSS:"))
+            .find_map(|line| line.strip_prefix("RssAnon:"))
             .and_then(|rest| rest.split_whitespace().next())
             .and_then(|kib| kib.parse().ok())
             .unwrap_or(0)

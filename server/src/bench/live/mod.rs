@@ -95,59 +95,35 @@ pub async fn live(args: LiveArgs) -> anyhow::Result<LiveReport> {
     )
     .await?;
     let poster = Poster::sign_up(&server, 8).await?;
+    poster.warm_up().await;
+    // Its last changes reach the sockets before the first step's sockets open.
+    tokio::time::sleep(QUIET).await;
 
-    let mut agora = vec![];
-    for rate in &args.rates {
-        let sent = Arc::new(Sent::default());
-        let fleet = Fleet::open(
-            &server.ws(),
-            args.sockets,
-            "public",
-            &[],
-            SAMPLE_EVERY,
-            sent.clone(),
-        )
-        .await?;
-        agora.push(
-            step(&fleet, args.sockets, *rate, args.seconds, |n| {
-                poster.post(n, sent.clone())
-            })
-            .await,
-        );
-        fleet.cut();
-    }
+    let agora = steps(&server.ws(), &args, args.rates.iter(), |n, sent| {
+        poster.post(n, sent)
+    })
+    .await?;
     let template = poster.latest_frame().await?;
 
     let mut resume = vec![];
     for posts in &args.cut_posts {
         resume.push(cut_and_resume(&server, &poster, args.sockets, *posts).await?);
     }
+    drop(server);
+    // Idle sockets on a server of their own, so nothing else it did is in its memory's growth.
+    let db = super::fresh_url(&args.db, "bench-live-idle");
+    let server = Child::start(&["serve", "--db", &db], "/tmp/agora-bench-idle.log").await?;
     let idle = idle(&server, args.idle).await?;
     drop(server);
 
     let ceiling_server =
         Child::start(&["bench", "live-ceiling"], "/tmp/agora-bench-ceiling.log").await?;
     let publisher = posting::Publisher::new(&ceiling_server, template);
-    let mut ceiling = vec![];
-    for rate in args.rates.iter().chain(&args.ceiling_rates) {
-        let sent = Arc::new(Sent::default());
-        let fleet = Fleet::open(
-            &ceiling_server.ws(),
-            args.sockets,
-            "public",
-            &[],
-            SAMPLE_EVERY,
-            sent.clone(),
-        )
-        .await?;
-        ceiling.push(
-            step(&fleet, args.sockets, *rate, args.seconds, |n| {
-                publisher.publish(n, sent.clone())
-            })
-            .await,
-        );
-        fleet.cut();
-    }
+    let rates = args.rates.iter().chain(&args.ceiling_rates);
+    let ceiling = steps(&ceiling_server.ws(), &args, rates, |n, sent| {
+        publisher.publish(n, sent)
+    })
+    .await?;
     let peak = |steps: &[Step]| steps.iter().map(|s| s.frames_per_s).fold(0.0, f64::max);
     let (peak_frames_per_s, ceiling_peak_frames_per_s) = (peak(&agora), peak(&ceiling));
     Ok(LiveReport {
@@ -160,6 +136,31 @@ pub async fn live(args: LiveArgs) -> anyhow::Result<LiveReport> {
         resume,
         idle,
     })
+}
+
+/// One step a rate, each on a fresh fleet of sockets on `public`.
+async fn steps<'a, F, Fut>(
+    ws: &str,
+    args: &LiveArgs,
+    rates: impl Iterator<Item = &'a u64>,
+    send: F,
+) -> anyhow::Result<Vec<Step>>
+where
+    F: Fn(u64, Arc<Sent>) -> Fut,
+    Fut: std::future::Future<Output = bool> + Send + 'static,
+{
+    let mut steps = vec![];
+    for rate in rates {
+        let sent = Arc::new(Sent::default());
+        let fleet =
+            Fleet::open(ws, args.sockets, "public", &[], SAMPLE_EVERY, sent.clone()).await?;
+        // A thousand handshakes just done are not part of the step.
+        tokio::time::sleep(QUIET).await;
+        let sending = |n| send(n, sent.clone());
+        steps.push(step(&fleet, args.sockets, *rate, args.seconds, sending).await);
+        fleet.cut();
+    }
+    Ok(steps)
 }
 
 /// One rate: `rate × seconds` sends, open loop; what the fleet received of them.
