@@ -4,11 +4,14 @@
 
 use super::feed::{dashboard_changes, Dashboard};
 use super::journal::{Journal, MAX_REPLAY};
+use super::topics::Topics;
 use super::topics::{ADMIN_EVENTS, ADMIN_PROJECTIONS};
-use super::Change;
+use super::{frames, Change};
 use crate::projections::Projections;
 use crate::store::Store;
 use app::wire::ChangeKind;
+use axum::extract::ws::Utf8Bytes;
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Clone)]
@@ -28,7 +31,8 @@ impl History {
         after: u64,
         through: u64,
         wait: Duration,
-    ) -> Result<Vec<Change>, String> {
+        topics: &Topics,
+    ) -> Result<Arc<Vec<Utf8Bytes>>, String> {
         let failed = |error: anyhow::Error| {
             tracing::warn!(
                 topic,
@@ -37,11 +41,19 @@ impl History {
             );
             "the history of this topic could not be read; refetch".to_owned()
         };
+        let framed = |changes: Vec<Change>| {
+            Arc::new(
+                frames(topics, changes)
+                    .into_iter()
+                    .map(|(_, text)| text)
+                    .collect(),
+            )
+        };
         match topic {
-            ADMIN_EVENTS => self.events(after, through).await.map_err(failed)?,
+            ADMIN_EVENTS => Ok(framed(self.events(after, through).await.map_err(failed)??)),
             ADMIN_PROJECTIONS => {
                 let rows = self.dashboard.rows().await.into_iter().map(|(_, row)| row);
-                Ok(dashboard_changes(rows.collect(), through))
+                Ok(framed(dashboard_changes(rows.collect(), through)))
             }
             _ => {
                 // After a restart the ring begins at the head while the read models still catch
@@ -50,7 +62,7 @@ impl History {
                     return Err("the read models are still catching up; refetch".into());
                 }
                 self.journal
-                    .read(topic, after, through)
+                    .frames(topic, after, through, topics)
                     .await
                     .map_err(failed)?
             }

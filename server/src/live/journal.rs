@@ -10,16 +10,20 @@
 //! differently; `live_meta:journal.rebuilt_at`), or a position older than what is kept
 //! (`kept_after`: [`prune`] drops the oldest positions).
 
-use super::Change;
+use super::topics::Topics;
+use super::{frames, Change};
 use crate::db::{self, Db};
 use crate::projections::keys::quote;
 use crate::projections::Writes;
 use app::wire::ChangeKind;
+use axum::extract::ws::Utf8Bytes;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::OnceCell;
 
 pub const TABLE: &str = "live_change";
 /// Positions of history the journal keeps; older ones are pruned.
@@ -43,11 +47,23 @@ pub struct Meta {
     pub kept_after: u64,
 }
 
+/// A read's answer: the frames of the changes, serialised, or why the client must refetch.
+pub type Replay = Result<Arc<Vec<Utf8Bytes>>, String>;
+
+/// Reads in flight or just answered, by `(topic, after, through)`: when a thousand clients resume
+/// the same topic from the same position (a server restart, a network blip), one read and one
+/// serialisation answer them all.
+type Shared = Mutex<HashMap<(String, u64, u64), (Instant, Arc<OnceCell<Replay>>)>>;
+
+/// How long an answered read is kept for clients resuming from the same position.
+const SHARED_FOR: Duration = Duration::from_secs(5);
+
 /// The journal's reader and pruner. Cheap to clone.
 #[derive(Clone)]
 pub struct Journal {
     db: Db,
     kept_after: Arc<AtomicU64>,
+    shared: Arc<Shared>,
 }
 
 impl Journal {
@@ -69,8 +85,44 @@ impl Journal {
         let journal = Journal {
             db: db.clone(),
             kept_after: Arc::new(AtomicU64::new(meta.kept_after)),
+            shared: Arc::default(),
         };
         Ok((journal, meta))
+    }
+
+    /// The frames of `topic`'s changes above `after` up to `through`, read once for everyone
+    /// who asks the same within a few seconds.
+    pub async fn frames(
+        &self,
+        topic: &str,
+        after: u64,
+        through: u64,
+        topics: &Topics,
+    ) -> anyhow::Result<Replay> {
+        let cell = {
+            let mut shared = self.shared.lock().unwrap_or_else(|p| p.into_inner());
+            shared.retain(|_, (at, _)| at.elapsed() < SHARED_FOR);
+            let key = (topic.to_owned(), after, through);
+            let (_, cell) = shared
+                .entry(key)
+                .or_insert_with(|| (Instant::now(), Arc::default()));
+            cell.clone()
+        };
+        let replay = cell
+            .get_or_try_init(|| async {
+                let read = self.read(topic, after, through).await?;
+                let framed = read.map(|changes| {
+                    Arc::new(
+                        frames(topics, changes)
+                            .into_iter()
+                            .map(|(_, text)| text)
+                            .collect(),
+                    )
+                });
+                anyhow::Ok(framed)
+            })
+            .await?;
+        Ok(replay.clone())
     }
 
     /// The changes of `topic` above `after` up to `through`, in order; `Err` with the reason when

@@ -7,7 +7,7 @@
 use super::history::History;
 use super::hub::{Missing, Outgoing, Subscriber};
 use super::topics::Access;
-use super::{frames, Hub};
+use super::Hub;
 use crate::metrics::{Resumed, METRICS};
 use app::wire::{ClientFrame, ServerFrame};
 use axum::extract::ws::Utf8Bytes;
@@ -218,25 +218,24 @@ impl Connection {
                 Err(Missing::Before(ring_from)) => ring_from,
             };
             let since = from.unwrap_or_default();
-            let changes = self
+            let replay = self
                 .history
-                .after(hub_topic, since, ring_from, CATCH_UP)
+                .after(hub_topic, since, ring_from, CATCH_UP, self.hub.topics())
                 .await?;
-            missed.extend(changes);
+            missed.extend(replay.iter().cloned());
             from = Some(ring_from);
         }
         Err("changes keep coming faster than they can be replayed; refetch".into())
     }
 
     /// The frames a subscription starts with: `subscribed`, then what history answered.
-    fn prefix(&self, topic: &str, position: u64, missed: Vec<super::Change>) -> Vec<Utf8Bytes> {
+    fn prefix(&self, topic: &str, position: u64, missed: Vec<Utf8Bytes>) -> Vec<Utf8Bytes> {
         let subscribed = ServerFrame::Subscribed {
             topic: topic.to_owned(),
             position,
         };
-        let replay = frames(self.hub.topics(), missed);
         std::iter::once(Hub::text(&subscribed))
-            .chain(replay.into_iter().map(|(_, text)| text))
+            .chain(missed)
             .collect()
     }
 
