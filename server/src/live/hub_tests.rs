@@ -1,0 +1,160 @@
+//! The hub's promise, piece by piece: replay, hand-over to the journal, `more`, slow subscribers,
+//! late changes.
+
+use super::*;
+use crate::live::topics::{Access, TopicRule};
+use app::wire::ChangeKind;
+use serde_json::Value;
+
+fn hub(position: u64) -> Hub {
+    Hub::new(
+        position,
+        Topics::new(&[
+            TopicRule::plain("public", Access::Anyone),
+            TopicRule::plain("wallet", Access::Own),
+        ]),
+    )
+}
+
+fn change(topic: &str, position: u64) -> Change {
+    Change {
+        topic: topic.into(),
+        position,
+        kind: ChangeKind::Upsert,
+        data: Value::from(position),
+    }
+}
+
+fn subscriber(
+    hub: &Hub,
+    queue: usize,
+) -> (
+    Subscriber,
+    mpsc::Receiver<Outgoing>,
+    mpsc::UnboundedReceiver<String>,
+) {
+    let (frames, receiver) = mpsc::channel(queue);
+    let (lagged, behind) = mpsc::unbounded_channel();
+    let id = hub.next_subscriber_id();
+    (Subscriber { id, frames, lagged }, receiver, behind)
+}
+
+fn frames(receiver: &mut mpsc::Receiver<Outgoing>) -> Vec<ServerFrame> {
+    let mut frames = vec![];
+    while let Ok(Outgoing::Frame(text)) = receiver.try_recv() {
+        frames.push(serde_json::from_str(text.as_str()).unwrap());
+    }
+    frames
+}
+
+fn positions(frames: &[ServerFrame]) -> Vec<u64> {
+    frames
+        .iter()
+        .filter_map(|frame| match frame {
+            ServerFrame::Change { position, .. } => Some(*position),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_resume_gets_what_it_missed_from_the_ring_then_the_live_changes_in_order() {
+    let hub = hub(0);
+    hub.publish(2, vec![change("public", 1), change("public", 2)]);
+    let (sub, mut receiver, _) = subscriber(&hub, 8);
+    let subscribed = |at| {
+        vec![Hub::text(&ServerFrame::Subscribed {
+            topic: "public".into(),
+            position: at,
+        })]
+    };
+    hub.subscribe("public", Some(1), subscribed, sub).unwrap();
+    hub.publish(3, vec![change("public", 3)]);
+    let got = frames(&mut receiver);
+    assert!(
+        matches!(got[0], ServerFrame::Subscribed { position: 2, .. }),
+        "{got:?}"
+    );
+    assert_eq!(positions(&got), vec![2, 3]);
+}
+
+#[test]
+fn a_resume_older_than_the_ring_is_sent_to_the_journal() {
+    let hub = hub(10);
+    let (sub, _receiver, _) = subscriber(&hub, 8);
+    let answer = hub.subscribe("public", Some(5), |_| vec![], sub);
+    assert_eq!(answer, Err(Missing::Before(10)));
+}
+
+#[test]
+fn a_resume_from_before_a_rebuild_must_refetch() {
+    let hub = hub(0);
+    hub.rebuilt(7);
+    let (sub, _receiver, _) = subscriber(&hub, 8);
+    let answer = hub.subscribe("public", Some(5), |_| vec![], sub);
+    assert!(matches!(answer, Err(Missing::Resync(_))), "{answer:?}");
+}
+
+#[test]
+fn several_changes_at_one_position_say_more_until_the_last() {
+    let hub = hub(0);
+    let (sub, mut receiver, _) = subscriber(&hub, 8);
+    hub.subscribe("wallet:ann", None, |_| vec![], sub).unwrap();
+    hub.publish(
+        4,
+        vec![
+            change("wallet:ann", 4),
+            change("public", 4),
+            change("wallet:ann", 4),
+        ],
+    );
+    let got = frames(&mut receiver);
+    let more: Vec<bool> = got
+        .iter()
+        .map(|frame| match frame {
+            ServerFrame::Change { topic, more, .. } => {
+                assert_eq!(
+                    topic, "wallet",
+                    "own topics are named as the client named them"
+                );
+                *more
+            }
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(more, vec![true, false]);
+}
+
+#[test]
+fn a_subscriber_that_does_not_keep_up_is_dropped_and_told_without_holding_anyone_back() {
+    let hub = hub(0);
+    let (slow, _never_read, mut behind) = subscriber(&hub, 2);
+    let (fast, mut receiver, _) = subscriber(&hub, 64);
+    hub.subscribe("public", None, |_| vec![], slow).unwrap();
+    hub.subscribe("public", None, |_| vec![], fast).unwrap();
+    for position in 1..=10 {
+        hub.publish(position, vec![change("public", position)]);
+    }
+    assert_eq!(behind.try_recv().ok().as_deref(), Some("public"));
+    assert!(behind.try_recv().is_err(), "told once");
+    assert_eq!(
+        positions(&frames(&mut receiver)),
+        (1..=10).collect::<Vec<_>>()
+    );
+    assert_eq!(hub.subscribers("public"), 1);
+}
+
+#[test]
+fn a_late_change_makes_listeners_and_older_resumes_refetch() {
+    let hub = hub(0);
+    hub.publish(3, vec![change("public", 3)]);
+    let (sub, _receiver, mut behind) = subscriber(&hub, 8);
+    hub.subscribe("public", None, |_| vec![], sub).unwrap();
+    hub.invalidate(5, &["public".to_owned()]);
+    assert_eq!(behind.try_recv().ok().as_deref(), Some("public"));
+    let (again, _r, _) = subscriber(&hub, 8);
+    let answer = hub.subscribe("public", Some(3), |_| vec![], again);
+    assert!(matches!(answer, Err(Missing::Resync(_))), "{answer:?}");
+    let (later, _r, _) = subscriber(&hub, 8);
+    assert!(hub.subscribe("public", Some(5), |_| vec![], later).is_ok());
+}
