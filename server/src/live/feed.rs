@@ -11,8 +11,10 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::time::Duration;
 
-/// How often the dashboard's rows are compared with what was last pushed.
+/// How often the dashboard's rows are compared with what was last pushed…
 const DASHBOARD_TICK: Duration = Duration::from_millis(250);
+/// …and every how many ticks the subscriptions' rows are read from the database.
+const SUBSCRIPTIONS_EVERY: u64 = 4;
 
 /// Publishes every durable event on `admin:events` (the admin's live tail), from the head at start.
 pub async fn feed_events(store: Store, hub: Hub) {
@@ -50,8 +52,9 @@ pub struct Dashboard {
 }
 
 impl Dashboard {
-    /// Each row with a key naming its list and itself.
-    pub async fn rows(&self) -> Vec<(String, Value)> {
+    /// Each row with a key naming its list and itself; the subscriptions (a read of the database,
+    /// where the others are in memory) only when asked.
+    pub async fn rows(&self, with_subscriptions: bool) -> Vec<(String, Value)> {
         let head = self.store.head();
         let keyed = |list: &str, row: Value| (format!("{list}/{}", row["name"]), row);
         let mut rows: Vec<(String, Value)> = vec![];
@@ -64,6 +67,9 @@ impl Dashboard {
                     .into_iter()
                     .map(|row| keyed(list, serde_json::to_value(row).unwrap_or_default())),
             );
+        }
+        if !with_subscriptions {
+            return rows;
         }
         match crate::deliveries::list(&self.store).await {
             Ok(subscriptions) => rows.extend(subscriptions.into_iter().map(|row| {
@@ -95,11 +101,11 @@ pub fn dashboard_changes(rows: Vec<Value>, position: u64) -> Vec<Change> {
 pub async fn feed_dashboard(dashboard: Dashboard, hub: Hub) {
     let mut last: HashMap<String, Value> = HashMap::new();
     let mut tick = tokio::time::interval(DASHBOARD_TICK);
-    loop {
+    for n in 0u64.. {
         tick.tick().await;
         let head = dashboard.store.head();
         let changed: Vec<Value> = dashboard
-            .rows()
+            .rows(n % SUBSCRIPTIONS_EVERY == 0)
             .await
             .into_iter()
             .filter(|(key, row)| last.insert(key.clone(), row.clone()).as_ref() != Some(row))

@@ -52,7 +52,12 @@ impl History {
         match topic {
             ADMIN_EVENTS => Ok(framed(self.events(after, through).await.map_err(failed)??)),
             ADMIN_PROJECTIONS => {
-                let rows = self.dashboard.rows().await.into_iter().map(|(_, row)| row);
+                let rows = self
+                    .dashboard
+                    .rows(true)
+                    .await
+                    .into_iter()
+                    .map(|(_, row)| row);
                 Ok(framed(dashboard_changes(rows.collect(), through)))
             }
             _ => {
