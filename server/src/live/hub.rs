@@ -119,12 +119,6 @@ impl Hub {
         Hub::new(position, Topics::new(&[]))
     }
 
-    /// Changes at or below this position are history this hub never pushes: a resume below it is
-    /// answered from the journal.
-    pub fn floor(&self) -> u64 {
-        self.lock().floor
-    }
-
     pub fn topics(&self) -> &Topics {
         &self.topics
     }
@@ -278,8 +272,9 @@ impl Hub {
         }
     }
 
-    /// How many sockets listen to a topic (for the benchmark and the admin).
-    pub fn subscribers(&self, topic: &str) -> usize {
+    /// How many sockets listen to a topic.
+    #[cfg(test)]
+    fn subscribers(&self, topic: &str) -> usize {
         self.lock()
             .topics
             .get(topic)

@@ -127,7 +127,7 @@ impl Journal {
 
     /// The changes of `topic` above `after` up to `through`, in order; `Err` with the reason when
     /// the journal cannot answer (the client refetches).
-    pub async fn read(
+    async fn read(
         &self,
         topic: &str,
         after: u64,

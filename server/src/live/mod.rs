@@ -25,7 +25,7 @@ pub use socket::websocket;
 use app::wire::{ChangeKind, ServerFrame};
 use axum::extract::ws::Utf8Bytes;
 use serde_json::Value;
-use std::collections::HashMap;
+use std::collections::HashSet;
 use topics::Topics;
 
 /// One change of a read model, on one topic.
@@ -48,26 +48,28 @@ pub(crate) struct Framed {
 /// The frames of changes, in their order, each serialised once. A frame says `more` when another
 /// change of its topic at its position follows, so a client knows when it has seen a position whole.
 pub(crate) fn frames(topics: &Topics, changes: Vec<Change>) -> Vec<(Framed, Utf8Bytes)> {
-    let mut left: HashMap<(String, u64), usize> = HashMap::new();
-    for change in &changes {
-        *left
-            .entry((change.topic.clone(), change.position))
-            .or_default() += 1;
-    }
+    // A change says `more` when a later change of the batch has its topic and position.
+    let more: Vec<bool> = {
+        let mut seen: HashSet<(&str, u64)> = HashSet::new();
+        let mut more: Vec<bool> = changes
+            .iter()
+            .rev()
+            .map(|change| !seen.insert((change.topic.as_str(), change.position)))
+            .collect();
+        more.reverse();
+        more
+    };
     changes
         .into_iter()
-        .map(|change| {
-            let count = left
-                .get_mut(&(change.topic.clone(), change.position))
-                .expect("counted above");
-            *count -= 1;
+        .zip(more)
+        .map(|(change, more)| {
             let client_topic = topics.client_topic(&change.topic).to_owned();
             let text = Hub::text(&ServerFrame::Change {
                 topic: client_topic.clone(),
                 position: change.position,
                 kind: change.kind,
                 data: change.data,
-                more: *count > 0,
+                more,
             });
             let framed = Framed {
                 topic: change.topic,

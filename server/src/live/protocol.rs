@@ -194,7 +194,7 @@ impl Connection {
             });
         }
         if let Err(reason) = joined {
-            self.resync(&topic, &hub_topic, reason).await;
+            self.resync(&topic, &hub_topic, reason);
         }
     }
 
@@ -228,44 +228,38 @@ impl Connection {
         Err("changes keep coming faster than they can be replayed; refetch".into())
     }
 
-    /// The frames a subscription starts with: `subscribed`, then what history answered.
-    fn prefix(&self, topic: &str, position: u64, missed: Vec<Utf8Bytes>) -> Vec<Utf8Bytes> {
+    /// The frames a subscription starts with: `subscribed`, then `rest` (what history answered, or
+    /// a `resync`).
+    fn prefix(&self, topic: &str, position: u64, rest: Vec<Utf8Bytes>) -> Vec<Utf8Bytes> {
         let subscribed = ServerFrame::Subscribed {
             topic: topic.to_owned(),
             position,
         };
         std::iter::once(Hub::text(&subscribed))
-            .chain(missed)
+            .chain(rest)
             .collect()
     }
 
     /// Tells the client to refetch the topic, and joins its live flow from now.
-    pub async fn resync(&self, topic: &str, hub_topic: &str, reason: String) {
-        let resync = ServerFrame::Resync {
+    pub fn resync(&self, topic: &str, hub_topic: &str, reason: String) {
+        let resync = Hub::text(&ServerFrame::Resync {
             topic: topic.to_owned(),
             reason,
-        };
-        let resync = Hub::text(&resync);
+        });
         let joined = self.hub.subscribe(
             hub_topic,
             None,
-            |position| {
-                let subscribed = ServerFrame::Subscribed {
-                    topic: topic.to_owned(),
-                    position,
-                };
-                vec![Hub::text(&subscribed), resync]
-            },
+            |position| self.prefix(topic, position, vec![resync]),
             self.subscriber.clone(),
         );
         debug_assert!(joined.is_ok(), "a subscription from now always joins");
     }
 
     /// The hub dropped this socket from a topic it could not keep up with: it refetches and goes on.
-    pub async fn fell_behind(&self, topic: &str) {
+    pub fn fell_behind(&self, topic: &str) {
         if let Some(hub_topic) = self.topics.get(topic) {
             let reason = "this connection fell behind; refetch".to_owned();
-            self.resync(topic, hub_topic, reason).await;
+            self.resync(topic, hub_topic, reason);
         }
     }
 

@@ -180,7 +180,7 @@ async fn receive(
                     break;
                 }
             }
-            Some(topic) = fell_behind.recv() => connection.fell_behind(&topic).await,
+            Some(topic) = fell_behind.recv() => connection.fell_behind(&topic),
             news = revoked.recv() => match news {
                 Ok(Revoked::Session(token)) if connection.holds_session(&token) => {
                     connection.revoke("signed out").await;

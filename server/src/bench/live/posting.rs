@@ -37,12 +37,7 @@ where
             skipped += 1;
             continue;
         };
-        let sending = send(n);
-        tasks.push(tokio::spawn(async move {
-            let ok = sending.await;
-            drop(permit);
-            ok
-        }));
+        tasks.push(holding(permit, send(n)));
     }
     finish(tasks, skipped, started).await
 }
@@ -58,14 +53,24 @@ where
     let mut tasks = vec![];
     for n in 0..count as u64 {
         let permit = permits.clone().acquire_owned().await.expect("never closed");
-        let sending = send(n);
-        tasks.push(tokio::spawn(async move {
-            let ok = sending.await;
-            drop(permit);
-            ok
-        }));
+        tasks.push(holding(permit, send(n)));
     }
     finish(tasks, 0, started).await
+}
+
+/// Runs a send, holding its place in flight until it is answered.
+fn holding<Fut>(
+    permit: tokio::sync::OwnedSemaphorePermit,
+    sending: Fut,
+) -> tokio::task::JoinHandle<bool>
+where
+    Fut: Future<Output = bool> + Send + 'static,
+{
+    tokio::spawn(async move {
+        let ok = sending.await;
+        drop(permit);
+        ok
+    })
 }
 
 async fn finish(
