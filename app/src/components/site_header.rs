@@ -67,8 +67,12 @@ pub fn follow_unread(unread: RwSignal<u64>, connection: RwSignal<Connection>) {
                 )
                 .await
                 {
-                    unread.set(page.unread);
-                    position.update(|p| *p = (*p).max(page.position));
+                    // Answers can arrive out of order: one read before a change already counted
+                    // (or before a later answer) would set the badge back.
+                    if page.position >= position.get_untracked() {
+                        unread.set(page.unread);
+                        position.set(page.position);
+                    }
                 }
             })
         };
