@@ -51,7 +51,13 @@ pub fn SiteHeader(connection: RwSignal<Connection>, unread: RwSignal<u64>) -> im
 
 /// Keeps the unread count of the signed-in person current: read once, then each new notification
 /// on the `notifications` topic adds one, and a read mark sets it from the server again.
-pub fn follow_unread(unread: RwSignal<u64>, connection: RwSignal<Connection>) {
+pub fn follow_unread(
+    Unread {
+        count: unread,
+        at: position,
+    }: Unread,
+    connection: RwSignal<Connection>,
+) {
     #[cfg(feature = "hydrate")]
     {
         use crate::wire::{ChangeKind, Notification, NotificationPage, ServerFrame};
@@ -59,7 +65,6 @@ pub fn follow_unread(unread: RwSignal<u64>, connection: RwSignal<Connection>) {
         if session.0.with_untracked(Option::is_none) {
             return;
         }
-        let position = RwSignal::new(0u64);
         let refetch = move || {
             leptos::task::spawn_local(async move {
                 if let Ok(page) = crate::client::get::<NotificationPage<Notification>>(
@@ -97,12 +102,23 @@ pub fn follow_unread(unread: RwSignal<u64>, connection: RwSignal<Connection>) {
         );
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (unread, connection);
+    let _ = (unread, position, connection);
 }
 
-/// The page's unread count, for the page that reads notifications.
+/// The page's unread count and the position it was read at, for the page that reads notifications.
 #[derive(Clone, Copy)]
-pub struct Unread(pub RwSignal<u64>);
+pub struct Unread {
+    pub count: RwSignal<u64>,
+    pub at: RwSignal<u64>,
+}
+
+impl Unread {
+    /// Everything up to `position` was marked read: a count read before it is stale.
+    pub fn read_up_to(self, position: u64) {
+        self.count.set(0);
+        self.at.update(|at| *at = (*at).max(position));
+    }
+}
 
 /// What every page sets up around its content: the session, the live connection's state and the
 /// unread count, followed for as long as the page lives.
@@ -110,8 +126,11 @@ pub fn page_frame(me: Option<crate::wire::Me>) -> (Session, RwSignal<Connection>
     let session = Session::provide(me);
     let connection = RwSignal::new(Connection::Connecting);
     provide_context(connection);
-    let unread = RwSignal::new(0);
-    provide_context(Unread(unread));
+    let unread = Unread {
+        count: RwSignal::new(0),
+        at: RwSignal::new(0),
+    };
+    provide_context(unread);
     Effect::new(move |_| follow_unread(unread, connection));
-    (session, connection, unread)
+    (session, connection, unread.count)
 }

@@ -114,12 +114,9 @@ fn mark_read(list: RwSignal<Vec<NotificationGroup>>) {
         if let Some(up_to) = newest {
             leptos::task::spawn_local(async move {
                 let payload = serde_json::json!({ "up_to": up_to });
-                if crate::client::command("MarkNotificationsRead", payload)
-                    .await
-                    .is_ok()
-                {
-                    if let Some(crate::components::site_header::Unread(unread)) = unread {
-                        unread.set(0);
+                if let Ok(answer) = crate::client::command("MarkNotificationsRead", payload).await {
+                    if let Some(unread) = unread {
+                        unread.read_up_to(answer.position);
                     }
                     list.update(|groups| groups.iter_mut().for_each(|g| g.read = true));
                 }
