@@ -177,6 +177,13 @@ impl Credentials {
         Ok(rows.first().and_then(Value::as_str).map(str::to_owned))
     }
 
+    /// Ends every session of a person (erased: nobody signs in as them again).
+    pub async fn end_sessions(&self, handle: &str) -> Result<(), surrealdb::Error> {
+        let sql = "DELETE session WHERE handle = $handle";
+        db::run(&self.db, sql, json!({ "handle": handle })).await?;
+        Ok(())
+    }
+
     pub async fn delete(&self, token: &str) -> Result<(), surrealdb::Error> {
         db::run(
             &self.db,

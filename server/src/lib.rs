@@ -4,7 +4,7 @@
 //! - write side: `http` → `commands` (the bus, generic over `aggregate::Aggregate`) → `store`;
 //! - read side: `store` subscription → `projections` (the runner) → `http` queries and `live` topics;
 //! - `policies` (event → command), `deliveries` (named subscriptions), `credentials` (secrets kept
-//!   outside the log), `registry` (how a context plugs in), `db`, `cli`, `bench`.
+//!   outside the log), `erasure` (what is forgotten beside the log when a person is erased), `registry` (how a context plugs in), `db`, `cli`, `bench`.
 //!
 //! Each context is one folder with its domain, read models, policies and routes: `social/`. They are
 //! registered in one place, `contexts.rs`.
@@ -18,6 +18,7 @@ pub mod credentials;
 pub mod db;
 pub mod dedicated;
 pub mod deliveries;
+pub mod erasure;
 pub mod http;
 pub mod live;
 pub mod metrics;
@@ -54,7 +55,7 @@ pub async fn start_on(
 ) -> anyhow::Result<AppState> {
     let registry = Arc::new(contexts::registry());
     tracing::info!(contexts = ?registry.context_names(), "starting");
-    let store = store::Store::open(db.clone(), registry.upcasters()).await?;
+    let store = store::Store::open(db.clone(), registry.upcasters(), registry.personal_data()).await?;
     let credentials = credentials::Credentials::open(db).await?;
     let bus = registry.command_bus(store.clone());
     let people = registry
@@ -78,6 +79,17 @@ pub async fn start_on(
     };
     tokio::spawn(live::feed_dashboard(dashboard, hub.clone()));
     tokio::spawn(journal.clone().prune_hourly(store.clone()));
+    let revocations = live::revocations::Revocations::default();
+    let forgetting = erasure::Forgetting {
+        bus: bus.clone(),
+        credentials: credentials.clone(),
+        people: people.clone(),
+        revocations: revocations.clone(),
+        projections: projections.clone(),
+        hub: hub.clone(),
+        journal: journal.clone(),
+    };
+    tokio::spawn(forgetting.run());
     Ok(AppState {
         leptos_options,
         store,
@@ -86,7 +98,7 @@ pub async fn start_on(
         policies,
         hub,
         journal,
-        revocations: live::revocations::Revocations::default(),
+        revocations,
         credentials,
         people,
         registry,

@@ -127,7 +127,7 @@ pub async fn open(db_url: &str) -> anyhow::Result<Store> {
 }
 
 pub async fn open_on(db: crate::db::Db, registry: &Registry) -> anyhow::Result<Store> {
-    Ok(Store::open(db, registry.upcasters()).await?)
+    Ok(Store::open(db, registry.upcasters(), registry.personal_data()).await?)
 }
 
 /// Rebuilds one projector and draws its progress on `out` until it has taken over.

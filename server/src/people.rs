@@ -23,6 +23,17 @@ pub trait People: Send + Sync + 'static {
         Box::pin(async { Ok(()) })
     }
 
+    /// Forgets what the runtime keeps of a person who was erased (their password's hash), once
+    /// their erasure is in the log. Sessions and open sockets the runtime ends itself.
+    fn forget<'a>(
+        &'a self,
+        _bus: &'a CommandBus,
+        _credentials: &'a Credentials,
+        _handle: &'a str,
+    ) -> BoxFuture<'a, anyhow::Result<()>> {
+        Box::pin(async { Ok(()) })
+    }
+
     /// The person with this handle, read from the write model (so a sign-up counts at once).
     fn find<'a>(
         &'a self,

@@ -1,5 +1,5 @@
 //! How a bounded context plugs into the runtime. Each context (`crate::social`, …) has one
-//! `register(&mut Registry)` that hands over its upcasters, aggregates, command handlers, projectors,
+//! `register(&mut Registry)` that hands over its upcasters, personal fields, aggregates, command handlers, projectors,
 //! policies, live topics and routes; `crate::contexts` calls them all, in one place. The runtime finds
 //! everything through this registration and names no context itself.
 
@@ -10,7 +10,7 @@ use crate::people::People;
 use crate::policies::Policy;
 use crate::projections::Projector;
 use crate::state::AppState;
-use crate::store::{Store, Upcaster, Upcasters};
+use crate::store::{PersonalData, PersonalFields, Store, Upcaster, Upcasters};
 use app::wire::Envelope;
 use axum::Router;
 use serde_json::Value;
@@ -23,6 +23,7 @@ type Fold = Box<dyn Fn(&[Envelope]) -> Result<Value, String> + Send + Sync>;
 pub struct Registry {
     contexts: Vec<&'static str>,
     upcasters: Vec<Upcaster>,
+    personal_fields: Vec<PersonalFields>,
     /// Stream-name prefix (the part before the first `-`) → its aggregate's fold.
     aggregates: Vec<(&'static str, Fold)>,
     commands: Vec<Arc<dyn CommandHandler>>,
@@ -42,6 +43,13 @@ impl Registry {
 
     pub fn upcaster(&mut self, upcaster: Upcaster) -> &mut Self {
         self.upcasters.push(upcaster);
+        self
+    }
+
+    /// Which fields of the context's events are personal and whose: the store seals them with
+    /// the person's key, so that erasing the person makes them unreadable everywhere.
+    pub fn personal_fields(&mut self, personal: PersonalFields) -> &mut Self {
+        self.personal_fields.push(personal);
         self
     }
 
@@ -103,6 +111,10 @@ impl Registry {
 
     pub fn upcasters(&self) -> Upcasters {
         Upcasters::new(self.upcasters.clone())
+    }
+
+    pub fn personal_data(&self) -> PersonalData {
+        PersonalData::new(self.personal_fields.clone())
     }
 
     pub fn command_handlers(&self) -> Vec<Arc<dyn CommandHandler>> {

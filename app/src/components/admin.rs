@@ -2,6 +2,7 @@
 //! JSON from the admin API into a signal once the page has hydrated.
 
 use crate::data::load_me;
+use crate::wire::PersonalMark;
 use leptos::prelude::*;
 use serde::de::DeserializeOwned;
 
@@ -76,4 +77,16 @@ pub fn fetch_into<T: DeserializeOwned + Send + Sync + 'static>(
 /// Pretty JSON for people.
 pub fn pretty(value: &impl serde::Serialize) -> String {
     serde_json::to_string_pretty(value).unwrap_or_default()
+}
+
+/// Which fields of an event are personal data, and whether their person was erased: then those
+/// fields are gone from the payload for good, and the admin sees why.
+#[component]
+pub fn PersonalBadge(personal: Option<PersonalMark>) -> impl IntoView {
+    personal.map(|mark| {
+        view! {
+            " "<span class="personal">"personal: "{mark.fields.join(", ")}</span>
+            {mark.erased.then(|| view! { " "<span class="erased" data-testid="personal-erased">"erased"</span> })}
+        }
+    })
 }

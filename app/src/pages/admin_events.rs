@@ -1,7 +1,7 @@
 //! The admin's event browser: filters, keyset pages, a row opens the whole envelope, links to the
 //! event's stream, actor, correlation and causation chain, and a pausable live tail.
 
-use crate::components::admin::{fetch_into, pretty, AdminGate, Loaded};
+use crate::components::admin::{fetch_into, pretty, AdminGate, Loaded, PersonalBadge};
 use crate::components::connection::{Connection, ConnectionBadge};
 use crate::wire::{Envelope, EventPage};
 use leptos::prelude::*;
@@ -182,7 +182,7 @@ fn EventRow(
                     {position}
                 </button>
             </td>
-            <td class="type">{event.event_type.clone()}</td>
+            <td class="type">{event.event_type.clone()}<PersonalBadge personal=event.metadata.personal.clone()/></td>
             <td><a href=format!("/admin/streams/{}", event.stream)>{event.stream.clone()}</a></td>
             <td>{event.version}</td>
             <td>

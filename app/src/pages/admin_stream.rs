@@ -1,7 +1,7 @@
 //! One stream with time travel: the aggregate's state at any version, chosen with a slider or steps,
 //! and the events up to it.
 
-use crate::components::admin::{fetch_into, pretty, AdminGate, Loaded};
+use crate::components::admin::{fetch_into, pretty, AdminGate, Loaded, PersonalBadge};
 use crate::wire::StreamAt;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -56,7 +56,8 @@ fn StreamView() -> impl IntoView {
                         <ol class="stream-events">
                             {now.events.into_iter().map(|e| view! {
                                 <li>
-                                    <strong>{e.event_type.clone()}</strong>" v"{e.version}" · #"{e.position}" · "
+                                    <strong>{e.event_type.clone()}</strong><PersonalBadge personal=e.metadata.personal.clone()/>
+                                    " v"{e.version}" · #"{e.position}" · "
                                     <span class="muted">{e.metadata.at.clone()}</span>" · "
                                     <a href=format!("/admin/causation/{}", e.event_id)>"chain"</a>
                                     <pre>{pretty(&e.data)}</pre>

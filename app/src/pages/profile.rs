@@ -49,6 +49,12 @@ fn ProfileView(
             }
             .into_any()
         }
+        // An erased person's handle answers not_found with this message; the page says so
+        // plainly rather than as a failure (`load` hands on the message only, not the code).
+        (Err(error), _) if error.ends_with(" was erased") => {
+            view! { <p class="erased-profile" data-testid="erased-profile">"This account was erased."</p> }
+                .into_any()
+        }
         (Err(error), _) | (_, Err(error)) => {
             view! { <p class="error" role="alert">{error}</p> }.into_any()
         }

@@ -1,4 +1,5 @@
-//! `/settings`: one's display name and bio, and the people one muted or blocked (with the way back).
+//! `/settings`: one's display name and bio, the people one muted or blocked (with the way back),
+//! one's data to download, and the way to erase oneself.
 
 use crate::components::session::Session;
 use crate::components::site_header::{page_frame, SiteHeader};
@@ -42,11 +43,16 @@ fn SettingsView(
     blocked: Result<People, String>,
 ) -> impl IntoView {
     let (session, connection, unread) = page_frame(me);
-    let content = match (session.0.with_untracked(Option::is_some), profile) {
-        (true, Some(profile)) => view! {
+    let handle = session
+        .0
+        .with_untracked(|me| me.as_ref().map(|me| me.user.handle.clone()));
+    let content = match (handle, profile) {
+        (Some(handle), Some(profile)) => view! {
             <ProfileForm profile/>
             <People title="Muted" undo="Unmute" people=muted/>
             <People title="Blocked" undo="Unblock" people=blocked/>
+            <YourData/>
+            <EraseAccount handle/>
         }
         .into_any(),
         _ => view! { <p><a href="/">"Sign in"</a>" to change your settings."</p> }.into_any(),
@@ -151,5 +157,76 @@ fn People(
                 <p class="error" role="alert">{move || error.get()}</p>
             </Show>
         </section>
+    }
+}
+
+#[component]
+fn YourData() -> impl IntoView {
+    // `download`: the router leaves the link to the browser, which saves the file.
+    view! {
+        <section class="your-data" aria-label="Your data">
+            <h3>"Your data"</h3>
+            <p>"Everything you did here, with your personal data, as one JSON event a line."</p>
+            <a href="/api/me/data" download data-testid="download-data">"Download your data"</a>
+        </section>
+    }
+}
+
+/// Erasing oneself destroys the key of one's personal data, so there is no way back: the person
+/// types their handle first, and the button waits for it.
+#[component]
+fn EraseAccount(handle: String) -> impl IntoView {
+    let session = Session::get();
+    #[cfg(feature = "hydrate")]
+    let navigate = leptos_router::hooks::use_navigate();
+    let handle = StoredValue::new(handle);
+    let typed = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let confirmed = move || handle.with_value(|handle| typed.with(|typed| typed == handle));
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let ready = handle.with_value(|handle| typed.with_untracked(|typed| typed == handle));
+        if !ready || busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        #[cfg(feature = "hydrate")]
+        {
+            let navigate = navigate.clone();
+            leptos::task::spawn_local(async move {
+                let payload = serde_json::json!({ "handle": handle.get_value() });
+                match crate::client::command("EraseUser", payload).await {
+                    Ok(_) => {
+                        // The server has ended the person's session: the header must not go on
+                        // showing them signed in while the public page loads.
+                        session.0.set(None);
+                        navigate("/", Default::default());
+                    }
+                    Err(failure) => {
+                        busy.set(false);
+                        error.set(Some(failure.message));
+                    }
+                }
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = session;
+    };
+    view! {
+        <form class="erase-account" aria-label="Erase my account" on:submit=on_submit>
+            <h3>"Erase my account"</h3>
+            <p>"Your posts, profile and memos become unreadable everywhere, and this cannot be undone."</p>
+            <label for="erase-confirm">{format!("Type your handle, {}, to confirm", handle.get_value())}</label>
+            <input id="erase-confirm" type="text" autocomplete="off" data-testid="erase-confirm" bind:value=typed/>
+            <button type="submit" class="danger" data-testid="erase-account"
+                disabled=move || !confirmed() || busy.get()>
+                "Erase my account"
+            </button>
+            <Show when=move || error.with(Option::is_some)>
+                <p class="error" role="alert">{move || error.get()}</p>
+            </Show>
+        </form>
     }
 }

@@ -247,6 +247,18 @@ pub struct EnvelopeMetadata {
     pub causation_id: Option<Uuid>,
     pub actor: Option<String>,
     pub at: String,
+    /// Set when the event holds personal data: whose it is, which fields, and whether the person
+    /// was erased (then those fields are gone from `data`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub personal: Option<PersonalMark>,
+}
+
+/// The personal data of one event (see the server's `store/personal.rs`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonalMark {
+    pub subject: String,
+    pub fields: Vec<String>,
+    pub erased: bool,
 }
 
 /// One stored event, as every reader of the store sees it.

@@ -231,6 +231,7 @@ impl Log {
                 correlation_id: Some(id),
                 causation_id: None,
                 actor: None,
+                personal: None,
                 at: chrono::Utc::now()
                     .format("%Y-%m-%dT%H:%M:%S%.6fZ")
                     .to_string(),

@@ -81,6 +81,8 @@ impl From<StoreError> for AppError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::Conflict { .. } => AppError::Conflict(error.to_string()),
+            // A command of (or about) a person erased meanwhile: nothing of theirs is written.
+            StoreError::Erased(_) => AppError::Rule(error.to_string()),
             other => AppError::Internal(other.into()),
         }
     }

@@ -193,6 +193,26 @@ impl Hub {
         }
     }
 
+    /// Forgets every frame kept (they may quote a person erased since): every subscriber refetches,
+    /// and resumes from below `position` too. Rare (an erasure), so it is allowed to be blunt.
+    pub fn forget_all(&self, position: u64) {
+        let mut state = self.lock();
+        state.rebuilt_at = state.rebuilt_at.max(position);
+        let names: Vec<String> = state.topics.keys().cloned().collect();
+        for name in names {
+            let Some(topic) = state.topics.get_mut(&name) else {
+                continue;
+            };
+            topic.recent.clear();
+            topic.complete_after = topic.last.max(position);
+            for (_, subscriber) in topic.subscribers.drain() {
+                let _ = subscriber
+                    .lagged
+                    .send(self.topics.client_topic(&name).to_owned());
+            }
+        }
+    }
+
     /// A read model was rebuilt and serves from `position` on: resumes from below it must refetch.
     pub fn rebuilt(&self, position: u64) {
         let mut state = self.lock();

@@ -188,6 +188,15 @@ impl Journal {
         Ok(())
     }
 
+    /// Forgets every change up to `position` (they may quote a person erased since): resumes from
+    /// below it refetch, as after a rebuild.
+    pub async fn cut(&self, position: u64) -> anyhow::Result<()> {
+        record_rebuild(&self.db, position).await?;
+        let sql = format!("DELETE {TABLE} WHERE position <= $position RETURN NONE");
+        db::run(&self.db, sql, json!({ "position": position })).await?;
+        Ok(())
+    }
+
     /// Prunes at start and then once an hour, for as long as the server runs.
     pub async fn prune_hourly(self, store: crate::store::Store) {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));

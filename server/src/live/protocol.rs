@@ -145,6 +145,10 @@ impl Connection {
         self.holder.as_ref().is_some_and(|h| h.session == token)
     }
 
+    pub fn held_by(&self, handle: &str) -> bool {
+        self.holder.as_ref().is_some_and(|h| h.handle == handle)
+    }
+
     /// True when this frame is over the second's allowance.
     fn flooding(&mut self) -> bool {
         let (started, count) = &mut self.window;

@@ -1,5 +1,4 @@
-//! Rights that end while a socket is open: a session signed out (and, once erasure lands, a person
-//! erased). Every socket hears of it and drops the private topics it held under it at once.
+//! Rights that end while a socket is open: a session signed out, a person erased. Every socket hears of it and drops the private topics it held under it at once.
 
 use tokio::sync::broadcast;
 
@@ -7,6 +6,8 @@ use tokio::sync::broadcast;
 pub enum Revoked {
     /// A session token that no longer signs anyone in.
     Session(String),
+    /// Every session of a person who was erased, by handle.
+    Person(String),
 }
 
 /// Cheap to clone; one channel for the whole server.

@@ -185,6 +185,9 @@ async fn receive(
                 Ok(Revoked::Session(token)) if connection.holds_session(&token) => {
                     connection.revoke("signed out").await;
                 }
+                Ok(Revoked::Person(handle)) if connection.held_by(&handle) => {
+                    connection.revoke("erased").await;
+                }
                 Ok(_) => {}
                 // Missed revocations could have been this socket's: it cannot tell, so it closes.
                 Err(_) => break,

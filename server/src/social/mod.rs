@@ -18,6 +18,7 @@ pub fn register(registry: &mut Registry) {
     registry
         .context("social")
         .upcaster(domain::event::upcast)
+        .personal_fields(domain::event::personal_fields)
         .aggregate::<domain::user::User>("user")
         .aggregate::<domain::post::Post>("post")
         .aggregate::<domain::like::Like>("like")

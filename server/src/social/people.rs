@@ -60,6 +60,22 @@ impl People for SocialPeople {
         })
     }
 
+    fn forget<'a>(
+        &'a self,
+        bus: &'a CommandBus,
+        credentials: &'a Credentials,
+        handle: &'a str,
+    ) -> BoxFuture<'a, anyhow::Result<()>> {
+        Box::pin(async move {
+            let (state, _) = bus.load::<User>(&user::stream(handle)).await?;
+            let user_id = state
+                .erased
+                .ok_or_else(|| anyhow::anyhow!("@{handle}'s erasure is not in the log yet"))?;
+            credentials.forget_password(user_id).await?;
+            Ok(())
+        })
+    }
+
     fn prepare<'a>(
         &'a self,
         bus: &'a CommandBus,

@@ -61,5 +61,6 @@ pub(super) fn clone_error(error: &StoreError) -> StoreError {
         StoreError::Corrupt(message) => StoreError::Corrupt(message.clone()),
         StoreError::Closed => StoreError::Closed,
         StoreError::Unavailable(message) => StoreError::Unavailable(message.clone()),
+        StoreError::Erased(subject) => StoreError::Erased(subject.clone()),
     }
 }

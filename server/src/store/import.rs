@@ -80,7 +80,14 @@ impl Store {
         seq: &mut HashMap<uuid::Uuid, usize>,
     ) -> Result<(), StoreError> {
         for chunk in events.chunks(CHUNK) {
-            let rows: Vec<Value> = chunk
+            let mut sealed = chunk.to_vec();
+            for event in &mut sealed {
+                self.inner
+                    .personal
+                    .seal_envelope(&self.inner.vault, event)
+                    .await?;
+            }
+            let rows: Vec<Value> = sealed
                 .iter()
                 .map(|event| {
                     let command_id = event.metadata.command_id.unwrap_or_default();

@@ -27,20 +27,24 @@
 
 mod answer;
 mod import;
+mod personal;
 mod read;
 mod rewrite;
 mod schema;
 mod snapshot;
 mod subscription;
 mod upcast;
+mod vault;
 mod writer;
 
 pub use import::{check as check_import, ImportError};
+pub use personal::{Personal, PersonalData, PersonalFields, SEALED};
 pub use read::EventFilter;
 pub use rewrite::Rewritten;
 pub use snapshot::Snapshot;
 pub use subscription::Subscription;
 pub use upcast::{Upcaster, Upcasters};
+pub use vault::{Key, Vault};
 
 use crate::db::Db;
 use app::wire::{AppendedEvent, Envelope};
@@ -118,6 +122,9 @@ pub enum StoreError {
     Closed,
     #[error("the store cannot run: {0}")]
     Unavailable(String),
+    /// The person was erased: nothing personal of theirs can be written any more.
+    #[error("{0} was erased")]
+    Erased(String),
 }
 
 /// The handle everything else uses. Cheap to clone.
@@ -134,6 +141,10 @@ struct Inner {
     raise_head: watch::Sender<u64>,
     /// The contexts' upcasters, applied to every event read.
     upcasters: Upcasters,
+    /// Which fields of the contexts' events are personal, sealed on append.
+    personal: PersonalData,
+    /// The keys that open them.
+    vault: Vault,
 }
 
 /// How often a node looks for appends made by other nodes on the same database.
@@ -141,9 +152,15 @@ const REMOTE_POLL: Duration = Duration::from_millis(250);
 
 impl Store {
     /// Defines the schema (once per schema version) and starts this node's writer. Every event read
-    /// is lifted to its current schema by `upcasters`.
-    pub async fn open(db: Db, upcasters: Upcasters) -> Result<Store, StoreError> {
+    /// is opened (its personal data, see `personal.rs`) and lifted to its current schema by
+    /// `upcasters`.
+    pub async fn open(
+        db: Db,
+        upcasters: Upcasters,
+        personal: PersonalData,
+    ) -> Result<Store, StoreError> {
         schema::ensure(&db).await?;
+        let vault = Vault::open(db.clone()).await?;
         let head = read::stored_head(&db).await?;
         let (head_tx, head_rx) = watch::channel(head);
         let (appends, commit_lock) = writer::spawn(db.clone(), head_tx.clone())
@@ -161,6 +178,8 @@ impl Store {
                 durable_head: head_rx,
                 raise_head: head_tx,
                 upcasters,
+                personal,
+                vault,
             }),
         })
     }
@@ -169,9 +188,17 @@ impl Store {
         &self.inner.db
     }
 
+    /// The key store of the events' personal data.
+    pub fn vault(&self) -> &Vault {
+        &self.inner.vault
+    }
+
     /// Appends the events of one command atomically; answers once they are durable.
-    pub async fn append(&self, append: Append) -> Result<Appended, StoreError> {
+    pub async fn append(&self, mut append: Append) -> Result<Appended, StoreError> {
         let started = std::time::Instant::now();
+        for event in &mut append.events {
+            self.inner.personal.seal(&self.inner.vault, event).await?;
+        }
         let events = append.events.len();
         let outcome = self.append_once(append).await;
         if let Ok(Appended::New(_)) = &outcome {
@@ -227,19 +254,23 @@ impl Store {
         stream: &str,
         after_version: u64,
     ) -> Result<Vec<Envelope>, StoreError> {
-        Ok(self.lift(read::stream(&self.inner.db, stream, after_version).await?))
+        self.lift(read::stream(&self.inner.db, stream, after_version).await?)
+            .await
     }
 
-    fn lift(&self, events: Vec<Envelope>) -> Vec<Envelope> {
-        self.inner.upcasters.lift_all(events)
+    /// Stored events as code reads them: personal data opened, then older schemas lifted.
+    async fn lift(&self, mut events: Vec<Envelope>) -> Result<Vec<Envelope>, StoreError> {
+        personal::open_all(&self.inner.vault, &mut events).await?;
+        Ok(self.inner.upcasters.lift_all(events))
     }
 
     /// Up to `limit` events after `after`, in position order, never past the durable head.
     pub async fn read_all(&self, after: u64, limit: usize) -> Result<Vec<Envelope>, StoreError> {
-        Ok(self.lift(self.read_all_as_stored(after, limit).await?))
+        self.lift(self.read_all_as_stored(after, limit).await?).await
     }
 
-    /// The same, as stored: older schemas not lifted. Only for migrations that rewrite the log.
+    /// The same, as stored: personal data sealed, older schemas not lifted. Only for migrations
+    /// that rewrite the log.
     pub async fn read_all_as_stored(
         &self,
         after: u64,
@@ -267,19 +298,18 @@ impl Store {
         &self,
         streams: &[String],
     ) -> Result<std::collections::HashMap<String, Envelope>, StoreError> {
-        let mut first = read::first_events(&self.inner.db, streams).await?;
-        for event in first.values_mut() {
-            *event = self.inner.upcasters.lift(std::mem::take(event));
-        }
-        Ok(first)
+        let first = read::first_events(&self.inner.db, streams).await?;
+        let (streams, events): (Vec<String>, Vec<Envelope>) = first.into_iter().unzip();
+        Ok(streams.into_iter().zip(self.lift(events).await?).collect())
     }
 
     /// A keyset page of events that match `filter`.
     pub async fn query(&self, filter: &EventFilter) -> Result<Vec<Envelope>, StoreError> {
-        Ok(self.lift(self.query_as_stored(filter).await?))
+        self.lift(self.query_as_stored(filter).await?).await
     }
 
-    /// The same, as stored: older schemas not lifted. Only for migrations of what the log holds.
+    /// The same, as stored: personal data sealed, older schemas not lifted. Only for migrations of
+    /// what the log holds.
     pub async fn query_as_stored(&self, filter: &EventFilter) -> Result<Vec<Envelope>, StoreError> {
         read::filtered(&self.inner.db, filter, self.head()).await
     }

@@ -51,6 +51,7 @@ pub(super) fn envelopes(rows: Vec<Value>) -> Result<Vec<Envelope>, StoreError> {
                     causation_id: row.causation_id,
                     actor: row.actor,
                     at: row.at,
+                    personal: None,
                 },
             })
         })

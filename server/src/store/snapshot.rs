@@ -59,6 +59,13 @@ impl Store {
         Ok(())
     }
 
+    /// Drops a stream's snapshot (it may hold what must be forgotten: a person erased).
+    pub async fn drop_snapshot(&self, stream: &str) -> Result<(), StoreError> {
+        let sql = "DELETE type::record('snapshot', $stream)";
+        db::run(self.db(), sql, json!({ "stream": stream })).await?;
+        Ok(())
+    }
+
     /// Drops the snapshots of the streams `<prefix>-…` taken with a shape below `shape`: a cache
     /// whose old shape must not linger (it may hold what the new shape left out).
     pub async fn drop_snapshots_below(&self, prefix: &str, shape: u32) -> Result<u64, StoreError> {

@@ -19,6 +19,7 @@ use std::sync::Arc;
 pub fn register(registry: &mut Registry) {
     registry
         .context("wallet")
+        .personal_fields(domain::event::personal_fields)
         .aggregate::<domain::account::Account>("account")
         .aggregate::<domain::transfer::Transfer>("transfer")
         .commands(Arc::new(commands::WalletCommands))

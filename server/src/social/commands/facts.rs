@@ -1,5 +1,5 @@
 //! What a command needs to know of other streams before its aggregate decides (the domain does no
-//! reads itself): whether a post is visible and who wrote it, whether a person exists, whether two
+//! reads itself): whether a post is visible (not deleted, hidden or erased) and who wrote it, whether a person exists, whether two
 //! people have blocked each other.
 
 use crate::commands::{CommandBus, CommandError};
@@ -39,8 +39,10 @@ pub async fn target(bus: &CommandBus, post_id: Uuid, actor: &str) -> Result<Targ
         });
     };
     let blocked = blocked_between(bus, &created.author, actor).await?;
+    // An erased author's posts are gone for everyone, as deleted ones are.
+    let visible = created.visible() && exists(bus, &created.author).await?;
     Ok(Target {
-        visible: created.visible(),
+        visible,
         blocked,
         author: created.author,
     })
@@ -55,7 +57,7 @@ pub async fn parent(
     let (state, _) = bus.load::<Post>(&post::stream(post_id)).await?;
     let (visible, blocks_author) = match state.created {
         Some(parent) => (
-            parent.visible(),
+            parent.visible() && exists(bus, &parent.author).await?,
             has_blocked(bus, &parent.author, replier).await?,
         ),
         None => (false, false),

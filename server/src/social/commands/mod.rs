@@ -195,6 +195,7 @@ async fn run(
             bus.execute::<Relation>(relation::stream(&me, &handle), command, expected, origin)
                 .await
         }
+        Command::EraseUser { handle } => erase(bus, origin, &handle, expected).await,
         Command::MarkNotificationsRead { up_to } => {
             // Nothing past the head exists yet to be read: a later notification stays unread.
             let command = InboxCommand::MarkRead {
@@ -205,4 +206,31 @@ async fn run(
                 .await
         }
     }
+}
+
+/// Forgets a person: decided on their user stream first (so a refusal destroys nothing), then
+/// their key is destroyed, then `UserErased` is appended. A crash between the last two leaves the
+/// data unreadable and the person still listed; erasing again finishes it.
+async fn erase(
+    bus: &CommandBus,
+    origin: &Origin,
+    handle: &str,
+    expected: Option<u64>,
+) -> Result<Executed, CommandError> {
+    let actor = &origin.actor;
+    if actor.handle != handle && !actor.is_admin {
+        return Err(Rule::Forbidden("only the person themselves or an admin erases them".into()).into());
+    }
+    if !user::valid_handle(handle) {
+        return Err(Rule::NotFound("no such user".into()).into());
+    }
+    let stream = user::stream(handle);
+    let (state, _) = bus.load::<User>(&stream).await?;
+    let decided = <User as crate::aggregate::Aggregate>::decide(&state, &UserCommand::Erase)?;
+    if !decided.is_empty() {
+        bus.store().vault().erase(handle).await?;
+        bus.store().drop_snapshot(&stream).await?;
+    }
+    bus.execute::<User>(stream, UserCommand::Erase, expected, origin)
+        .await
 }

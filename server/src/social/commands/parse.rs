@@ -72,6 +72,10 @@ pub enum Command {
     MarkNotificationsRead {
         up_to: u64,
     },
+    /// The person themselves, or an admin.
+    EraseUser {
+        handle: String,
+    },
 }
 
 impl Command {
@@ -94,6 +98,7 @@ impl Command {
             Command::Block { .. } => "Block",
             Command::Unblock { .. } => "Unblock",
             Command::MarkNotificationsRead { .. } => "MarkNotificationsRead",
+            Command::EraseUser { .. } => "EraseUser",
         }
     }
 
@@ -127,6 +132,7 @@ pub const TYPES: &[&str] = &[
     "Block",
     "Unblock",
     "MarkNotificationsRead",
+    "EraseUser",
 ];
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //! and [`upcast`] learns to turn the old shape into the new one, so stored events never change.
 
 use crate::aggregate::{from_tagged, tagged_data, DomainEvent};
+use crate::store::Personal;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
@@ -17,6 +18,8 @@ pub enum Event {
     UserRegistered {
         user_id: Uuid,
         handle: String,
+        /// Personal (sealed with the person's key, see [`personal_fields`]): absent once erased.
+        #[serde(default)]
         display_name: String,
     },
     /// Only that it changed: the new hash is in the credentials table.
@@ -33,12 +36,21 @@ pub enum Event {
     AdminGranted {
         handle: String,
     },
+    /// The person is forgotten: their key is destroyed, so their personal data reads as absent
+    /// everywhere, and read models drop what they had copied of it.
+    UserErased {
+        user_id: Uuid,
+        handle: String,
+    },
     PostCreated {
         post_id: Uuid,
         author: String,
+        #[serde(default)]
         text: String,
         reply_to: Option<Uuid>,
+        #[serde(default)]
         mentions: Vec<String>,
+        #[serde(default)]
         tags: Vec<String>,
     },
     PostDeleted {
@@ -48,6 +60,7 @@ pub enum Event {
     PostReported {
         post_id: Uuid,
         reporter: String,
+        #[serde(default)]
         reason: String,
     },
     PostHidden {
@@ -57,8 +70,14 @@ pub enum Event {
     /// The whole new text, with its mentions and tags parsed again: read models never re-parse.
     PostEdited {
         post_id: Uuid,
+        /// Whose words these are (edits written before sealing lack it, and stay in the open).
+        #[serde(default)]
+        author: String,
+        #[serde(default)]
         text: String,
+        #[serde(default)]
         mentions: Vec<String>,
+        #[serde(default)]
         tags: Vec<String>,
     },
     /// `author` is the post's author, so a read model can notify without a lookup.
@@ -114,6 +133,7 @@ pub const TYPES: &[&str] = &[
     "PasswordChanged",
     "ProfileUpdated",
     "AdminGranted",
+    "UserErased",
     "PostCreated",
     "PostDeleted",
     "PostReported",
@@ -139,6 +159,7 @@ impl Event {
             Event::PasswordChanged { .. } => "PasswordChanged",
             Event::ProfileUpdated { .. } => "ProfileUpdated",
             Event::AdminGranted { .. } => "AdminGranted",
+            Event::UserErased { .. } => "UserErased",
             Event::PostCreated { .. } => "PostCreated",
             Event::PostDeleted { .. } => "PostDeleted",
             Event::PostReported { .. } => "PostReported",
@@ -178,6 +199,25 @@ impl DomainEvent for Event {
     fn knows(event_type: &str) -> bool {
         TYPES.contains(&event_type)
     }
+}
+
+/// The personal fields of a social event and whose they are: the store seals them with that
+/// person's key (`crate::store::PersonalData`). Handles stay open: they are the ids that streams and
+/// other people's events name (docs/privacy.md).
+pub fn personal_fields(event_type: &str, data: &Value) -> Option<Personal> {
+    let (owner, fields): (&str, &'static [&'static str]) = match event_type {
+        "UserRegistered" => ("handle", &["display_name"]),
+        "ProfileUpdated" => ("handle", &["display_name", "bio"]),
+        "PostCreated" => ("author", &["text", "mentions", "tags"]),
+        "PostEdited" => ("author", &["text", "mentions", "tags"]),
+        "PostReported" => ("reporter", &["reason"]),
+        _ => return None,
+    };
+    let subject = data.get(owner)?.as_str().filter(|s| !s.is_empty())?;
+    Some(Personal {
+        subject: subject.to_owned(),
+        fields,
+    })
 }
 
 /// The field of `UserRegistered` v1 that held the password's hash.
@@ -276,8 +316,13 @@ mod tests {
     fn the_new_events_are_schema_one_and_round_trip() {
         let (who, other) = (String::from("ann"), String::from("bob"));
         let events = [
+            Event::UserErased {
+                user_id: Uuid::nil(),
+                handle: who.clone(),
+            },
             Event::PostEdited {
                 post_id: Uuid::nil(),
+                author: who.clone(),
                 text: "hi #rust".into(),
                 mentions: vec![],
                 tags: vec!["rust".into()],
@@ -334,6 +379,36 @@ mod tests {
                 Event::knows(event_type),
                 "{event_type} is missing from TYPES"
             );
+        }
+    }
+
+    #[test]
+    fn posts_and_profiles_are_personal_to_their_author() {
+        let post = Event::PostCreated {
+            post_id: Uuid::nil(),
+            author: "ann".into(),
+            text: "hi".into(),
+            reply_to: None,
+            mentions: vec![],
+            tags: vec![],
+        };
+        let personal = personal_fields(post.type_name(), &post.data()).unwrap();
+        assert_eq!(personal.subject, "ann");
+        assert!(personal.fields.contains(&"text"));
+        let like = Event::PostLiked {
+            post_id: Uuid::nil(),
+            by: "bob".into(),
+            author: "ann".into(),
+        };
+        assert_eq!(personal_fields(like.type_name(), &like.data()), None);
+    }
+
+    #[test]
+    fn an_erased_post_still_reads_without_its_text() {
+        let data = serde_json::json!({"post_id": Uuid::nil(), "author": "ann", "reply_to": null});
+        match Event::from_parts("PostCreated", &data).unwrap() {
+            Event::PostCreated { text, tags, .. } => assert!(text.is_empty() && tags.is_empty()),
+            other => panic!("unexpected {other:?}"),
         }
     }
 

@@ -10,6 +10,9 @@ pub const MAX_BIO: usize = 300;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserState {
     pub registered: Option<Profile>,
+    /// The id of the person once erased: the handle is never given again.
+    #[serde(default)]
+    pub erased: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,6 +39,8 @@ pub enum UserCommand {
         bio: Option<String>,
     },
     GrantAdmin,
+    /// Forgets the person (their key is destroyed beside the log, see `crate::store::Vault`).
+    Erase,
 }
 
 pub struct User;
@@ -73,13 +78,23 @@ impl Aggregate for User {
     type Event = Event;
 
     /// 2: the profile no longer holds a password hash (snapshots of shape 1 did; they are dropped).
-    const STATE_SHAPE: u32 = 2;
+    /// 3: an erased person is remembered as erased.
+    const STATE_SHAPE: u32 = 3;
 
     fn begins_stream(command: &UserCommand) -> bool {
         matches!(command, UserCommand::Register { .. })
     }
 
     fn decide(state: &UserState, command: &UserCommand) -> Result<Vec<Event>, Rule> {
+        if state.erased.is_some() {
+            return match command {
+                UserCommand::Erase => Ok(vec![]),
+                UserCommand::Register { handle, .. } => Err(Rule::Conflict(format!(
+                    "the handle @{handle} belonged to an erased person and is not given again"
+                ))),
+                _ => Err(Rule::NotFound("no such user".into())),
+            };
+        }
         match (command, &state.registered) {
             (
                 UserCommand::Register {
@@ -136,6 +151,10 @@ impl Aggregate for User {
             (UserCommand::ChangePassword, Some(profile)) => Ok(vec![Event::PasswordChanged {
                 handle: profile.handle.clone(),
             }]),
+            (UserCommand::Erase, Some(profile)) => Ok(vec![Event::UserErased {
+                user_id: profile.user_id,
+                handle: profile.handle.clone(),
+            }]),
             (UserCommand::GrantAdmin, Some(profile)) if profile.is_admin => Ok(vec![]),
             (UserCommand::GrantAdmin, Some(profile)) => Ok(vec![Event::AdminGranted {
                 handle: profile.handle.clone(),
@@ -175,6 +194,10 @@ impl Aggregate for User {
                 }
             }
             (Event::AdminGranted { .. }, Some(profile)) => profile.is_admin = true,
+            (Event::UserErased { user_id, .. }, _) => {
+                state.registered = None;
+                state.erased = Some(*user_id);
+            }
             _ => {}
         }
         state
@@ -302,6 +325,32 @@ mod tests {
             }]);
         given::<User>(&[])
             .when(UserCommand::ChangePassword)
+            .then_refused_as(Rule::NotFound);
+    }
+
+    #[test]
+    fn an_erased_person_is_gone_and_their_handle_is_not_given_again() {
+        let erased = Event::UserErased {
+            user_id: Uuid::nil(),
+            handle: "ann".into(),
+        };
+        given::<User>(&[registered()])
+            .when(UserCommand::Erase)
+            .then(std::slice::from_ref(&erased));
+        given::<User>(&[registered(), erased.clone()])
+            .when(UserCommand::Erase)
+            .then(&[]);
+        given::<User>(&[registered(), erased.clone()])
+            .when(register("ann", None))
+            .then_refused_as(Rule::Conflict);
+        given::<User>(&[registered(), erased])
+            .when(UserCommand::UpdateProfile {
+                display_name: None,
+                bio: Some("back".into()),
+            })
+            .then_refused_as(Rule::NotFound);
+        given::<User>(&[])
+            .when(UserCommand::Erase)
             .then_refused_as(Rule::NotFound);
     }
 

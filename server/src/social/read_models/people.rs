@@ -26,6 +26,7 @@ DEFINE TABLE IF NOT EXISTS muted{g} SCHEMALESS;
 DEFINE TABLE IF NOT EXISTS blocked{g} SCHEMALESS;
 DEFINE TABLE IF NOT EXISTS blocked_by{g} SCHEMALESS;
 DEFINE TABLE IF NOT EXISTS person_post_gone{g} SCHEMALESS;
+DEFINE TABLE IF NOT EXISTS person_erased{g} SCHEMALESS;
 ";
 
 const TABLES: &[&str] = &[
@@ -36,11 +37,13 @@ const TABLES: &[&str] = &[
     "blocked",
     "blocked_by",
     "person_post_gone",
+    "person_erased",
 ];
 
 pub const PEOPLE: Definition = Definition {
     name: NAME,
-    version: 1,
+    // 2: erased people, left out of every list (`person_erased`).
+    version: 2,
     schema: SCHEMA,
     tables: TABLES,
     in_order: false,
@@ -58,6 +61,8 @@ struct Batch {
     /// Posts that left (deleted or hidden), with whoever wrote them once known.
     gone: Vec<uuid::Uuid>,
     created: HashMap<uuid::Uuid, String>,
+    /// People erased in this batch.
+    erased: Vec<String>,
 }
 
 impl Batch {
@@ -128,11 +133,49 @@ async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> anyho
                 batch.edge("blocked", &by, &blocked, false, position);
                 batch.edge("blocked_by", &blocked, &by, false, position);
             }
+            Event::UserErased { handle, .. } => {
+                batch.registered.retain(|row| row["handle"] != json!(handle));
+                batch.renamed.remove(&handle);
+                batch.erased.push(handle);
+            }
             _ => {}
         }
     }
+    unfollow_erased(scope, &mut batch).await?;
     uncount_gone_posts(scope, &mut batch).await?;
     write(g, batch, out);
+    Ok(())
+}
+
+/// An erased person's follows end both ways, in the others' lists and counts too: the person is
+/// shown as erased, not as someone who still follows.
+async fn unfollow_erased(scope: Scope<'_>, batch: &mut Batch) -> anyhow::Result<()> {
+    let g = scope.generation;
+    for handle in batch.erased.clone() {
+        let sql = format!(
+            "SELECT VALUE handle FROM {};\nSELECT VALUE handle FROM {};",
+            range_after(&g.table("following"), &handle, None),
+            range_after(&g.table("follower"), &handle, None)
+        );
+        let mut results = db::run(scope.db, sql, Value::Null).await?;
+        let handles = |rows: Vec<Value>| -> Vec<String> {
+            rows.into_iter()
+                .filter_map(|h| h.as_str().map(str::to_owned))
+                .collect()
+        };
+        let followees = handles(results.take(0)?);
+        let followers = handles(results.take(1)?);
+        for followee in followees {
+            batch.count(&followee, "followers", -1);
+            batch.edge("follower", &followee, &handle, false, 0);
+            batch.edge("following", &handle, &followee, false, 0);
+        }
+        for follower in followers {
+            batch.count(&follower, "following", -1);
+            batch.edge("following", &follower, &handle, false, 0);
+            batch.edge("follower", &handle, &follower, false, 0);
+        }
+    }
     Ok(())
 }
 
@@ -212,6 +255,14 @@ fn write(g: Generation, batch: Batch, out: &mut Output) {
             writes.push(format!("DELETE {key} RETURN NONE"));
         }
     }
+    let erased: Vec<Value> = batch.erased.iter().map(|h| json!({ "id": h })).collect();
+    writes.insert_rows(&g.table("person_erased"), erased);
+    for handle in &batch.erased {
+        let key = Key::text(&g.table("person"), handle);
+        writes.push(format!(
+            "UPDATE {key} SET erased = true, display_name = NONE, bio = NONE, followers = 0, following = 0 RETURN NONE"
+        ));
+    }
     if !batch.gone.is_empty() {
         let rows: Vec<Value> = batch
             .gone
@@ -222,13 +273,20 @@ fn write(g: Generation, batch: Batch, out: &mut Output) {
     }
 }
 
+/// A person as the people read model knows them.
+pub enum Person {
+    Known(Profile),
+    Erased,
+    Unknown,
+}
+
 /// `GET /api/users/{handle}`: the profile, and how `viewer` and the person follow each other.
 pub async fn profile(
     db: &Db,
     g: Generation,
     handle: &str,
     viewer: Option<&str>,
-) -> anyhow::Result<Option<Profile>> {
+) -> anyhow::Result<Person> {
     let person = Key::text(&g.table("person"), handle);
     let exists = |table: &str, a: &str, b: &str| {
         format!("record::exists({})", Key::pair(&g.table(table), a, b))
@@ -246,11 +304,16 @@ pub async fn profile(
     let sql = format!(
         "SELECT handle, display_name, bio, followers, following, posts,
             {you_follow} AS you_follow, {follows_you} AS follows_you, {muted} AS muted,
-            {blocked} AS blocked
+            {blocked} AS blocked, erased
          FROM {person}"
     );
-    let row = db::rows(db, sql, Value::Null).await?.into_iter().next();
-    Ok(row.map(serde_json::from_value).transpose()?)
+    let Some(row) = db::rows(db, sql, Value::Null).await?.into_iter().next() else {
+        return Ok(Person::Unknown);
+    };
+    if row["erased"] == json!(true) {
+        return Ok(Person::Erased);
+    }
+    Ok(Person::Known(serde_json::from_value(row)?))
 }
 
 /// Which list of a person's edges.
@@ -333,19 +396,27 @@ pub async fn summaries(
         .collect())
 }
 
-/// Everyone `viewer` muted or blocked, and everyone who blocked `viewer`: the people whose posts and
-/// notifications leave `viewer`'s lists.
-pub async fn hidden_from(db: &Db, g: Generation, viewer: &str) -> anyhow::Result<HashSet<String>> {
-    let sql: String = ["muted", "blocked", "blocked_by"]
-        .iter()
-        .map(|table| {
+/// Everyone erased, everyone `viewer` muted or blocked, and everyone who blocked `viewer`: the
+/// people whose posts and notifications leave `viewer`'s lists (an anonymous viewer's: the erased).
+pub async fn hidden_from(
+    db: &Db,
+    g: Generation,
+    viewer: Option<&str>,
+) -> anyhow::Result<HashSet<String>> {
+    let mut sql = format!(
+        "SELECT VALUE record::id(id) FROM {};",
+        g.table("person_erased")
+    );
+    if let Some(viewer) = viewer {
+        for table in ["muted", "blocked", "blocked_by"] {
             let range = range_after(&g.table(table), viewer, None);
-            format!("SELECT VALUE handle FROM {range};")
-        })
-        .collect();
+            sql.push_str(&format!("SELECT VALUE handle FROM {range};"));
+        }
+    }
+    let statements = if viewer.is_some() { 4 } else { 1 };
     let mut results = db::run(db, sql, Value::Null).await?;
     let mut hidden = HashSet::new();
-    for i in 0..3 {
+    for i in 0..statements {
         let rows: Vec<Value> = results.take(i)?;
         hidden.extend(
             rows.into_iter()

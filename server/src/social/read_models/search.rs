@@ -23,11 +23,12 @@ DEFINE TABLE IF NOT EXISTS search_person{g} SCHEMALESS;
 DEFINE TABLE IF NOT EXISTS search_name{g} SCHEMALESS;
 ";
 
-/// `search_post:<-position>` {text}; `search_person:[handle]` {display_name} (an array key, so a
+/// `search_post:<-position>` {text, author}; `search_person:[handle]` {display_name} (an array key, so a
 /// prefix is a range of quoted strings); `search_name:[lower-case display name, handle]`.
 pub const SEARCH: Definition = Definition {
     name: NAME,
-    version: 1,
+    // 2: posts know their author, so an erasure takes a person's posts out of the index.
+    version: 2,
     schema: SCHEMA,
     tables: &["search_post", "search_person", "search_name"],
     in_order: false,
@@ -41,15 +42,21 @@ async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> anyho
     let mut edits: Vec<(Uuid, String)> = vec![];
     let mut gone: Vec<Uuid> = vec![];
     let mut names: BTreeMap<String, String> = BTreeMap::new();
+    let mut erased: Vec<String> = vec![];
     for envelope in events {
         let Some(event) = decode::<Event>(envelope)? else {
             continue;
         };
         match event {
-            Event::PostCreated { post_id, text, .. } => {
+            Event::PostCreated {
+                post_id,
+                text,
+                author,
+                ..
+            } => {
                 let key = minus(envelope.position);
                 created.insert(post_id, key);
-                posts.push(json!({ "id": key, "text": text }));
+                posts.push(json!({ "id": key, "text": text, "author": author }));
             }
             Event::PostEdited { post_id, text, .. } => edits.push((post_id, text)),
             Event::PostHidden { post_id, .. } | Event::PostDeleted { post_id, .. } => {
@@ -69,6 +76,11 @@ async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> anyho
             } => {
                 names.insert(handle, name);
             }
+            Event::UserErased { handle, .. } => {
+                names.remove(&handle);
+                posts.retain(|post| post["author"] != json!(handle));
+                erased.push(handle);
+            }
             _ => {}
         }
     }
@@ -86,7 +98,7 @@ async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> anyho
             .copied()
             .or_else(|| began.get(&post::stream(*id)).map(|p| minus(*p)))
     };
-    let old_names = stored_names(scope.db, g, names.keys()).await?;
+    let old_names = stored_names(scope.db, g, names.keys().chain(&erased)).await?;
     let writes = &mut out.writes;
     if !posts.is_empty() {
         let rows = writes.bind(posts);
@@ -107,6 +119,23 @@ async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> anyho
     let gone: Vec<i64> = gone.iter().filter_map(key_of).collect();
     if !gone.is_empty() {
         writes.delete_keys(&g.table("search_post"), gone);
+    }
+    for handle in erased {
+        // A scan of the posts: erasures are rare, and a per-author index would cost every post.
+        let bound = writes.bind(handle.clone());
+        writes.push(format!(
+            "DELETE {} WHERE author = {bound} RETURN NONE",
+            g.table("search_post")
+        ));
+        if let Some(old) = old_names.get(&handle) {
+            let old = Key::pair(&g.table("search_name"), &old.to_lowercase(), &handle);
+            writes.push(format!("DELETE {old} RETURN NONE"));
+        }
+        writes.push(format!(
+            "DELETE type::record('{}', [{}]) RETURN NONE",
+            g.table("search_person"),
+            quote(&handle)
+        ));
     }
     for (handle, name) in names {
         if let Some(old) = old_names.get(&handle) {

@@ -8,16 +8,15 @@ use crate::social::read_models::timeline::queries::Reader;
 use crate::state::AppState;
 use std::collections::HashSet;
 
-/// The people whose posts and notifications `viewer` does not see: muted, blocked, or blocking.
+/// The people whose posts and notifications `viewer` does not see: erased, muted, blocked, or
+/// blocking.
 pub async fn hidden_from(
     state: &AppState,
     viewer: Option<&SignedIn>,
 ) -> Result<HashSet<String>, AppError> {
-    let Some(viewer) = viewer else {
-        return Ok(HashSet::new());
-    };
     let generation = state.projections.generation(people::NAME);
-    Ok(people::hidden_from(state.store.db(), generation, &viewer.handle).await?)
+    let viewer = viewer.map(|viewer| viewer.handle.as_str());
+    Ok(people::hidden_from(state.store.db(), generation, viewer).await?)
 }
 
 /// A reader of one page of a list.

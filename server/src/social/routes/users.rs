@@ -37,9 +37,11 @@ pub async fn profile(
     let (position, stale) = consistent(&state, people::NAME, &query).await;
     let generation = state.projections.generation(people::NAME);
     let viewer = viewer.as_ref().map(|v| v.handle.as_str());
-    let profile = people::profile(state.store.db(), generation, &handle, viewer)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("no user @{handle}")))?;
+    let profile = match people::profile(state.store.db(), generation, &handle, viewer).await? {
+        people::Person::Known(profile) => profile,
+        people::Person::Erased => return Err(AppError::NotFound(format!("@{handle} was erased"))),
+        people::Person::Unknown => return Err(AppError::NotFound(format!("no user @{handle}"))),
+    };
     Ok(Json(ProfileAnswer {
         profile,
         position,

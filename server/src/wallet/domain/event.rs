@@ -2,6 +2,7 @@
 //! the command that made a movement).
 
 use crate::aggregate::{from_tagged, tagged_data, DomainEvent};
+use crate::store::Personal;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
@@ -31,6 +32,8 @@ pub enum Event {
         from: String,
         to: String,
         amount: u64,
+        /// Personal to the sender (sealed, see [`personal_fields`]): absent once they are erased.
+        #[serde(default)]
         memo: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         post_id: Option<Uuid>,
@@ -107,6 +110,20 @@ pub const TYPES: &[(&str, &str)] = &[
     ("TransferRejected", "RejectTransfer"),
     ("TransferFailed", "FailTransfer"),
 ];
+
+/// A memo is the sender's words and a deposit's reference their payment's: sealed with their key.
+pub fn personal_fields(event_type: &str, data: &Value) -> Option<Personal> {
+    let (owner, fields): (&str, &'static [&'static str]) = match event_type {
+        "TransferRequested" if data.get("memo").is_some() => ("from", &["memo"]),
+        "MoneyDeposited" if data.get("reference").is_some() => ("handle", &["reference"]),
+        _ => return None,
+    };
+    let subject = data.get(owner)?.as_str()?;
+    Some(Personal {
+        subject: subject.to_owned(),
+        fields,
+    })
+}
 
 /// The command type that appends events of this type (`None` for another context's event).
 pub fn command_of(event_type: &str) -> Option<&'static str> {

@@ -53,7 +53,9 @@ async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> anyho
             decoded.push((event, envelope));
         }
     }
+    let erased = erased_people(events);
     if decoded.is_empty() {
+        forget_memos(g, &erased, out);
         return Ok(());
     }
     // The rows the batch changes, read once as committed, then changed in memory in event order.
@@ -112,5 +114,28 @@ async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> anyho
     writes.insert_rows(&g.table(transfers::OF), listing_rows);
     writes.insert_rows(&g.table(movements::TABLE), movement_rows);
     writes.insert_rows(&g.table(movements::STEPS), step_rows);
+    forget_memos(g, &erased, out);
     Ok(())
+}
+
+/// The people erased in a batch. `UserErased` is the one event of another context (social, which
+/// says who people are) the wallet reads: a person gone takes their words with them.
+fn erased_people(events: &[Envelope]) -> Vec<String> {
+    events
+        .iter()
+        .filter(|envelope| envelope.event_type == "UserErased")
+        .filter_map(|envelope| envelope.data.get("handle")?.as_str().map(str::to_owned))
+        .collect()
+}
+
+/// Blanks the memos an erased person wrote (a scan of the transfers: erasures are rare).
+fn forget_memos(g: crate::projections::Generation, erased: &[String], out: &mut Output) {
+    for handle in erased {
+        let writes = &mut out.writes;
+        let bound = writes.bind(handle.clone());
+        writes.push(format!(
+            "UPDATE {} SET memo = '' WHERE from = {bound} RETURN NONE",
+            g.table(transfers::TABLE)
+        ));
+    }
 }

@@ -210,6 +210,7 @@ fn edit(post: &Created, text: &str) -> Result<Vec<Event>, Rule> {
     let parsed = parse(&text);
     Ok(vec![Event::PostEdited {
         post_id: post.post_id,
+        author: post.author.clone(),
         text,
         mentions: parsed.mentions,
         tags: parsed.tags,

@@ -115,6 +115,7 @@ fn the_author_edits_and_mentions_and_tags_are_parsed_again() {
         .when(edit(Actor::user("ann"), " bye #Rust @carol "))
         .then(&[Event::PostEdited {
             post_id: ID,
+            author: "ann".into(),
             text: "bye #Rust @carol".into(),
             mentions: vec!["carol".into()],
             tags: vec!["rust".into()],
@@ -176,6 +177,7 @@ fn an_edit_to_the_same_text_appends_nothing() {
         .then(&[]);
     let edited = Event::PostEdited {
         post_id: ID,
+        author: "ann".into(),
         text: "bye".into(),
         mentions: vec![],
         tags: vec![],

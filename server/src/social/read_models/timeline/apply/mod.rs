@@ -2,6 +2,7 @@
 //! changes). The batch is coalesced: one insert per table for new rows, one update per touched
 //! post, whatever the number of events.
 
+mod erase;
 mod live;
 mod write;
 
@@ -57,6 +58,8 @@ struct Batch {
     /// Stored posts whose tags an edit replaced.
     retagged: HashMap<Uuid, Vec<String>>,
     specs: Vec<(u64, Spec)>,
+    /// People erased in this batch, with the position of their erasure.
+    erased: Vec<(String, u64)>,
 }
 
 impl Batch {
@@ -78,11 +81,14 @@ pub async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> a
     for envelope in events {
         read(&mut b, envelope)?;
     }
+    let erased = erase::erased_posts(scope, &t, &mut b).await?;
     // Every post this batch changes but did not create is found by where its stream began.
     let mut touched: HashSet<Uuid> = b.deltas.keys().copied().collect();
     touched.extend(b.edits.iter().map(|edit| edit.post_id));
     touched.extend(b.gone.iter().map(|(id, _)| *id));
+    touched.retain(|id| !erased.contains_key(id));
     let mut keys = keys_of(scope, &b, &touched).await?;
+    keys.extend(erased.iter().map(|(id, key)| (*id, *key)));
     let mut stored: HashMap<Uuid, Row> = {
         let wanted: Vec<i64> = keys.values().copied().collect();
         rows_at(scope.db, &t, &wanted)
@@ -116,6 +122,7 @@ pub async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> a
         let finals = final_rows(&b, &stored, &hidden_now);
         out.changes = live::changes(scope, &t, &b, &finals).await?;
     }
+    erase::blank(&t, &b, &erased, &stored, &mut out.writes);
     let stored_state = Stored {
         keys: &keys,
         rows: &stored,
@@ -262,6 +269,10 @@ fn read(b: &mut Batch, envelope: &Envelope) -> anyhow::Result<()> {
         Event::PostHidden { post_id, .. } | Event::PostDeleted { post_id, .. } => {
             b.gone.push((post_id, position));
             b.specs.push((position, Spec::Gone(post_id)));
+        }
+        Event::UserErased { handle, .. } => {
+            b.names.remove(&handle);
+            b.erased.push((handle, position));
         }
         _ => {}
     }
