@@ -70,12 +70,15 @@ impl Forgetting {
     }
 
     async fn forget(&self, subject: &str) -> anyhow::Result<()> {
-        self.revocations
-            .revoke(Revoked::Person(subject.to_owned()));
+        self.revocations.revoke(Revoked::Person(subject.to_owned()));
         self.credentials.end_sessions(subject).await?;
         // The erasure's own event follows the key's destruction by a moment.
         let mut tries = 0;
-        while let Err(error) = self.people.forget(&self.bus, &self.credentials, subject).await {
+        while let Err(error) = self
+            .people
+            .forget(&self.bus, &self.credentials, subject)
+            .await
+        {
             tries += 1;
             if tries == FORGET_TRIES {
                 return Err(error);

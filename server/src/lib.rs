@@ -55,7 +55,8 @@ pub async fn start_on(
 ) -> anyhow::Result<AppState> {
     let registry = Arc::new(contexts::registry());
     tracing::info!(contexts = ?registry.context_names(), "starting");
-    let store = store::Store::open(db.clone(), registry.upcasters(), registry.personal_data()).await?;
+    let store =
+        store::Store::open(db.clone(), registry.upcasters(), registry.personal_data()).await?;
     let credentials = credentials::Credentials::open(db).await?;
     let bus = registry.command_bus(store.clone());
     let people = registry

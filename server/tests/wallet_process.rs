@@ -36,9 +36,10 @@ async fn a_transfer_whose_process_crashed_between_debit_and_credit_settles_once_
     // the policy runner takes it, and a crash before its checkpoint is saved.
     {
         let registry = agora::contexts::registry();
-        let store = agora::store::Store::open(db.clone(), registry.upcasters(), registry.personal_data())
-            .await
-            .unwrap();
+        let store =
+            agora::store::Store::open(db.clone(), registry.upcasters(), registry.personal_data())
+                .await
+                .unwrap();
         let bus = registry.command_bus(store.clone());
         for handle in ["ann", "bob"] {
             let origin = Origin::new(Uuid::now_v7(), Actor::user(handle));

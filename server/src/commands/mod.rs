@@ -267,7 +267,10 @@ impl CommandBus {
             match self.store.append(append).await {
                 Ok(Appended::New(record)) => return done(record, false),
                 Ok(Appended::Duplicate(record)) => return done(record, true),
-                Err(StoreError::Conflict { .. }) if assume_new => assume_new = false,
+                // Taken, or a stream of someone erased: the careful path says which.
+                Err(StoreError::Conflict { .. } | StoreError::Erased(_)) if assume_new => {
+                    assume_new = false
+                }
                 Err(StoreError::Conflict { actual, .. })
                     if expected_version.is_none() && attempts < MAX_DECISIONS =>
                 {

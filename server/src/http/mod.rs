@@ -6,6 +6,7 @@ mod commands;
 pub mod error;
 mod events;
 mod metrics;
+mod personal;
 pub mod queries;
 mod source;
 mod streams;
@@ -46,6 +47,7 @@ pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .route("/auth/signout", post(auth::signout))
         .route("/me", get(auth::me))
+        .route("/me/data", get(personal::download))
         .route("/commands", post(commands::submit))
         .route("/events", get(events::ndjson))
         .route("/events/live", get(source::live_feed))

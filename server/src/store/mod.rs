@@ -266,7 +266,8 @@ impl Store {
 
     /// Up to `limit` events after `after`, in position order, never past the durable head.
     pub async fn read_all(&self, after: u64, limit: usize) -> Result<Vec<Envelope>, StoreError> {
-        self.lift(self.read_all_as_stored(after, limit).await?).await
+        self.lift(self.read_all_as_stored(after, limit).await?)
+            .await
     }
 
     /// The same, as stored: personal data sealed, older schemas not lifted. Only for migrations

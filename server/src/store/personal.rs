@@ -45,7 +45,9 @@ impl PersonalData {
     }
 
     fn of(&self, event_type: &str, data: &Value) -> Option<Personal> {
-        self.0.iter().find_map(|personal| personal(event_type, data))
+        self.0
+            .iter()
+            .find_map(|personal| personal(event_type, data))
     }
 
     /// Moves the event's personal fields into a sealed box (a no-op for events without any).
@@ -126,7 +128,8 @@ fn seal_data(
     let mut boxed = nonce.to_vec();
     boxed.extend_from_slice(&sealed);
     let names: Vec<&str> = taken.keys().map(String::as_str).collect();
-    let sealed = json!({ "subject": personal.subject, "fields": names, "box": BASE64.encode(boxed) });
+    let sealed =
+        json!({ "subject": personal.subject, "fields": names, "box": BASE64.encode(boxed) });
     fields.insert(SEALED.into(), sealed);
     Ok(())
 }
@@ -137,7 +140,13 @@ fn seal_data(
 pub(super) async fn open_all(vault: &Vault, events: &mut [Envelope]) -> Result<(), StoreError> {
     let subjects: Vec<String> = events
         .iter()
-        .filter_map(|e| e.data.get(SEALED)?.get("subject")?.as_str().map(str::to_owned))
+        .filter_map(|e| {
+            e.data
+                .get(SEALED)?
+                .get("subject")?
+                .as_str()
+                .map(str::to_owned)
+        })
         .collect();
     if subjects.is_empty() {
         return Ok(());
@@ -245,7 +254,11 @@ mod tests {
         let (personal, mut data) = post(id);
         seal_data(&[1; 32], id, &personal, &mut data).unwrap();
         let mut event = envelope(id, data);
-        open(&HashMap::from([("ann".to_owned(), Key::Erased)]), &mut event).unwrap();
+        open(
+            &HashMap::from([("ann".to_owned(), Key::Erased)]),
+            &mut event,
+        )
+        .unwrap();
         assert!(event.data.get("text").is_none());
         let mark = event.metadata.personal.unwrap();
         assert!(mark.erased);

@@ -54,16 +54,7 @@ impl TestApp {
 
     /// A client with its own cookie jar (one browser).
     pub fn client(&self) -> Client {
-        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
-        let http = reqwest::Client::builder()
-            .cookie_provider(jar.clone())
-            .build()
-            .unwrap();
-        Client {
-            http,
-            jar,
-            base: format!("http://{}", self.addr),
-        }
+        client_at(format!("http://{}", self.addr))
     }
 
     /// A signed-up client.
@@ -173,6 +164,15 @@ impl Client {
         .await
     }
 
+    /// A GET with these headers (a machine client's bearer token).
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> (StatusCode, Value) {
+        let mut request = self.http.get(format!("{}{path}", self.base));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        answer(request.send().await.unwrap()).await
+    }
+
     pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
         answer(
             self.http
@@ -261,6 +261,54 @@ impl Client {
         let (status, body) = self.command("CreatePost", json!({ "text": text })).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         body
+    }
+}
+
+/// A client of the server at `base`, with its own cookie jar (one browser).
+pub fn client_at(base: String) -> Client {
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let http = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .build()
+        .unwrap();
+    Client { http, jar, base }
+}
+
+/// The real `agora` binary serving a database, as an operator runs it (for what only a process
+/// shows: a kill -9).
+pub struct Process {
+    child: tokio::process::Child,
+    addr: SocketAddr,
+}
+
+impl Process {
+    pub async fn start(db: &str) -> Process {
+        let addr = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_agora"))
+            .args(["serve", "--db", db, "--addr", &addr.to_string()])
+            .env("RUST_LOG", "warn")
+            .kill_on_drop(true)
+            .spawn()
+            .expect("agora starts");
+        let started = std::time::Instant::now();
+        while tokio::net::TcpStream::connect(addr).await.is_err() {
+            assert!(started.elapsed().as_secs() < 60, "agora did not listen");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        Process { child, addr }
+    }
+
+    pub fn client(&self) -> Client {
+        client_at(format!("http://{}", self.addr))
+    }
+
+    /// SIGKILL, as `kill -9`: no shutdown runs.
+    pub async fn kill(mut self) {
+        self.child.start_kill().unwrap();
+        self.child.wait().await.unwrap();
     }
 }
 

@@ -219,7 +219,9 @@ async fn erase(
 ) -> Result<Executed, CommandError> {
     let actor = &origin.actor;
     if actor.handle != handle && !actor.is_admin {
-        return Err(Rule::Forbidden("only the person themselves or an admin erases them".into()).into());
+        return Err(
+            Rule::Forbidden("only the person themselves or an admin erases them".into()).into(),
+        );
     }
     if !user::valid_handle(handle) {
         return Err(Rule::NotFound("no such user".into()).into());

@@ -134,7 +134,9 @@ async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> anyho
                 batch.edge("blocked_by", &blocked, &by, false, position);
             }
             Event::UserErased { handle, .. } => {
-                batch.registered.retain(|row| row["handle"] != json!(handle));
+                batch
+                    .registered
+                    .retain(|row| row["handle"] != json!(handle));
                 batch.renamed.remove(&handle);
                 batch.erased.push(handle);
             }
