@@ -69,8 +69,8 @@ pub async fn start_on(
     let (journal, journaled) = live::journal::Journal::open(store.db(), store.head()).await?;
     let hub = live::Hub::new(store.head(), topics);
     hub.rebuilt(journaled.rebuilt_at);
-    let projections =
-        projections::Projections::start(&store, hub.clone(), registry.projectors()).await?;
+    let projectors = projections::runtime_projectors(&registry);
+    let projections = projections::Projections::start(&store, hub.clone(), projectors).await?;
     let policies = policies::Policies::start(bus.clone(), registry.policies()).await?;
     tokio::spawn(live::feed_events(store.clone(), hub.clone()));
     let dashboard = live::Dashboard {

@@ -1,7 +1,7 @@
 //! Operations of the `agora` binary beside serving: export, import, admin grant.
 
 use crate::registry::Registry;
-use crate::store::{check_import, Store};
+use crate::store::{check_import, check_import_ids, Store};
 use std::io::Write;
 
 const PAGE: usize = 1000;
@@ -25,6 +25,7 @@ pub async fn export(store: &Store, after: u64, out: &mut impl Write) -> anyhow::
 /// Checks a whole NDJSON log against the store, then appends it; a broken file writes nothing.
 pub async fn import(store: &Store, ndjson: &str) -> anyhow::Result<usize> {
     let events = check_import(ndjson, store.head(), &store.stream_versions().await?)?;
+    check_import_ids(store, ndjson, &events).await?;
     store.import(&events).await?;
     Ok(events.len())
 }
@@ -97,8 +98,8 @@ pub async fn seed(
     let bus = registry.command_bus(store.clone());
     let seeded = crate::social::seed::seed(&bus, &credentials, size, out).await?;
     let hub = crate::live::Hub::without_sockets(store.head());
-    let projections =
-        crate::projections::Projections::start(&store, hub, registry.projectors()).await?;
+    let projectors = crate::projections::runtime_projectors(&registry);
+    let projections = crate::projections::Projections::start(&store, hub, projectors).await?;
     // The policies catch up beside the read models, so a server started later has little to replay.
     let _policies = crate::policies::Policies::start(bus, registry.policies()).await?;
     let head = store.head();
@@ -133,12 +134,8 @@ pub async fn open_on(db: crate::db::Db, registry: &Registry) -> anyhow::Result<S
 /// Rebuilds one projector and draws its progress on `out` until it has taken over.
 pub async fn rebuild(store: &Store, name: &str, out: &mut impl Write) -> anyhow::Result<()> {
     let hub = crate::live::Hub::without_sockets(store.head());
-    let projections = crate::projections::Projections::start(
-        store,
-        hub,
-        crate::contexts::registry().projectors(),
-    )
-    .await?;
+    let projectors = crate::projections::runtime_projectors(&crate::contexts::registry());
+    let projections = crate::projections::Projections::start(store, hub, projectors).await?;
     projections.rebuild(name)?;
     loop {
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;

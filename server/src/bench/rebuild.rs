@@ -65,7 +65,7 @@ pub async fn rebuild(base: &str, events: u64) -> anyhow::Result<RebuildReport> {
     let started = Instant::now();
     // As the server starts: the hub's floor is the head, so history is not pushed to anyone.
     let hub = Hub::without_sockets(store.head());
-    let projectors = registry.projectors();
+    let projectors = crate::projections::runtime_projectors(&registry);
     let names: Vec<&'static str> = projectors.iter().map(|p| p.name()).collect();
     let projections = Projections::start(&store, hub, projectors).await?;
     // When each projector reached the head: they run side by side, so the slowest sets the rate

@@ -4,7 +4,7 @@
 use super::auth::Admin;
 use super::error::AppError;
 use crate::state::AppState;
-use crate::store::{EventFilter, Store, StoreError};
+use crate::store::{EventFilter, IndexState, Store, StoreError};
 use app::wire::{Causation, CommandNode, Envelope, EventNode};
 use axum::extract::{Path, State};
 use axum::Json;
@@ -23,24 +23,35 @@ fn filter() -> EventFilter {
     }
 }
 
-async fn events_of_command(store: &Store, command: Uuid) -> Result<Vec<Envelope>, StoreError> {
-    store
-        .query(&EventFilter {
+/// The log and the event index it is read through (event ids and causes are the index's).
+#[derive(Clone, Copy)]
+struct Log<'a> {
+    store: &'a Store,
+    index: IndexState,
+}
+
+impl Log<'_> {
+    async fn query(&self, filter: EventFilter) -> Result<Vec<Envelope>, StoreError> {
+        Ok(self.store.query(&filter, self.index).await?.events)
+    }
+
+    async fn events_of_command(&self, command: Uuid) -> Result<Vec<Envelope>, StoreError> {
+        self.query(EventFilter {
             command: Some(command),
             ..filter()
         })
         .await
-}
+    }
 
-async fn event_by_id(store: &Store, event_id: Uuid) -> Result<Option<Envelope>, StoreError> {
-    Ok(store
-        .query(&EventFilter {
-            event_id: Some(event_id),
-            ..filter()
-        })
-        .await?
-        .into_iter()
-        .next())
+    async fn event_by_id(&self, event_id: Uuid) -> Result<Option<Envelope>, StoreError> {
+        let events = self
+            .query(EventFilter {
+                event_id: Some(event_id),
+                ..filter()
+            })
+            .await?;
+        Ok(events.into_iter().next())
+    }
 }
 
 pub async fn tree(
@@ -48,13 +59,16 @@ pub async fn tree(
     _admin: Admin,
     Path(id): Path<Uuid>,
 ) -> Result<Json<Causation>, AppError> {
-    let store = &state.store;
-    let start = match event_by_id(store, id).await? {
+    let log = Log {
+        store: &state.store,
+        index: IndexState::of(&state.projections),
+    };
+    let start = match log.event_by_id(id).await? {
         Some(event) => event.metadata.command_id,
         None => Some(id),
     };
     let mut command = start.ok_or_else(|| AppError::NotFound("no such command or event".into()))?;
-    let mut events = events_of_command(store, command).await?;
+    let mut events = log.events_of_command(command).await?;
     if events.is_empty() {
         return Err(AppError::NotFound(format!("no command or event {id}")));
     }
@@ -63,25 +77,25 @@ pub async fn tree(
         let Some(cause) = events[0].metadata.causation_id else {
             break;
         };
-        let Some(parent) = event_by_id(store, cause).await? else {
+        let Some(parent) = log.event_by_id(cause).await? else {
             break;
         };
         let Some(parent_command) = parent.metadata.command_id else {
             break;
         };
         command = parent_command;
-        events = events_of_command(store, command).await?;
+        events = log.events_of_command(command).await?;
     }
-    let root = down(store, command, events, 0).await?;
+    let root = down(log, command, events, 0).await?;
     Ok(Json(Causation { focus: id, root }))
 }
 
-fn down(
-    store: &Store,
+fn down<'a>(
+    log: Log<'a>,
     command_id: Uuid,
     events: Vec<Envelope>,
     depth: usize,
-) -> BoxFuture<'_, Result<CommandNode, StoreError>> {
+) -> BoxFuture<'a, Result<CommandNode, StoreError>> {
     Box::pin(async move {
         let actor = events.first().and_then(|e| e.metadata.actor.clone());
         let at = events
@@ -92,8 +106,8 @@ fn down(
         for event in events {
             let mut caused = vec![];
             if depth < MAX_DEPTH {
-                let effects = store
-                    .query(&EventFilter {
+                let effects = log
+                    .query(EventFilter {
                         causation: Some(event.event_id),
                         ..filter()
                     })
@@ -109,7 +123,7 @@ fn down(
                         .filter(|e| e.metadata.command_id == Some(command))
                         .cloned()
                         .collect();
-                    caused.push(down(store, command, its_events, depth + 1).await?);
+                    caused.push(down(log, command, its_events, depth + 1).await?);
                 }
             }
             nodes.push(EventNode { event, caused });

@@ -2,15 +2,17 @@
 
 use super::auth::{Admin, SourceReader};
 use super::error::{ApiQuery, AppError};
+use super::queries::{DEFAULT_WAIT_MS, MAX_WAIT_MS};
 use crate::projections::RebuildRefused;
 use crate::state::AppState;
-use crate::store::EventFilter;
+use crate::store::{index, EventFilter, IndexState};
 use app::wire::{Envelope, EventPage, Page, ProjectionRow};
 use axum::extract::{Path, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
+use std::time::Duration;
 use uuid::Uuid;
 
 const DEFAULT_EXPORT: usize = 1000;
@@ -58,11 +60,17 @@ pub struct BrowseQuery {
     pub correlation: Option<Uuid>,
     pub causation: Option<Uuid>,
     pub command: Option<Uuid>,
+    pub event_id: Option<Uuid>,
     pub from: Option<String>,
     pub to: Option<String>,
+    /// Read-your-writes, as every query: wait for the event index to reach this position.
+    pub min_position: Option<u64>,
+    pub wait_ms: Option<u64>,
 }
 
-/// `GET /api/admin/events`: filtered keyset pages, newest first unless only `after` is given.
+/// `GET /api/admin/events`: filtered keyset pages, newest first unless only `after` is given. The
+/// filters are answered by the event index and the log above it: `position` is how far the answer
+/// is complete, `stale` says the index was too far behind (or `min_position` not reached in time).
 pub async fn browse(
     State(state): State<AppState>,
     _admin: Admin,
@@ -82,27 +90,36 @@ pub async fn browse(
         correlation: query.correlation,
         causation: query.causation,
         command: query.command,
-        event_id: None,
+        event_id: query.event_id,
         from: query.from,
         to: query.to,
     };
-    let mut items = state.store.query(&filter).await?;
+    if let Some(min) = query.min_position {
+        let wait = query.wait_ms.unwrap_or(DEFAULT_WAIT_MS).min(MAX_WAIT_MS);
+        let wait = Duration::from_millis(wait);
+        state.projections.wait_for(index::NAME, min, wait).await;
+    }
+    let answer = state
+        .store
+        .query(&filter, IndexState::of(&state.projections))
+        .await?;
+    let mut items = answer.events;
     let more = items.len() > limit;
     items.truncate(limit);
-    let next = if more {
-        items.last().map(|last| last.position.to_string())
-    } else {
-        None
+    // A page cut short by the scan's cap goes on where the scan stopped.
+    let next = match items.last() {
+        Some(last) if more => Some(last.position),
+        _ => answer.resume,
     };
-    let head = state.store.head();
+    let stale = answer.stale || query.min_position.is_some_and(|min| answer.position < min);
     Ok(Json(EventPage {
         page: Page {
             items,
-            next,
-            position: head,
-            stale: false,
+            next: next.map(|position| position.to_string()),
+            position: answer.position,
+            stale,
         },
-        head,
+        head: state.store.head(),
     }))
 }
 

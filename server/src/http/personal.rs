@@ -5,15 +5,25 @@
 use super::auth::SignedIn;
 use super::error::AppError;
 use crate::state::AppState;
-use crate::store::EventFilter;
+use crate::store::{index, EventFilter, IndexState, MAX_TAIL};
 use axum::extract::State;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
+use std::time::Duration;
 
 /// One page of the actor filter at a time.
 const PAGE: usize = 1000;
+/// How long a download waits for the event index to come near the head.
+const INDEX_WAIT: Duration = Duration::from_secs(10);
 
 pub async fn download(State(state): State<AppState>, me: SignedIn) -> Result<Response, AppError> {
+    // A download must hold everything: the actor filter is complete once the event index is within
+    // a readable tail of the head.
+    let near = state.store.head().saturating_sub(MAX_TAIL);
+    state
+        .projections
+        .wait_for(index::NAME, near, INDEX_WAIT)
+        .await;
     let mut body = String::new();
     let mut after = 0;
     loop {
@@ -23,15 +33,25 @@ pub async fn download(State(state): State<AppState>, me: SignedIn) -> Result<Res
             actor: Some(me.handle.clone()),
             ..EventFilter::default()
         };
-        let page = state.store.query(&filter).await?;
-        let Some(last) = page.last() else { break };
-        after = last.position;
-        for event in &page {
+        let page = state
+            .store
+            .query(&filter, IndexState::of(&state.projections))
+            .await?;
+        if page.stale {
+            return Err(anyhow::anyhow!("the event index is too far behind the log").into());
+        }
+        for event in &page.events {
             body.push_str(&serde_json::to_string(event).map_err(anyhow::Error::from)?);
             body.push('\n');
         }
-        if page.len() < PAGE {
-            break;
+        // A full page goes on after its last event, a scan that stopped at its cap where it stopped.
+        let next = match page.events.last() {
+            Some(last) if page.events.len() == PAGE => Some(last.position),
+            _ => page.resume,
+        };
+        match next {
+            Some(next) => after = next,
+            None => break,
         }
     }
     let attachment = format!("attachment; filename=\"agora-{}.ndjson\"", me.handle);

@@ -26,6 +26,7 @@ use crate::live::Change;
 use crate::store::Store;
 use app::wire::Envelope;
 use futures::future::BoxFuture;
+use std::sync::Arc;
 
 /// Which generation of a projector's tables is meant: `<table>_g<n>`. A rebuild fills generation
 /// n + 1 beside the serving generation n and then takes over.
@@ -149,4 +150,13 @@ pub struct Scope<'a> {
     /// rebuilds and time travel, nor on history below where the journal begins. A projector skips
     /// building them then.
     pub live: bool,
+}
+
+/// Every projector a node runs: the runtime's own (the store's event index, which names no context)
+/// and every context's. The one list the server, the one-shot commands and the bench start.
+pub fn runtime_projectors(registry: &crate::registry::Registry) -> Vec<Arc<dyn Projector>> {
+    let index: Arc<dyn Projector> = Arc::new(crate::store::index::EVENT_INDEX);
+    let mut projectors = vec![index];
+    projectors.extend(registry.projectors());
+    projectors
 }

@@ -6,7 +6,6 @@ use super::domain::{Actor, Aggregate};
 use crate::commands::{CommandBus, CommandError, Origin};
 use crate::credentials::Credentials;
 use crate::people::{People, Person};
-use crate::store::EventFilter;
 use app::wire::User as WireUser;
 use futures::future::BoxFuture;
 use serde_json::Value;
@@ -94,15 +93,14 @@ async fn hashes_from_the_log(bus: &CommandBus, credentials: &Credentials) -> any
     let store = bus.store();
     let (mut after, mut copied) = (0, 0);
     loop {
-        let filter = EventFilter {
-            after: Some(after),
-            limit: 1000,
-            event_type: Some("UserRegistered".into()),
-            ..EventFilter::default()
-        };
-        let page = store.query_as_stored(&filter).await?;
-        let Some(last) = page.last() else { break };
-        after = last.position;
+        // The log itself, by position: this runs before the projectors (and the event index) start.
+        let (page, read_to) = store
+            .read_type_as_stored("UserRegistered", after, 1000)
+            .await?;
+        if read_to == after {
+            break;
+        }
+        after = read_to;
         for event in page.iter().filter(|e| e.schema < 2) {
             let hash = event.data.get(SECRET_FIELD).and_then(Value::as_str);
             let user_id = event

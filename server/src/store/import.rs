@@ -5,8 +5,11 @@ use crate::db;
 use app::wire::Envelope;
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
+use uuid::Uuid;
 
 const CHUNK: usize = 500;
+/// Positions per read when an import's event ids are checked against the log.
+const ID_PAGE: u64 = 5_000;
 
 /// Why a log cannot be imported, with the 1-based line that shows it.
 #[derive(Debug, thiserror::Error)]
@@ -63,6 +66,49 @@ pub fn check(
         events.push(event);
     }
     Ok(events)
+}
+
+/// Event ids are unique by construction (v7 UUIDs the server makes) and no index refuses a repeated
+/// one; an import brings ids made elsewhere, so those are checked against the log it continues: one
+/// read of the log's ids by position (none for an empty store).
+pub async fn check_ids(store: &Store, ndjson: &str, events: &[Envelope]) -> anyhow::Result<()> {
+    let ids: HashMap<Uuid, usize> = events
+        .iter()
+        .enumerate()
+        .map(|(index, event)| (event.event_id, index))
+        .collect();
+    let (head, mut after) = (store.head(), 0);
+    while after < head {
+        let last = head.min(after + ID_PAGE);
+        let sql = format!("SELECT position, event_id FROM event:{after}>..={last}");
+        for row in db::rows(store.db(), sql, Value::Null).await? {
+            let id = row["event_id"]
+                .as_str()
+                .and_then(|id| Uuid::parse_str(id).ok());
+            if let Some(&index) = id.as_ref().and_then(|id| ids.get(id)) {
+                return Err(ImportError {
+                    line: line_of(ndjson, index),
+                    reason: format!(
+                        "event id {} is the event at position {} already",
+                        events[index].event_id, row["position"]
+                    ),
+                }
+                .into());
+            }
+        }
+        after = last;
+    }
+    Ok(())
+}
+
+/// The 1-based line of the `nth` event, counted as `check` counts them.
+fn line_of(ndjson: &str, nth: usize) -> usize {
+    ndjson
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .nth(nth)
+        .map_or(0, |(index, _)| index + 1)
 }
 
 impl Store {

@@ -2,9 +2,12 @@
 //!
 //! # Guarantees and how they are kept
 //! - **All or nothing.** Every event of one append (one command) is written in one transaction.
-//! - **Optimistic concurrency.** An append names the stream version it was decided on; a unique index
-//!   on `(stream, version)` makes a concurrent append of the same version fail, which the store
-//!   answers as [`StoreError::Conflict`]. Versions are contiguous from 1 in every stream.
+//! - **Optimistic concurrency.** An append names the stream version it was decided on; a concurrent
+//!   append of the same version fails, which the store answers as [`StoreError::Conflict`]. The
+//!   writer reads the stream's last version as it plans, and the head check below makes any commit
+//!   since re-plan; appends planned without that read (`Exact(0)`, `NoStream`), imports and other
+//!   nodes meet the unique index on `(stream, version)`. Versions are contiguous from 1 in every
+//!   stream.
 //! - **Idempotency.** Every event records its command id and its index within the command under a
 //!   unique index, so a command id is appended at most once, even when two nodes race; a command that
 //!   appended nothing is recorded in the `command` table. [`Store::find_command`] returns the first
@@ -22,12 +25,17 @@
 //!   raises after the commit (and SurrealKV's `sync=every` fsync) has returned. Appends by another node
 //!   are noticed by polling `meta:head`; they are read once that node has committed them.
 //! - **Immutability.** The schema refuses any change to an event (see `schema.rs`).
+//! - **Only the guarantees on the commit.** An append writes its rows, the two unique indexes and the
+//!   head counter. The admin's filters are the event index (`index.rs`), a projector of the log, and
+//!   their answers say how far it had got (`query/`).
 //! - **Snapshots.** A long stream loads from its latest snapshot plus the events after it
 //!   (`snapshot.rs`); snapshots are a cache beside the log, never part of it.
 
 mod answer;
 mod import;
+pub mod index;
 mod personal;
+mod query;
 mod read;
 mod rewrite;
 mod schema;
@@ -37,9 +45,10 @@ mod upcast;
 mod vault;
 mod writer;
 
-pub use import::{check as check_import, ImportError};
+pub use import::{check as check_import, check_ids as check_import_ids, ImportError};
+pub use index::IndexState;
 pub use personal::{Personal, PersonalData, PersonalFields, SEALED};
-pub use read::EventFilter;
+pub use query::{Direction, EventFilter, Queried, MAX_SCANNED, MAX_TAIL};
 pub use rewrite::Rewritten;
 pub use snapshot::Snapshot;
 pub use subscription::Subscription;
@@ -304,15 +313,36 @@ impl Store {
         Ok(streams.into_iter().zip(self.lift(events).await?).collect())
     }
 
-    /// A keyset page of events that match `filter`.
-    pub async fn query(&self, filter: &EventFilter) -> Result<Vec<Envelope>, StoreError> {
-        self.lift(self.query_as_stored(filter).await?).await
+    /// A keyset page of events that match `filter`, read from the event index as `index` says it
+    /// serves and from the log above it (see `query/mod.rs`): with the position the answer is
+    /// complete up to, and whether it is stale.
+    pub async fn query(
+        &self,
+        filter: &EventFilter,
+        index: IndexState,
+    ) -> Result<Queried, StoreError> {
+        let mut answer = query::filtered(&self.inner.db, filter, index, self.head()).await?;
+        answer.events = self.lift(std::mem::take(&mut answer.events)).await?;
+        Ok(answer)
     }
 
-    /// The same, as stored: personal data sealed, older schemas not lifted. Only for migrations of
-    /// what the log holds.
-    pub async fn query_as_stored(&self, filter: &EventFilter) -> Result<Vec<Envelope>, StoreError> {
-        read::filtered(&self.inner.db, filter, self.head()).await
+    /// The events of `event_type` among the `limit` after `after`, as stored (personal data sealed,
+    /// older schemas not lifted), and the position read up to: `after` itself once the log ends.
+    /// Read from the log, not the event index: for one-time migrations at start, before any
+    /// projector runs.
+    pub async fn read_type_as_stored(
+        &self,
+        event_type: &str,
+        after: u64,
+        limit: usize,
+    ) -> Result<(Vec<Envelope>, u64), StoreError> {
+        let events = self.read_all_as_stored(after, limit).await?;
+        let read_to = events.last().map_or(after, |e| e.position);
+        let of_type = events
+            .into_iter()
+            .filter(|e| e.event_type == event_type)
+            .collect();
+        Ok((of_type, read_to))
     }
 
     /// One event by position.
