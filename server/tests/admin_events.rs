@@ -1,10 +1,16 @@
-//! The admin's event browser and the NDJSON feed: keyset pages, each filter, page boundaries.
+//! The admin's event browser and the NDJSON feed: keyset pages, each filter, page boundaries; the
+//! event index behind the filters, caught up or behind.
 
 mod common;
 
-use common::{assert_error, spawn, ADMIN};
+use app::wire::{Envelope, EnvelopeMetadata};
+use common::{assert_error, spawn, Client, TestApp, ADMIN};
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{json, Value};
+use std::time::Duration;
+use uuid::Uuid;
+
+const INDEX: &str = agora::store::index::NAME;
 
 fn positions(page: &Value) -> Vec<u64> {
     page["items"]
@@ -123,4 +129,267 @@ async fn the_ndjson_feed_streams_envelopes_in_order() {
     ] {
         assert!(lines[0].get(key).is_some(), "missing {key}");
     }
+}
+
+/// The positions of the log's events that pass `keep`, newest first: what a filter must answer.
+fn expected(log: &[Envelope], keep: impl Fn(&Envelope) -> bool) -> Vec<u64> {
+    log.iter()
+        .rev()
+        .filter(|e| keep(e))
+        .map(|e| e.position)
+        .collect()
+}
+
+/// Waits until the log holds an event of `event_type` (one a policy appends after its cause).
+async fn appended(app: &TestApp, event_type: &str) -> Envelope {
+    for _ in 0..100 {
+        let log = app.state.store.read_all(0, 1000).await.unwrap();
+        if let Some(event) = log.into_iter().find(|e| e.event_type == event_type) {
+            return event;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no {event_type} appeared");
+}
+
+/// Every page of a filter, one event a page, following `next` (newest first, or oldest first from
+/// `after=0`).
+async fn every_page(admin: &Client, filter: &str, oldest_first: bool) -> Vec<u64> {
+    let (mut seen, mut cursor) = (vec![], None::<String>);
+    for _ in 0..100 {
+        let bound = match (&cursor, oldest_first) {
+            (Some(next), true) => format!("&after={next}"),
+            (Some(next), false) => format!("&before={next}"),
+            (None, true) => "&after=0".to_owned(),
+            (None, false) => String::new(),
+        };
+        let (status, page) = admin
+            .get(&format!("/api/admin/events?{filter}&limit=1{bound}"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{filter}: {page}");
+        seen.extend(positions(&page));
+        match page["next"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => return seen,
+        }
+    }
+    panic!("{filter}: the pages never ended");
+}
+
+/// The answer of one filter, with its position and staleness.
+async fn filtered(admin: &Client, filter: &str) -> (Vec<u64>, Value, Value) {
+    let (status, page) = admin.get(&format!("/api/admin/events?{filter}")).await;
+    assert_eq!(status, StatusCode::OK, "{filter}: {page}");
+    (
+        positions(&page),
+        page["position"].clone(),
+        page["stale"].clone(),
+    )
+}
+
+#[tokio::test]
+async fn every_filter_answers_from_the_event_index_once_it_has_caught_up() {
+    let app = spawn().await;
+    let admin = app.user(ADMIN).await;
+    let ann = app.user("ann").await;
+    let bob = app.user("bob").await;
+    let first = ann.create_post("one").await;
+    bob.create_post("two").await;
+    bob.act("Follow", json!({ "handle": "ann" })).await;
+    ann.create_post("three").await;
+    ann.act("Block", json!({ "handle": "bob" })).await;
+    // The blocking policy ends bob's follow: an event caused by the block, in its correlation.
+    let unfollowed = appended(&app, "UserUnfollowed").await;
+    let head = app.head();
+    let (status, page) = admin
+        .get(&format!(
+            "/api/admin/events?type=PostCreated&min_position={head}&wait_ms=5000"
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(page["stale"], false, "{page}");
+    assert!(app.state.projections.position(INDEX) >= head);
+
+    let log = app.state.store.read_all(0, 1000).await.unwrap();
+    let blocked = log
+        .iter()
+        .find(|e| e.event_type == "UserBlocked")
+        .unwrap()
+        .clone();
+    assert_eq!(unfollowed.metadata.causation_id, Some(blocked.event_id));
+    let post = log[first["position"].as_u64().unwrap() as usize - 1].clone();
+    let at = post.metadata.at.clone();
+    let (from, to) = (log[2].metadata.at.clone(), log[5].metadata.at.clone());
+    let is_ann = |e: &Envelope| e.metadata.actor.as_deref() == Some("ann");
+    let cases = [
+        (
+            "type=PostCreated".to_owned(),
+            expected(&log, |e| e.event_type == "PostCreated"),
+        ),
+        ("actor=ann".to_owned(), expected(&log, is_ann)),
+        (
+            format!("correlation={}", blocked.metadata.correlation_id.unwrap()),
+            expected(&log, |e| {
+                e.metadata.correlation_id == blocked.metadata.correlation_id
+            }),
+        ),
+        (
+            format!("causation={}", blocked.event_id),
+            vec![unfollowed.position],
+        ),
+        (
+            format!("command={}", post.metadata.command_id.unwrap()),
+            vec![post.position],
+        ),
+        (format!("event_id={}", post.event_id), vec![post.position]),
+        (
+            format!("from={at}&to={at}"),
+            expected(&log, |e| e.metadata.at == at),
+        ),
+        (
+            format!("from={from}&to={to}"),
+            expected(&log, |e| e.metadata.at >= from && e.metadata.at <= to),
+        ),
+        (format!("stream={}", post.stream), vec![post.position]),
+        (
+            "actor=ann&type=PostCreated".to_owned(),
+            expected(&log, |e| is_ann(e) && e.event_type == "PostCreated"),
+        ),
+    ];
+    for (filter, want) in &cases {
+        assert!(!want.is_empty(), "{filter}");
+        let (got, position, stale) = filtered(&admin, filter).await;
+        assert_eq!(&got, want, "{filter}");
+        assert_eq!(position, head, "{filter}");
+        assert_eq!(stale, false, "{filter}");
+    }
+    assert_eq!(cases[3].1.len(), 1);
+    assert!(cases[2].1.len() >= 2, "the block and what it caused");
+
+    // Keyset pages over the index, both ways.
+    let anns = expected(&log, is_ann);
+    assert_eq!(every_page(&admin, "actor=ann", false).await, anns);
+    let oldest_first: Vec<u64> = anns.iter().rev().copied().collect();
+    assert_eq!(every_page(&admin, "actor=ann", true).await, oldest_first);
+    let (_, page) = admin
+        .get(&format!("/api/admin/events?event_id={}", Uuid::now_v7()))
+        .await;
+    assert_eq!(positions(&page), Vec::<u64>::new());
+}
+
+#[tokio::test]
+async fn an_answer_while_the_event_index_is_behind_reads_the_short_tail() {
+    let app = spawn().await;
+    let admin = app.user(ADMIN).await;
+    let ann = app.user("ann").await;
+    ann.create_post("indexed").await;
+    ann.create_post("indexed too").await;
+    let (caught_up, indexed) = app
+        .state
+        .projections
+        .wait_for(INDEX, app.head(), Duration::from_secs(5))
+        .await;
+    assert!(caught_up);
+    // The projectors stop; the log goes on without the index.
+    app.state.projections.stop().await;
+    let later = ann.create_post("not indexed").await;
+    ann.create_post("nor this").await;
+    let head = app.head();
+    assert_eq!(app.state.projections.position(INDEX), indexed);
+    assert!(indexed < head);
+
+    let log = app.state.store.read_all(0, 1000).await.unwrap();
+    let later = log[later["position"].as_u64().unwrap() as usize - 1].clone();
+    let at = later.metadata.at.clone();
+    let cases = [
+        (
+            "type=PostCreated".to_owned(),
+            expected(&log, |e| e.event_type == "PostCreated"),
+        ),
+        (
+            "actor=ann".to_owned(),
+            expected(&log, |e| e.metadata.actor.as_deref() == Some("ann")),
+        ),
+        (format!("event_id={}", later.event_id), vec![later.position]),
+        (
+            format!("correlation={}", later.metadata.correlation_id.unwrap()),
+            vec![later.position],
+        ),
+        (
+            format!("from={at}&to={at}"),
+            expected(&log, |e| e.metadata.at == at),
+        ),
+    ];
+    for (filter, want) in &cases {
+        let (got, position, stale) = filtered(&admin, filter).await;
+        assert_eq!(&got, want, "{filter}");
+        assert_eq!(position, head, "{filter}: complete up to the head");
+        assert_eq!(stale, false, "{filter}");
+    }
+    assert_eq!(
+        cases[0].1.len(),
+        4,
+        "two posts indexed, two only in the log"
+    );
+    // Pages cross from the log's tail into the index and back.
+    let anns = cases[1].1.clone();
+    assert_eq!(every_page(&admin, "actor=ann", false).await, anns);
+    let oldest_first: Vec<u64> = anns.iter().rev().copied().collect();
+    assert_eq!(every_page(&admin, "actor=ann", true).await, oldest_first);
+}
+
+#[tokio::test]
+async fn a_tail_too_long_to_read_answers_stale_at_the_index_position() {
+    let app = spawn().await;
+    let admin = app.user(ADMIN).await;
+    let ann = app.user("ann").await;
+    ann.create_post("indexed").await;
+    let (caught_up, indexed) = app
+        .state
+        .projections
+        .wait_for(INDEX, app.head(), Duration::from_secs(5))
+        .await;
+    assert!(caught_up);
+    app.state.projections.stop().await;
+    // More of the log than a query reads past the index, imported while the index is stopped.
+    let at = "2026-01-01T00:00:00.000000Z";
+    let tail: Vec<Envelope> = (1..=agora::store::MAX_TAIL + 1)
+        .map(|n| {
+            let id = Uuid::now_v7();
+            Envelope {
+                position: indexed + n,
+                event_id: id,
+                stream: "note-imported".into(),
+                version: n,
+                event_type: "NoteImported".into(),
+                schema: 1,
+                data: json!({}),
+                metadata: EnvelopeMetadata {
+                    command_id: Some(id),
+                    correlation_id: Some(id),
+                    at: at.into(),
+                    ..EnvelopeMetadata::default()
+                },
+            }
+        })
+        .collect();
+    app.state.store.import(&tail).await.unwrap();
+    let head = app.head();
+    assert_eq!(head, indexed + agora::store::MAX_TAIL + 1);
+
+    let log = app.state.store.read_all(0, 1000).await.unwrap();
+    let indexed_posts = expected(&log, |e| e.event_type == "PostCreated");
+    let (got, position, stale) = filtered(&admin, "type=PostCreated").await;
+    assert_eq!(got, indexed_posts, "what the index holds is still answered");
+    assert_eq!((position, stale), (json!(indexed), json!(true)));
+    let (got, position, stale) = filtered(&admin, "type=NoteImported").await;
+    assert_eq!(got, Vec::<u64>::new());
+    assert_eq!((position, stale), (json!(indexed), json!(true)));
+    // Below the index's position the answer is whole, and the event table's own indexes always are.
+    let (_, position, stale) =
+        filtered(&admin, &format!("type=PostCreated&before={indexed}")).await;
+    assert_eq!((position, stale), (json!(head), json!(false)));
+    let (got, position, stale) = filtered(&admin, "stream=note-imported&limit=2").await;
+    assert_eq!(got, [head, head - 1]);
+    assert_eq!((position, stale), (json!(head), json!(false)));
 }
