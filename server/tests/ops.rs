@@ -69,3 +69,32 @@ async fn a_broken_log_is_refused_with_its_line_and_writes_nothing() {
     assert!(error.to_string().starts_with("line 2:"), "{error}");
     assert_eq!(target.state.store.read_all(0, 100).await.unwrap(), vec![]);
 }
+
+#[tokio::test]
+async fn an_import_that_repeats_an_event_id_of_the_log_is_refused() {
+    let source = spawn().await;
+    let ann = source.user("ann").await;
+    ann.create_post("one").await;
+    let mut exported = Vec::new();
+    ops::export(&source.state.store, 0, &mut exported)
+        .await
+        .unwrap();
+    let lines: Vec<serde_json::Value> = String::from_utf8(exported)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+
+    let target = spawn().await;
+    ops::import(&target.state.store, &lines[0].to_string())
+        .await
+        .unwrap();
+    // No index refuses a repeated event id any more: the import checks the log it continues.
+    let mut repeat = lines[1].clone();
+    repeat["event_id"] = lines[0]["event_id"].clone();
+    let error = ops::import(&target.state.store, &repeat.to_string())
+        .await
+        .unwrap_err();
+    assert!(error.to_string().starts_with("line 1:"), "{error}");
+    assert_eq!(target.state.store.head(), 1);
+}
