@@ -230,7 +230,10 @@ async fn run_bench(bench: &Bench) -> anyhow::Result<()> {
                 );
                 println!("  answered after        {:>8.1} ms", report.answered_ms);
                 println!("  every read model after {:>7.1} ms", report.read_models_ms);
-                println!("  forgotten beside the log after {:.1} ms", report.forgotten_ms);
+                println!(
+                    "  forgotten beside the log after {:.1} ms",
+                    report.forgotten_ms
+                );
             }
             Ok(())
         }

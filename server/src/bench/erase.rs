@@ -31,7 +31,8 @@ const IN_FLIGHT: usize = 32;
 
 pub async fn erase(base: &str, events: usize, followers: usize) -> anyhow::Result<EraseReport> {
     let (_, db) = fresh(base, "bench-erase").await?;
-    let state = crate::start_on(db, vec![], leptos::prelude::LeptosOptions::default()).await?;
+    let options = leptos::prelude::get_configuration(None)?.leptos_options;
+    let state = crate::start_on(db, vec![], options).await?;
     let bus = state.bus.clone();
     for handle in std::iter::once(PERSON.to_owned()).chain((0..followers).map(follower)) {
         register(&bus, &handle).await?;
@@ -45,7 +46,10 @@ pub async fn erase(base: &str, events: usize, followers: usize) -> anyhow::Resul
         let batch = (events - written).min(IN_FLIGHT);
         let commands = (0..batch).map(|i| {
             let n = written + i;
-            let text = format!("post {n} by the person to be erased, #erasable @{}", follower(0));
+            let text = format!(
+                "post {n} by the person to be erased, #erasable @{}",
+                follower(0)
+            );
             run(&bus, PERSON, "CreatePost", json!({ "text": text }))
         });
         for answer in futures::future::join_all(commands).await {
@@ -101,7 +105,12 @@ async fn register(bus: &CommandBus, handle: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn run(bus: &CommandBus, actor: &str, command: &str, payload: Value) -> anyhow::Result<Value> {
+async fn run(
+    bus: &CommandBus,
+    actor: &str,
+    command: &str,
+    payload: Value,
+) -> anyhow::Result<Value> {
     let origin = Origin::new(Uuid::now_v7(), Actor::user(actor));
     let answer = bus.submit(origin, command, &payload, None).await?;
     Ok(serde_json::to_value(answer)?)
