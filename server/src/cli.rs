@@ -120,7 +120,22 @@ pub enum Bench {
         /// Commands at 256 in flight (a quarter of that at 32, 300 at 1).
         #[arg(long, default_value_t = 20_000)]
         commands: usize,
+        /// Seal no personal data (the cost of sealing is the difference from a run without it).
+        #[arg(long)]
+        plain: bool,
         /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The time for an erasure to reach every read model of a person with many events.
+    Erase {
+        #[arg(long, default_value = "surrealkv:///tmp/agora-bench")]
+        db: String,
+        /// The person's posts.
+        #[arg(long, default_value_t = 10_000)]
+        events: usize,
+        #[arg(long, default_value_t = 100)]
+        followers: usize,
         #[arg(long)]
         json: bool,
     },
@@ -179,6 +194,9 @@ pub enum Bench {
         db: String,
         #[arg(long, default_value_t = 1_000_000)]
         events: u64,
+        /// Seal no personal data (the cost of sealing is the difference from a run without it).
+        #[arg(long)]
+        plain: bool,
         #[arg(long)]
         json: bool,
     },

@@ -95,10 +95,23 @@ async fn shutdown() {
     tracing::info!("shutting down");
 }
 
+fn sealing(plain: bool) -> agora::bench::Sealing {
+    if plain {
+        agora::bench::Sealing::Plain
+    } else {
+        agora::bench::Sealing::Sealed
+    }
+}
+
 async fn run_bench(bench: &Bench) -> anyhow::Result<()> {
     match bench {
-        Bench::Rebuild { db, events, json } => {
-            let report = agora::bench::rebuild::rebuild(db, *events).await?;
+        Bench::Rebuild {
+            db,
+            events,
+            plain,
+            json,
+        } => {
+            let report = agora::bench::rebuild::rebuild(db, *events, sealing(*plain)).await?;
             if *json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
@@ -201,8 +214,36 @@ async fn run_bench(bench: &Bench) -> anyhow::Result<()> {
             Ok(())
         }
         Bench::LiveCeiling { addr } => agora::bench::live::ceiling::serve(*addr).await,
-        Bench::Append { db, commands, json } => {
-            let report = agora::bench::append::append(db, *commands).await?;
+        Bench::Erase {
+            db,
+            events,
+            followers,
+            json,
+        } => {
+            let report = agora::bench::erase::erase(db, *events, *followers).await?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                println!(
+                    "erasing a person with {} events ({} followers, {} in the log):",
+                    report.events_of_person, report.followers, report.events_in_log
+                );
+                println!("  answered after        {:>8.1} ms", report.answered_ms);
+                println!("  every read model after {:>7.1} ms", report.read_models_ms);
+                println!(
+                    "  forgotten beside the log after {:.1} ms",
+                    report.forgotten_ms
+                );
+            }
+            Ok(())
+        }
+        Bench::Append {
+            db,
+            commands,
+            plain,
+            json,
+        } => {
+            let report = agora::bench::append::append(db, *commands, sealing(*plain)).await?;
             if *json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {

@@ -11,7 +11,21 @@ type People = Page<UserSummary>;
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
-    let me = Resource::new(|| (), |_| load_me());
+    // The profile is read in the same resource as the session: a fetch awaited inside the view
+    // would run again in the browser while it hydrates, and the page would not match the server's.
+    let me = Resource::new(
+        || (),
+        |_| async {
+            let me = load_me().await;
+            let profile = match &me {
+                Some(me) => load::<Profile>(format!("/api/users/{}", me.user.handle))
+                    .await
+                    .ok(),
+                None => None,
+            };
+            (me, profile)
+        },
+    );
     let lists = Resource::new(
         || (),
         |_| async {
@@ -23,11 +37,7 @@ pub fn SettingsPage() -> impl IntoView {
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                let me = me.await;
-                let profile = match &me {
-                    Some(me) => load::<Profile>(format!("/api/users/{}", me.user.handle)).await.ok(),
-                    None => None,
-                };
+                let (me, profile) = me.await;
                 let (muted, blocked) = lists.await;
                 view! { <SettingsView me profile muted blocked/> }
             })}
@@ -153,9 +163,7 @@ fn People(
                     }
                 </For>
             </ul>
-            <Show when=move || error.with(Option::is_some)>
-                <p class="error" role="alert">{move || error.get()}</p>
-            </Show>
+            {move || error.get().map(|message| view! { <p class="error" role="alert">{message}</p> })}
         </section>
     }
 }
@@ -224,9 +232,7 @@ fn EraseAccount(handle: String) -> impl IntoView {
                 disabled=move || !confirmed() || busy.get()>
                 "Erase my account"
             </button>
-            <Show when=move || error.with(Option::is_some)>
-                <p class="error" role="alert">{move || error.get()}</p>
-            </Show>
+            {move || error.get().map(|message| view! { <p class="error" role="alert">{message}</p> })}
         </form>
     }
 }

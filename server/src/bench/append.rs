@@ -3,7 +3,7 @@
 //! the same kind of database: raw batched `INSERT` of the same event rows with the same indexes, 256
 //! rows a transaction.
 
-use super::fresh;
+use super::{fresh, open_store, Sealing};
 use crate::aggregate::Actor;
 use crate::commands::{CommandBus, Origin};
 use crate::db;
@@ -24,6 +24,8 @@ pub struct AppendRun {
 #[derive(Debug, Serialize)]
 pub struct AppendReport {
     pub db: String,
+    /// Whether the posts' texts were sealed (as the server does) or written in the open.
+    pub sealed: bool,
     /// 1 and 32 in flight, then the median trial at 256 in flight.
     pub runs: Vec<AppendRun>,
     /// The median of the ceiling's trials.
@@ -44,15 +46,19 @@ pub struct Trial {
 /// Trials of 256 in flight and of the ceiling: their medians are compared.
 const TRIALS: usize = 3;
 
-pub async fn append(base: &str, commands_at_256: usize) -> anyhow::Result<AppendReport> {
+pub async fn append(
+    base: &str,
+    commands_at_256: usize,
+    sealing: Sealing,
+) -> anyhow::Result<AppendReport> {
     let mut runs = vec![];
     for (in_flight, commands) in [(1, 300), (32, commands_at_256 / 4)] {
-        runs.push(fresh_run(base, in_flight, commands).await?);
+        runs.push(fresh_run(base, in_flight, commands, sealing).await?);
     }
     let mut at_256 = vec![];
     let mut trials = vec![];
     for _ in 0..TRIALS {
-        let run = fresh_run(base, 256, commands_at_256).await?;
+        let run = fresh_run(base, 256, commands_at_256, sealing).await?;
         trials.push(Trial {
             events_per_s_at_256: run.events_per_s,
             ceiling_rows_per_s: ceiling(base, commands_at_256).await?,
@@ -68,6 +74,7 @@ pub async fn append(base: &str, commands_at_256: usize) -> anyhow::Result<Append
     runs.push(median_run);
     Ok(AppendReport {
         db: base.to_owned(),
+        sealed: sealing == Sealing::Sealed,
         runs,
         ceiling_rows_per_s: ceiling,
         ratio_at_256,
@@ -80,10 +87,11 @@ pub(super) async fn fresh_run(
     base: &str,
     in_flight: usize,
     commands: usize,
+    sealing: Sealing,
 ) -> anyhow::Result<AppendRun> {
     let (_, db) = fresh(base, "bench-append").await?;
     let registry = crate::contexts::registry();
-    let store = crate::ops::open_on(db, &registry).await?;
+    let store = open_store(db, &registry, sealing).await?;
     let bus = registry.command_bus(store);
     run_commands(&bus, in_flight, commands).await
 }

@@ -1,13 +1,33 @@
 //! `agora bench …`: benchmarks that print numbers (never timed tests).
 
 pub mod append;
+pub mod erase;
 pub mod live;
 pub mod queries;
 pub mod rebuild;
 pub mod wallet;
 
 use crate::db::{self, Db};
+use crate::registry::Registry;
+use crate::store::{PersonalData, Store};
 use uuid::Uuid;
+
+/// Whether the benchmark's store seals personal data as the server's does, or seals nothing (the
+/// cost of sealing is the difference between the two).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sealing {
+    Sealed,
+    Plain,
+}
+
+/// The store on `db` as the server opens it, or with nothing sealed.
+async fn open_store(db: Db, registry: &Registry, sealing: Sealing) -> anyhow::Result<Store> {
+    let personal = match sealing {
+        Sealing::Sealed => registry.personal_data(),
+        Sealing::Plain => PersonalData::default(),
+    };
+    Ok(Store::open(db, registry.upcasters(), personal).await?)
+}
 
 /// A fresh database of the kind `base` names: a new folder under it for `surrealkv://`, a new
 /// in-memory one for `mem://`.

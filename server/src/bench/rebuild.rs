@@ -2,7 +2,7 @@
 //! liking, renaming themselves, reporting), then rebuilds every read model from zero, and in the same run measures the
 //! raw rate of reading the event table in position order with the same page size.
 
-use super::fresh;
+use super::{fresh, open_store, Sealing};
 use crate::aggregate::DomainEvent;
 use crate::live::Hub;
 use crate::projections::Projections;
@@ -21,6 +21,8 @@ const CHUNK: usize = 10_000;
 #[derive(Debug, Serialize)]
 pub struct RebuildReport {
     pub events: u64,
+    /// Whether the log's personal data was sealed (as the server writes it) or in the open.
+    pub sealed: bool,
     pub generate_s: f64,
     pub raw_read_events_per_s: f64,
     pub rebuild_events_per_s: f64,
@@ -37,10 +39,10 @@ pub struct ProjectorRebuild {
     pub events_per_s: f64,
 }
 
-pub async fn rebuild(base: &str, events: u64) -> anyhow::Result<RebuildReport> {
+pub async fn rebuild(base: &str, events: u64, sealing: Sealing) -> anyhow::Result<RebuildReport> {
     let (_, db) = fresh(base, "bench-rebuild").await?;
     let registry = crate::contexts::registry();
-    let store = crate::ops::open_on(db, &registry).await?;
+    let store = open_store(db, &registry, sealing).await?;
     let started = Instant::now();
     let mut log = Log::default();
     while log.position < events {
@@ -94,6 +96,7 @@ pub async fn rebuild(base: &str, events: u64) -> anyhow::Result<RebuildReport> {
         .collect();
     Ok(RebuildReport {
         events,
+        sealed: sealing == Sealing::Sealed,
         generate_s,
         raw_read_events_per_s: raw,
         rebuild_events_per_s: rebuild,

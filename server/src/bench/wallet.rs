@@ -77,7 +77,7 @@ pub async fn wallet(base: &str, accounts: usize, transfers: usize) -> anyhow::Re
     };
     for in_flight in [32, 256] {
         caught_up().await;
-        let baseline = fresh_run(base, in_flight, transfers).await?;
+        let baseline = fresh_run(base, in_flight, transfers, super::Sealing::Sealed).await?;
         for hot in [false, true] {
             caught_up().await;
             let mut run = transfer_run(&bus, &waiting, &handles, in_flight, hot, transfers).await?;
