@@ -187,6 +187,11 @@ async fn an_erased_person_is_forgotten_everywhere_but_the_log_stays_whole() {
         .unwrap();
     assert_eq!(created["metadata"]["personal"]["erased"], true, "{created}");
     assert!(created["data"].get("text").is_none(), "{created}");
+    // The live feed from the start: every event, none with her words.
+    let mut feed = app.bearer_socket("/api/events/live?after=0", &token).await;
+    let fed = frames_until_quiet(&mut feed, Duration::from_millis(500)).await;
+    assert_eq!(fed.len() as u64, app.head(), "the feed carries every event");
+    assert_forgotten("the live feed", &serde_json::to_string(&fed).unwrap());
     for path in [
         "/api/admin/events?actor=ann&limit=100".to_owned(),
         format!("/api/admin/streams/post-{post}?version=1"),
