@@ -90,8 +90,11 @@ impl Forgetting {
         let store = self.bus.store();
         let head = store.head();
         self.projections.wait_for_all(head, READ_MODELS_WAIT).await;
-        self.journal.cut(head).await?;
+        // First what makes every page refetch, then the rows (a scan of the journal: slow on a
+        // large one, and nothing serves them any more meanwhile).
+        crate::live::journal::record_rebuild(store.db(), head).await?;
         self.hub.forget_all(head);
+        self.journal.cut(head).await?;
         store.vault().mark_forgotten(subject).await?;
         tracing::info!(subject, position = head, "an erased person is forgotten");
         Ok(())
