@@ -123,6 +123,10 @@ pub enum Bench {
         /// Seal no personal data (the cost of sealing is the difference from a run without it).
         #[arg(long)]
         plain: bool,
+        /// Then run PostgreSQL's Message DB benchmark at this path (`../shared/peers/messagedb/run.sh`)
+        /// and print the ratios per concurrency.
+        #[arg(long, value_name = "RUN_SH")]
+        vs_messagedb: Option<String>,
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,

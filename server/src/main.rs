@@ -241,9 +241,14 @@ async fn run_bench(bench: &Bench) -> anyhow::Result<()> {
             db,
             commands,
             plain,
+            vs_messagedb,
             json,
         } => {
-            let report = agora::bench::append::append(db, *commands, sealing(*plain)).await?;
+            let mut report = agora::bench::append::append(db, *commands, sealing(*plain)).await?;
+            if let Some(script) = vs_messagedb {
+                let versus = agora::bench::messagedb::compare(script, &report.runs).await?;
+                report.vs_messagedb = Some(versus);
+            }
             if *json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
@@ -269,6 +274,12 @@ async fn run_bench(bench: &Bench) -> anyhow::Result<()> {
                     "256 in flight / ceiling (medians): {:.0} %",
                     report.ratio_at_256 * 100.0
                 );
+                for row in report.vs_messagedb.iter().flat_map(|v| &v.rows) {
+                    println!(
+                        "{:>4} in flight: Message DB {:>6.0}/s (p99 {:.1} ms), Agora / Message DB {:.2}x",
+                        row.in_flight, row.messagedb_per_s, row.messagedb_p99_ms, row.ratio
+                    );
+                }
             }
             Ok(())
         }

@@ -35,6 +35,9 @@ pub struct AppendReport {
     /// Each trial of 256 in flight and of the ceiling, taken in turns so a slow spell of the machine
     /// weighs on both.
     pub trials: Vec<Trial>,
+    /// With `--vs-messagedb`: Message DB's figures from the same machine, right after.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vs_messagedb: Option<super::messagedb::VersusMessageDb>,
 }
 
 #[derive(Debug, Serialize)]
@@ -79,6 +82,7 @@ pub async fn append(
         ceiling_rows_per_s: ceiling,
         ratio_at_256,
         trials,
+        vs_messagedb: None,
     })
 }
 

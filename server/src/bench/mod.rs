@@ -3,6 +3,7 @@
 pub mod append;
 pub mod erase;
 pub mod live;
+pub mod messagedb;
 pub mod queries;
 pub mod rebuild;
 pub mod wallet;
