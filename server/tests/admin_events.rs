@@ -277,21 +277,29 @@ async fn every_filter_answers_from_the_event_index_once_it_has_caught_up() {
     assert_eq!(positions(&page), Vec::<u64>::new());
 }
 
-#[tokio::test]
-async fn an_answer_while_the_event_index_is_behind_reads_the_short_tail() {
+/// An app whose admin and ann exist, ann's posts indexed, and then every projector stopped: what
+/// comes after is only in the log. Answers the index's position.
+async fn index_stopped(posts: &[&str]) -> (common::TestApp, common::Client, common::Client, u64) {
     let app = spawn().await;
     let admin = app.user(ADMIN).await;
     let ann = app.user("ann").await;
-    ann.create_post("indexed").await;
-    ann.create_post("indexed too").await;
+    for text in posts {
+        ann.create_post(text).await;
+    }
     let (caught_up, indexed) = app
         .state
         .projections
         .wait_for(INDEX, app.head(), Duration::from_secs(5))
         .await;
     assert!(caught_up);
-    // The projectors stop; the log goes on without the index.
     app.state.projections.stop().await;
+    (app, admin, ann, indexed)
+}
+
+#[tokio::test]
+async fn an_answer_while_the_event_index_is_behind_reads_the_short_tail() {
+    let (app, admin, ann, indexed) = index_stopped(&["indexed", "indexed too"]).await;
+    // The log goes on without the index.
     let later = ann.create_post("not indexed").await;
     ann.create_post("nor this").await;
     let head = app.head();
@@ -340,17 +348,7 @@ async fn an_answer_while_the_event_index_is_behind_reads_the_short_tail() {
 
 #[tokio::test]
 async fn a_tail_too_long_to_read_answers_stale_at_the_index_position() {
-    let app = spawn().await;
-    let admin = app.user(ADMIN).await;
-    let ann = app.user("ann").await;
-    ann.create_post("indexed").await;
-    let (caught_up, indexed) = app
-        .state
-        .projections
-        .wait_for(INDEX, app.head(), Duration::from_secs(5))
-        .await;
-    assert!(caught_up);
-    app.state.projections.stop().await;
+    let (app, admin, _ann, indexed) = index_stopped(&["indexed"]).await;
     // More of the log than a query reads past the index, imported while the index is stopped.
     let at = "2026-01-01T00:00:00.000000Z";
     let tail: Vec<Envelope> = (1..=agora::store::MAX_TAIL + 1)

@@ -1,48 +1,17 @@
 //! The event store's promises, tested on `mem://`: immutability, idempotency, contiguous positions
 //! and versions under concurrent writers, catch-up → live without gap, several nodes, upcasting.
 
-use agora::db::{self, Db};
-use agora::store::{Append, Appended, ExpectedVersion, Metadata, NewEvent, Store, StoreError};
+use agora::db;
+use agora::store::{Append, Appended, ExpectedVersion, StoreError};
 use proptest::prelude::*;
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::time::Duration;
 use uuid::Uuid;
 
-async fn open() -> (Db, Store) {
-    let db = db::connect("mem://").await.unwrap();
-    let store = open_store(&db).await;
-    (db, store)
-}
+mod common;
 
-/// A store with every context's upcasters, as the app opens it.
-async fn open_store(db: &Db) -> Store {
-    agora::ops::open_on(db.clone(), &agora::contexts::registry())
-        .await
-        .unwrap()
-}
-
-fn append(stream: &str, expected: ExpectedVersion, count: usize) -> Append {
-    let command_id = Uuid::now_v7();
-    Append {
-        stream: stream.to_owned(),
-        expected,
-        events: (0..count)
-            .map(|n| NewEvent {
-                event_id: Uuid::now_v7(),
-                event_type: "ProfileUpdated".into(),
-                schema: 1,
-                data: json!({ "handle": stream, "bio": format!("bio {n}") }),
-            })
-            .collect(),
-        metadata: Metadata {
-            command_id,
-            correlation_id: command_id,
-            causation_id: None,
-            actor: Some("test".into()),
-        },
-    }
-}
+use common::store::{append, assert_contiguous, open, open_store};
 
 #[tokio::test]
 async fn the_database_refuses_every_change_to_an_event() {
@@ -171,30 +140,6 @@ async fn a_stale_or_future_expected_version_is_a_conflict_that_writes_nothing() 
         .await
         .unwrap();
     assert_eq!(store.read_stream("s", 0).await.unwrap().len(), 3);
-}
-
-/// Checks the log: positions 1..=n in order, each stream's versions 1..=k in order.
-async fn assert_contiguous(store: &Store) -> usize {
-    let events = store.read_all(0, 100_000).await.unwrap();
-    for (index, event) in events.iter().enumerate() {
-        assert_eq!(
-            event.position,
-            index as u64 + 1,
-            "positions have a gap or a repeat"
-        );
-    }
-    let mut versions: BTreeMap<&str, u64> = BTreeMap::new();
-    for event in &events {
-        let last = versions.entry(event.stream.as_str()).or_default();
-        assert_eq!(
-            event.version,
-            *last + 1,
-            "{} skipped a version",
-            event.stream
-        );
-        *last = event.version;
-    }
-    events.len()
 }
 
 proptest! {
@@ -386,68 +331,4 @@ async fn a_long_stream_loads_from_its_snapshot_and_the_tail() {
     let (state, version) = bus.load::<User>("user-ann").await.unwrap();
     assert_eq!(version, 131);
     assert_eq!(state.registered.unwrap().bio, "bio 129");
-}
-
-/// The indexes on the event table, by name.
-async fn event_indexes(db: &Db) -> Vec<String> {
-    let info = db::rows(db, "INFO FOR TABLE event", Value::Null)
-        .await
-        .unwrap();
-    let mut names: Vec<String> = info[0]["indexes"]
-        .as_object()
-        .unwrap()
-        .keys()
-        .cloned()
-        .collect();
-    names.sort();
-    names
-}
-
-#[tokio::test]
-async fn a_database_of_schema_2_loses_the_filter_indexes_in_place_at_start() {
-    let (db, store) = open().await;
-    assert_eq!(
-        event_indexes(&db).await,
-        ["event_command", "event_stream_version"]
-    );
-    store
-        .append(append("user-ann", ExpectedVersion::NoStream, 2))
-        .await
-        .unwrap();
-    // The event table as schema version 2 left it: six more indexes, for the admin's filters.
-    let version_2 = "
-        DEFINE INDEX event_event_id ON event FIELDS event_id UNIQUE;
-        DEFINE INDEX event_type ON event FIELDS type, position;
-        DEFINE INDEX event_actor ON event FIELDS actor, position;
-        DEFINE INDEX event_correlation ON event FIELDS correlation_id, position;
-        DEFINE INDEX event_causation ON event FIELDS causation_id;
-        DEFINE INDEX event_at ON event FIELDS at;
-        UPSERT meta:schema SET version = 2;";
-    db::run(&db, version_2, Value::Null).await.unwrap();
-    assert_eq!(event_indexes(&db).await.len(), 8);
-    drop(store);
-
-    let store = open_store(&db).await;
-    assert_eq!(
-        event_indexes(&db).await,
-        ["event_command", "event_stream_version"]
-    );
-    let version = db::rows(&db, "SELECT VALUE version FROM meta:schema", Value::Null)
-        .await
-        .unwrap();
-    assert_eq!(version, [json!(3)]);
-    // The log is whole, and appends go on with both guarantees.
-    store
-        .append(append("user-ann", ExpectedVersion::Exact(2), 1))
-        .await
-        .unwrap();
-    let refused = store
-        .append(append("user-ann", ExpectedVersion::NoStream, 1))
-        .await;
-    assert!(
-        matches!(refused, Err(StoreError::Conflict { actual: 3, .. })),
-        "{refused:?}"
-    );
-    assert_eq!(store.read_stream("user-ann", 0).await.unwrap().len(), 3);
-    assert_eq!(assert_contiguous(&store).await, 3);
 }

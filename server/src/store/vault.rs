@@ -109,17 +109,13 @@ impl Vault {
     /// The key to seal a subject's new personal data with, created on first use. An erased subject
     /// has none: what they would write is refused.
     pub async fn key_for_writing(&self, subject: &str) -> Result<KeyBytes, StoreError> {
-        match self.key(subject).await? {
-            Key::Live(key) => return Ok(key),
-            Key::Erased => return Err(StoreError::Erased(subject.to_owned())),
-            Key::Missing => {}
+        if let Some(key) = self.writable(subject).await? {
+            return Ok(key);
         }
         let _one_at_a_time = self.creating.lock().await;
-        self.keys.write().expect("vault cache").remove(subject);
-        match self.key(subject).await? {
-            Key::Live(key) => return Ok(key),
-            Key::Erased => return Err(StoreError::Erased(subject.to_owned())),
-            Key::Missing => {}
+        // Made while this waited for the lock (a missing key is never cached, so this reads).
+        if let Some(key) = self.writable(subject).await? {
+            return Ok(key);
         }
         let mut key = [0u8; 32];
         SystemRandom::new()
@@ -127,24 +123,22 @@ impl Vault {
             .map_err(|_| StoreError::Unavailable("the system's random source failed".into()))?;
         // CREATE fails when another node created the key meanwhile: then theirs is the key.
         let sql = "CREATE type::record('person_key', $subject) SET secret = $secret, created_at = time::now()";
-        let created = db::run(
-            &self.db,
-            sql,
-            json!({ "subject": subject, "secret": BASE64.encode(key) }),
-        )
-        .await;
-        if created.is_err() {
-            self.keys.write().expect("vault cache").remove(subject);
-            return match self.key(subject).await? {
-                Key::Live(key) => Ok(key),
-                Key::Erased => Err(StoreError::Erased(subject.to_owned())),
-                Key::Missing => Err(created.err().map(StoreError::from).unwrap_or_else(|| {
-                    StoreError::Unavailable(format!("no key could be made for {subject}"))
-                })),
-            };
+        let vars = json!({ "subject": subject, "secret": BASE64.encode(key) });
+        if let Err(error) = db::run(&self.db, sql, vars).await {
+            return self.writable(subject).await?.ok_or(error.into());
         }
         self.remember(subject, Key::Live(key));
         Ok(key)
+    }
+
+    /// The subject's key if they have one, `None` if they have none yet; an erased subject's
+    /// writes are refused.
+    async fn writable(&self, subject: &str) -> Result<Option<KeyBytes>, StoreError> {
+        match self.key(subject).await? {
+            Key::Live(key) => Ok(Some(key)),
+            Key::Erased => Err(StoreError::Erased(subject.to_owned())),
+            Key::Missing => Ok(None),
+        }
     }
 
     /// Destroys the subject's key for good (a tombstone takes its place). Idempotent.

@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use uuid::Uuid;
 
 pub mod live;
+pub mod store;
 
 pub const ADMIN: &str = "root_admin";
 pub const PASSWORD: &str = "correct horse battery";
