@@ -5,6 +5,7 @@
 //! - a command id derived from the event id and the policy's name, so redelivering an event (after a
 //!   crash between the command and the checkpoint) finds the first answer instead of acting twice.
 
+mod lanes;
 mod runner;
 
 pub use runner::Policies;

@@ -2,10 +2,12 @@
 //! failing reaction with backoff and, after [`MAX_TRIES`], park the event (kept with its error, shown
 //! to the admin, retried on request) so one bad event never stops the policy.
 //!
-//! A batch's events are split into the policy's lanes ([`Policy::lane`]): lanes run concurrently,
-//! each in log order, and the checkpoint moves past the batch once every lane is done. A crash
-//! before that redelivers the batch, which the derived command ids absorb.
+//! Events are handed to the policy's lanes ([`Policy::lane`], see `lanes.rs`): lanes run
+//! concurrently, each in log order, and the checkpoint follows the position below which every lane
+//! is done. A crash redelivers what came after the saved checkpoint, which the derived command ids
+//! absorb.
 
+use super::lanes::{Lane, Lanes};
 use super::{handle, Policy};
 use crate::commands::CommandBus;
 use crate::db::{self, Db};
@@ -14,10 +16,10 @@ use crate::projections::parked::{count_parked, parked_events, parked_row};
 use crate::projections::stats::{self, Stats};
 use app::wire::{Envelope, ProjectionRow};
 use serde_json::json;
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::watch;
 
 /// Tries of one event's reaction before it is parked.
 pub const MAX_TRIES: u32 = 5;
@@ -25,6 +27,8 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(50);
 const MAX_BACKOFF: Duration = Duration::from_secs(2);
 /// Events read per step while catching up.
 const BATCH: usize = 100;
+/// The checkpoint is saved at most this often.
+const SAVE_EVERY: Duration = Duration::from_millis(100);
 
 struct Runner {
     policy: Arc<dyn Policy>,
@@ -94,7 +98,10 @@ impl Policies {
 }
 
 impl Runner {
+    /// Reads the log and hands each event to its lane; the checkpoint follows the lanes' watermark.
     async fn run(self: Arc<Self>, from: u64) {
+        let lanes = Lanes::new(from);
+        tokio::spawn(self.clone().save_checkpoints(lanes.watermark()));
         let mut subscription = self.bus.store().subscribe(from);
         loop {
             let batch = match subscription.next_batch(BATCH).await {
@@ -105,25 +112,39 @@ impl Runner {
                     continue;
                 }
             };
-            let mut lanes: BTreeMap<Option<String>, Vec<&Envelope>> = BTreeMap::new();
-            for event in &batch {
-                lanes
-                    .entry(self.policy.lane(event))
-                    .or_default()
-                    .push(event);
-            }
-            let runner = &self;
-            futures::future::join_all(lanes.into_values().map(|events| async move {
-                for event in events {
-                    if let Err(error) = runner.react(event).await {
-                        runner.park(event, &error).await;
-                    }
+            let Some(last) = batch.last().map(|event| event.position) else {
+                continue;
+            };
+            for event in batch {
+                let lane = self.policy.lane(&event);
+                if let Some(first) = lanes.push(lane.clone(), event).await {
+                    tokio::spawn(self.clone().work(lanes.clone(), lane, first));
                 }
-            }))
-            .await;
-            if let Some(last) = batch.last() {
-                self.checkpoint(last.position).await;
             }
+            lanes.read_to(last);
+        }
+    }
+
+    /// A lane's worker: reacts to its events in order until the lane is empty.
+    async fn work(self: Arc<Self>, lanes: Arc<Lanes>, lane: Lane, mut event: Envelope) {
+        loop {
+            if let Err(error) = self.react(&event).await {
+                self.park(&event, &error).await;
+            }
+            match lanes.finish(&lane) {
+                Some(next) => event = next,
+                None => return,
+            }
+        }
+    }
+
+    /// Saves the watermark as the checkpoint, at most every [`SAVE_EVERY`]: a crash redelivers
+    /// what came after the saved one, which the derived command ids absorb.
+    async fn save_checkpoints(self: Arc<Self>, mut watermark: watch::Receiver<u64>) {
+        while watermark.changed().await.is_ok() {
+            let position = *watermark.borrow_and_update();
+            self.checkpoint(position).await;
+            tokio::time::sleep(SAVE_EVERY).await;
         }
     }
 

@@ -70,6 +70,7 @@ impl Runner {
             }
         }
         self.lock_stats().parked += 1;
+        self.saved_at(event.position);
         self.advanced(event.position, vec![]);
     }
 

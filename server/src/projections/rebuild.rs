@@ -136,6 +136,7 @@ impl Runner {
                 .await?;
             let old = self.generation();
             db::run(&self.db, checkpoint(projector, position, next), Value::Null).await?;
+            self.saved.store(position, Ordering::SeqCst);
             self.generation.store(next.0, Ordering::SeqCst);
             // What clients saw before the switch came from the old generation: resumes refetch.
             crate::live::journal::record_rebuild(&self.db, position).await?;

@@ -10,6 +10,7 @@ use crate::db::{self, Db};
 use crate::live::Hub;
 use crate::store::Store;
 use app::wire::{Envelope, ProjectionRow, RebuildProgress};
+use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -22,6 +23,11 @@ pub(super) const BATCH: usize = 500;
 const READ_AHEAD: usize = 4;
 /// At most this many events in one transaction when pages queue up.
 const MAX_COALESCED: usize = 4 * BATCH;
+/// A batch that changes nothing in a read model (another context's events, say) commits nothing:
+/// its position is kept in memory, and saved with the next batch that writes, or alone once it is
+/// this far ahead of the saved one. A restart redelivers at most this many events the projector
+/// ignored, which it ignores again (its tables are as they were when it first saw them).
+pub(super) const UNSAVED_LAG: u64 = 5_000;
 /// Tries of a batch (and then of a lone event) before it is split (or parked).
 pub const MAX_TRIES: u32 = 5;
 const FIRST_BACKOFF: Duration = Duration::from_millis(50);
@@ -43,6 +49,8 @@ pub(super) struct Runner {
     pub(super) rebuild: Mutex<Option<RebuildProgress>>,
     /// The journal of live changes holds this runner's changes above this position.
     pub(super) journal_from: AtomicU64,
+    /// The position its stored checkpoint holds; `position` may be ahead (see [`UNSAVED_LAG`]).
+    pub(super) saved: AtomicU64,
 }
 
 /// The running projectors, by name.
@@ -90,6 +98,7 @@ impl Projections {
                 stopped: AtomicBool::new(false),
                 rebuild: Mutex::new(None),
                 journal_from: AtomicU64::new(journal_from),
+                saved: AtomicU64::new(position),
             });
             match start {
                 Start::From(..) => {
@@ -106,10 +115,19 @@ impl Projections {
 
     /// Stops every projector between two batches: when this returns, none is committing and none
     /// will again (a rebuild in progress stops before its next batch; the next one starts it over).
+    /// Positions kept in memory are saved first, so a restart redelivers nothing.
     pub async fn stop(&self) {
         for runner in self.runners.values() {
             runner.stopped.store(true, Ordering::SeqCst);
-            drop(runner.serving.lock().await);
+            let _serving = runner.serving.lock().await;
+            if let Err(error) = runner.save_position().await {
+                let name = runner.projector.name();
+                tracing::warn!(
+                    projector = name,
+                    error = format!("{error:#}"),
+                    "checkpoint not saved"
+                );
+            }
         }
     }
 
@@ -299,13 +317,34 @@ impl Runner {
         self.projector
             .apply(self.scope(generation, self.live_at(last)), events, &mut out)
             .await?;
+        let unchanged = out.writes.is_empty() && out.changes.is_empty();
+        if unchanged && last < self.saved.load(Ordering::SeqCst) + UNSAVED_LAG {
+            self.advanced(last, vec![]);
+            return Ok(());
+        }
         crate::live::journal::write(&mut out.writes, &out.changes);
         let (sql, vars) = out
             .writes
             .into_transaction(&self.checkpoint_statement(last));
         db::run(&self.db, sql, vars).await?;
+        self.saved_at(last);
         self.advanced(last, out.changes);
         Ok(())
+    }
+
+    /// Saves the position reached if the stored checkpoint is behind it. Called with `serving` held.
+    async fn save_position(&self) -> anyhow::Result<()> {
+        let position = *self.position.borrow();
+        if position > self.saved.load(Ordering::SeqCst) {
+            db::run(&self.db, self.checkpoint_statement(position), Value::Null).await?;
+            self.saved_at(position);
+        }
+        Ok(())
+    }
+
+    /// Records that the stored checkpoint holds `position`.
+    pub(super) fn saved_at(&self, position: u64) {
+        self.saved.fetch_max(position, Ordering::SeqCst);
     }
 
     /// The checkpoint of the serving generation at `position`.

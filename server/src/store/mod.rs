@@ -37,6 +37,7 @@ pub mod index;
 mod personal;
 mod query;
 mod read;
+mod recent;
 mod rewrite;
 mod schema;
 mod snapshot;
@@ -154,6 +155,8 @@ struct Inner {
     personal: PersonalData,
     /// The keys that open them.
     vault: Vault,
+    /// The newest events as read, shared by the subscribers following the head.
+    recent: recent::Recent,
 }
 
 /// How often a node looks for appends made by other nodes on the same database.
@@ -189,6 +192,7 @@ impl Store {
                 upcasters,
                 personal,
                 vault,
+                recent: recent::Recent::default(),
             }),
         })
     }
@@ -273,10 +277,19 @@ impl Store {
         Ok(self.inner.upcasters.lift_all(events))
     }
 
-    /// Up to `limit` events after `after`, in position order, never past the durable head.
+    /// Up to `limit` events after `after`, in position order, never past the durable head. Near the
+    /// head, where every subscriber reads the same positions, the first read is shared (`recent.rs`).
     pub async fn read_all(&self, after: u64, limit: usize) -> Result<Vec<Envelope>, StoreError> {
-        self.lift(self.read_all_as_stored(after, limit).await?)
-            .await
+        let last = self.head().min(after.saturating_add(limit as u64));
+        let erasures = self.inner.vault.erasure_count();
+        if let Some(events) = self.inner.recent.get(after, last, erasures) {
+            return Ok(events);
+        }
+        let events = self
+            .lift(read::all(&self.inner.db, after, limit, last).await?)
+            .await?;
+        self.inner.recent.keep(&events, erasures);
+        Ok(events)
     }
 
     /// The same, as stored: personal data sealed, older schemas not lifted. Only for migrations

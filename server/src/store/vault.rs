@@ -15,6 +15,7 @@ use base64::Engine;
 use ring::rand::{SecureRandom, SystemRandom};
 use serde_json::{json, Value};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::RwLock;
 use tokio::sync::{broadcast, Mutex};
 
@@ -39,6 +40,9 @@ pub struct Vault {
     creating: Mutex<()>,
     /// Each subject this node erases, for whoever must forget copies (sessions, the live journal).
     erasures: broadcast::Sender<String>,
+    /// How many erasures this node has made: raised once a key is gone, so a copy of opened events
+    /// taken under an older count may hold words that can no longer be opened (`recent.rs`).
+    erased: AtomicU64,
 }
 
 impl Vault {
@@ -49,6 +53,7 @@ impl Vault {
             keys: RwLock::default(),
             creating: Mutex::new(()),
             erasures: broadcast::channel(256).0,
+            erased: AtomicU64::new(0),
         })
     }
 
@@ -147,6 +152,7 @@ impl Vault {
                    erased_at = erased_at ?? time::now()";
         db::run(&self.db, sql, json!({ "subject": subject })).await?;
         self.remember(subject, Key::Erased);
+        self.erased.fetch_add(1, Ordering::SeqCst);
         // Nobody listening (a one-shot command) is not an error.
         let _ = self.erasures.send(subject.to_owned());
         Ok(())
@@ -168,6 +174,11 @@ impl Vault {
             .iter()
             .filter_map(|row| row.as_str().map(str::to_owned))
             .collect())
+    }
+
+    /// How many erasures this node has made (see [`Vault::erased`]'s field).
+    pub fn erasure_count(&self) -> u64 {
+        self.erased.load(Ordering::SeqCst)
     }
 
     /// Hears of each subject this node erases from now on.
