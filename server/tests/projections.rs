@@ -127,3 +127,61 @@ async fn a_rebuild_fills_a_new_generation_and_takes_over_without_downtime() {
         .await;
     assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
 }
+
+/// The stored checkpoint of a projector.
+async fn stored_checkpoint(db: &agora::db::Db, name: &str) -> u64 {
+    let sql = "SELECT VALUE position FROM type::record('projection', $name)";
+    let rows = agora::db::rows(db, sql, json!({ "name": name }))
+        .await
+        .unwrap();
+    rows.first().and_then(Value::as_u64).unwrap_or(0)
+}
+
+#[tokio::test]
+async fn a_batch_a_read_model_ignores_commits_nothing_and_its_redelivery_changes_nothing() {
+    let db = agora::db::connect("mem://").await.unwrap();
+    let app = common::spawn_on(db.clone()).await;
+    let ann = app.user("ann").await;
+    ann.act("DepositMoney", json!({ "amount": 100 })).await;
+    let wait = std::time::Duration::from_secs(10);
+    assert!(app.state.projections.wait_for_all(app.head(), wait).await);
+    let mut balance = ann.read("/api/wallet", app.head()).await;
+    // The answer's position is the read's; the account is what must not change.
+    balance["position"] = Value::Null;
+    let saved = stored_checkpoint(&db, "wallet").await;
+    assert!(saved > 0);
+
+    // Posts are nothing to the wallet: it reaches them without a commit, the timeline commits them.
+    for n in 0..3 {
+        ann.create_post(&format!("post {n}")).await;
+    }
+    let head = app.head();
+    assert!(app.state.projections.wait_for_all(head, wait).await);
+    assert_eq!(app.state.projections.position("wallet"), head);
+    assert_eq!(stored_checkpoint(&db, "wallet").await, saved);
+    assert_eq!(stored_checkpoint(&db, "timeline").await, head);
+
+    // A stop saves what was kept in memory.
+    app.state.projections.stop().await;
+    assert_eq!(stored_checkpoint(&db, "wallet").await, head);
+
+    // A crash would have left the stored checkpoint behind: the next start redelivers the posts,
+    // which the wallet ignores again.
+    let sql = "UPSERT projection:wallet SET position = $saved";
+    agora::db::run(&db, sql, json!({ "saved": saved }))
+        .await
+        .unwrap();
+    let restarted = common::spawn_on(db.clone()).await;
+    let (reached, _) = restarted
+        .state
+        .projections
+        .wait_for("wallet", head, wait)
+        .await;
+    assert!(reached);
+    // The same browser (its session is in the database) on the restarted server.
+    let mut ann = ann;
+    ann.base = restarted.url("");
+    let mut account = ann.read("/api/wallet", head).await;
+    account["position"] = Value::Null;
+    assert_eq!(account, balance);
+}

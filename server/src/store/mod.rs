@@ -44,6 +44,7 @@ mod snapshot;
 mod subscription;
 mod upcast;
 mod vault;
+mod versions;
 mod writer;
 
 pub use import::{check as check_import, check_ids as check_import_ids, ImportError};

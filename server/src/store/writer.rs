@@ -14,6 +14,7 @@
 
 use super::answer::{answer, answer_all, clone_error, CloneResult};
 use super::read::{find_command, stored_head};
+use super::versions::KnownVersions;
 use super::{Append, Appended, CommandRecord, ExpectedVersion, StoreError};
 use crate::db::{self, is_retryable, Db};
 use app::wire::AppendedEvent;
@@ -48,6 +49,7 @@ pub fn spawn(
         db,
         head,
         lock: lock.clone(),
+        known: std::sync::Mutex::default(),
     };
     crate::dedicated::spawn("store-writer", writer.run(receiver))?;
     Ok((sender, lock))
@@ -85,6 +87,8 @@ struct Writer {
     db: Db,
     head: watch::Sender<u64>,
     lock: CommitLock,
+    /// Stream versions this writer committed (see `versions.rs`).
+    known: std::sync::Mutex<KnownVersions>,
 }
 
 /// What the plan decided for one append of the batch.
@@ -152,6 +156,7 @@ impl Writer {
                 Ok(()) => {
                     self.head
                         .send_if_modified(|known| raise(known, plan.new_head));
+                    self.remember(&plan.outcomes);
                     answer(batch, plan.outcomes);
                     return None;
                 }
@@ -204,7 +209,8 @@ impl Writer {
             let known = versions
                 .get(stream)
                 .copied()
-                .or_else(|| current.get(stream).copied());
+                .or_else(|| current.get(stream).copied())
+                .or_else(|| self.known().settles(stream, append.expected));
             let base = match (append.expected, known) {
                 (ExpectedVersion::Any, Some(actual)) => actual,
                 (ExpectedVersion::Any | ExpectedVersion::NoStream, None) => 0,
@@ -246,16 +252,20 @@ impl Writer {
         &self,
         batch: &[Pending],
     ) -> Result<HashMap<String, u64>, StoreError> {
-        let mut streams: Vec<&str> = batch
-            .iter()
-            .filter(|p| {
-                matches!(
-                    p.append.expected,
-                    ExpectedVersion::Any | ExpectedVersion::Exact(1..)
-                )
-            })
-            .map(|p| p.append.stream.as_str())
-            .collect();
+        let mut streams: Vec<&str> = {
+            let known = self.known();
+            batch
+                .iter()
+                .filter(|p| {
+                    let append = &p.append;
+                    matches!(
+                        append.expected,
+                        ExpectedVersion::Any | ExpectedVersion::Exact(1..)
+                    ) && known.settles(&append.stream, append.expected).is_none()
+                })
+                .map(|p| p.append.stream.as_str())
+                .collect()
+        };
         streams.sort_unstable();
         streams.dedup();
         if streams.is_empty() {
@@ -279,6 +289,24 @@ impl Writer {
             );
         }
         Ok(current)
+    }
+
+    fn known(&self) -> std::sync::MutexGuard<'_, KnownVersions> {
+        self.known
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Remembers the versions a commit wrote.
+    fn remember(&self, outcomes: &[Outcome]) {
+        let mut known = self.known();
+        for outcome in outcomes {
+            if let Outcome::Write(appended) = outcome {
+                for event in appended {
+                    known.committed(&event.stream, event.version);
+                }
+            }
+        }
     }
 
     async fn execute(&self, plan: &Plan, head: u64) -> Result<(), surrealdb::Error> {
