@@ -15,7 +15,9 @@ use crate::projections::define_runtime_tables;
 use crate::projections::parked::{count_parked, parked_events, parked_row};
 use crate::projections::stats::{self, Stats};
 use app::wire::{Envelope, ProjectionRow};
+use futures::FutureExt;
 use serde_json::json;
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -153,10 +155,16 @@ impl Runner {
         let mut backoff = FIRST_BACKOFF;
         let mut attempt = 1;
         loop {
-            match handle(self.policy.as_ref(), &self.bus, event).await {
+            // A panic is a failure like any other: it must not end the lane's worker, whose
+            // events (and the watermark behind them) would then wait for ever.
+            let reaction = AssertUnwindSafe(handle(self.policy.as_ref(), &self.bus, event));
+            let outcome = match reaction.catch_unwind().await {
+                Ok(outcome) => outcome.map_err(|error| error.to_string()),
+                Err(_) => Err("the reaction panicked".to_owned()),
+            };
+            match outcome {
                 Ok(()) => return Ok(()),
                 Err(error) => {
-                    let error = error.to_string();
                     tracing::warn!(policy = self.id, position = event.position, attempt, %error, "policy failed");
                     stats::lock(&self.stats).failed(error.clone());
                     if attempt >= MAX_TRIES && !self.policy.never_skips() {

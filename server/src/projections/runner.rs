@@ -312,6 +312,10 @@ impl Runner {
             return Ok(());
         };
         let _serving = self.serving.lock().await;
+        if self.stopped.load(Ordering::SeqCst) {
+            // Stopped while this batch waited for the lock: `stop` promises no commit after it.
+            return Ok(());
+        }
         let generation = self.generation();
         let mut out = Output::default();
         self.projector

@@ -64,6 +64,13 @@ impl Recent {
         let Some(first) = events.first().map(|event| event.position) else {
             return;
         };
+        // The window finds events by their distance from its first: it only ever holds a run.
+        let consecutive = events
+            .windows(2)
+            .all(|pair| pair[1].position == pair[0].position + 1);
+        if !consecutive {
+            return;
+        }
         let mut window = self.lock();
         if window.erasures != erasures {
             return;
@@ -143,6 +150,15 @@ mod tests {
         assert_eq!(recent.get(0, 5, 0), None);
         recent.keep(&events(1..=10), 1);
         assert_eq!(positions(recent.get(0, 2, 1)), Some(vec![1, 2]));
+    }
+
+    #[test]
+    fn a_read_with_a_gap_is_not_kept() {
+        let recent = Recent::default();
+        let mut read = events(1..=3);
+        read.extend(events(5..=6));
+        recent.keep(&read, 0);
+        assert_eq!(recent.get(0, 3, 0), None);
     }
 
     #[test]

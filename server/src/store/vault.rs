@@ -61,11 +61,14 @@ impl Vault {
         self.keys.read().expect("vault cache").get(subject).copied()
     }
 
+    /// Caches what was read of a subject. An erasure is never replaced: a read of the key that
+    /// began before the erasure and ends after it must not bring the key back.
     fn remember(&self, subject: &str, key: Key) {
-        self.keys
-            .write()
-            .expect("vault cache")
-            .insert(subject.to_owned(), key);
+        let mut keys = self.keys.write().expect("vault cache");
+        let known = keys.entry(subject.to_owned()).or_insert(key);
+        if *known != Key::Erased {
+            *known = key;
+        }
     }
 
     /// The keys of these subjects, from the cache or in one read of the key store.
