@@ -87,6 +87,7 @@ async fn main() -> anyhow::Result<()> {
         .await?;
     // Not needed for correctness (each batch commits with its checkpoint), but a clean stop.
     state.projections.stop().await;
+    state.policies.save_positions().await;
     Ok(())
 }
 
