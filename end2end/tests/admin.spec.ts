@@ -1,5 +1,5 @@
 import { APIRequestContext, expect, test } from '@playwright/test';
-import { accessibilityProblems, freshHandle, open } from './support';
+import { accessibilityProblems, freshHandle, hydrated, open } from './support';
 
 const password = 'correct horse battery';
 
@@ -34,7 +34,7 @@ test('an admin filters the event history and follows a moderation chain', async 
   await form.getByLabel('Password').fill(password);
   await form.getByRole('button', { name: 'Sign up' }).click();
   await page.getByRole('link', { name: 'Admin' }).click();
-  await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
+  await hydrated(page);
 
   const filters = page.getByRole('form', { name: 'Filter events' });
   await filters.getByLabel('Type').fill('PostHidden');

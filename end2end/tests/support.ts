@@ -1,9 +1,13 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, Page } from '@playwright/test';
 
-/** Waits until the page has hydrated (clicks before that do nothing). */
+/**
+ * Waits until the page has hydrated (clicks before that do nothing). A fresh browser context
+ * fetches and compiles the debug build's WebAssembly anew, which takes seconds on a busy machine:
+ * this is a wait for readiness, not a measure of speed, so it is given most of a test's time.
+ */
 export async function hydrated(page: Page) {
-  await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
+  await expect(page.locator('body[data-hydrated="true"]')).toBeAttached({ timeout: 20_000 });
 }
 
 /** Opens the public page and waits until the app has hydrated. */
