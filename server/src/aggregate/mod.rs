@@ -90,6 +90,7 @@ pub trait Aggregate: Send + Sync + 'static {
         + Clone
         + std::fmt::Debug
         + Send
+        + 'static
         + serde::Serialize
         + serde::de::DeserializeOwned;
     type Command: Send + Sync;

@@ -7,6 +7,11 @@
 //! answer, marked `duplicate`, and appends nothing. Without an `expected_version` from the client, a
 //! concurrent change to the same stream is not the client's problem: the command is decided again
 //! on the new state. With one, a mismatch is the client's conflict (409).
+//!
+//! The bus keeps the state it last decided on for each stream (`states.rs`), so a command on a
+//! stream this node has just written is decided without reading it.
+
+mod states;
 
 use crate::aggregate::{Actor, Aggregate, DomainEvent, Rule};
 use crate::people::{People, Person};
@@ -17,6 +22,7 @@ use crate::store::{
 use app::wire::CommandAnswer;
 use futures::future::BoxFuture;
 use serde_json::Value;
+use states::States;
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -30,6 +36,10 @@ pub struct Origin {
     pub correlation_id: Uuid,
     pub causation_id: Option<Uuid>,
     pub actor: Actor,
+    /// The sender knows this command id was never sent before (a policy's first reaction to an
+    /// event appended after it started): the bus skips looking up a first answer. A rerun would
+    /// still be refused by the store's unique index on command ids.
+    pub fresh_id: bool,
 }
 
 impl Origin {
@@ -40,6 +50,7 @@ impl Origin {
             correlation_id: command_id,
             causation_id: None,
             actor,
+            fresh_id: false,
         }
     }
 
@@ -95,6 +106,7 @@ pub struct CommandBus {
     store: Store,
     handlers: Arc<Vec<Arc<dyn CommandHandler>>>,
     people: Option<Arc<dyn People>>,
+    states: Arc<States>,
 }
 
 impl CommandBus {
@@ -103,6 +115,7 @@ impl CommandBus {
             store,
             handlers: Arc::new(handlers),
             people: None,
+            states: Arc::default(),
         }
     }
 
@@ -180,9 +193,29 @@ impl CommandBus {
         executed.map(|executed| answer(command_id, executed))
     }
 
-    /// Loads a stream and folds it into its aggregate's state, with the stream's version: from its
-    /// latest snapshot plus the events after it, taking a new snapshot when that tail grew long.
+    /// A stream's state folded by its aggregate, with the stream's version: the state kept from the
+    /// last command on it when that is certainly the latest, else read.
     pub async fn load<A: Aggregate>(&self, stream: &str) -> Result<(A::State, u64), CommandError> {
+        match self.states.latest::<A::State>(&self.store, stream) {
+            Some(latest) => Ok(latest),
+            None => self.read::<A>(stream).await,
+        }
+    }
+
+    /// Reads a stream and folds it, and keeps the state for the next command on it.
+    async fn read<A: Aggregate>(&self, stream: &str) -> Result<(A::State, u64), CommandError> {
+        let stamp = self.store.memory_stamp();
+        let (state, version) = self.fold::<A>(stream).await?;
+        if self.store.remembered_version(stream) == Some(version) {
+            let kept = state.clone();
+            self.states.keep(&self.store, stream, kept, version, stamp);
+        }
+        Ok((state, version))
+    }
+
+    /// Folds a stream from its latest snapshot plus the events after it, taking a new snapshot when
+    /// that tail grew long.
+    async fn fold<A: Aggregate>(&self, stream: &str) -> Result<(A::State, u64), CommandError> {
         let (snapshot, tail) = self
             .store
             .read_from_snapshot(stream, A::STATE_SHAPE)
@@ -234,7 +267,7 @@ impl CommandBus {
         // the store's unique indexes refuse it if the stream or the command id exists, and then it
         // takes the careful path below. Optimistic, and it saves two reads on every post.
         let mut assume_new = A::begins_stream(&command) && expected_version.unwrap_or(0) == 0;
-        if !assume_new {
+        if !assume_new && !origin.fresh_id {
             if let Some(first) = self.store.find_command(origin.command_id).await? {
                 return done(first, true);
             }
@@ -242,10 +275,18 @@ impl CommandBus {
         let mut attempts = 0;
         loop {
             attempts += 1;
-            let (state, version) = if assume_new {
-                (A::State::default(), 0)
-            } else {
-                self.load::<A>(&stream).await?
+            let stamp = self.store.memory_stamp();
+            let recalled = match expected_version {
+                _ if assume_new => None,
+                // A client's version is checked against the log, never against memory.
+                Some(_) => None,
+                None => self.states.latest::<A::State>(&self.store, &stream),
+            };
+            let from_memory = recalled.is_some();
+            let (state, version) = match recalled {
+                Some(latest) => latest,
+                None if assume_new => (A::State::default(), 0),
+                None => self.read::<A>(&stream).await?,
             };
             if let Some(expected) = expected_version.filter(|expected| *expected != version) {
                 return Err(CommandError::Conflict {
@@ -254,7 +295,15 @@ impl CommandBus {
                     actual: version,
                 });
             }
-            let decided = A::decide(&state, &command)?;
+            let decision = A::decide(&state, &command);
+            // A change decided on memory is safe: its append names the version, which the store
+            // checks. A refusal or a no-op writes nothing that would be checked, so it stands only
+            // when decided on what the log says.
+            if from_memory && !matches!(&decision, Ok(events) if !events.is_empty()) {
+                self.states.forget(&stream);
+                continue;
+            }
+            let decided = decision?;
             if decided.is_empty() {
                 return done(self.store.record_noop(origin.command_id).await?, false);
             }
@@ -265,7 +314,13 @@ impl CommandBus {
                 metadata: origin.metadata(),
             };
             match self.store.append(append).await {
-                Ok(Appended::New(record)) => return done(record, false),
+                Ok(Appended::New(record)) => {
+                    let new_version = record.events.last().map_or(version, |e| e.version);
+                    let state = decided.iter().fold(state, A::evolve);
+                    self.states
+                        .keep(&self.store, &stream, state, new_version, stamp);
+                    return done(record, false);
+                }
                 Ok(Appended::Duplicate(record)) => return done(record, true),
                 // Taken, or a stream of someone erased: the careful path says which.
                 Err(StoreError::Conflict { .. } | StoreError::Erased(_)) if assume_new => {
@@ -275,13 +330,15 @@ impl CommandBus {
                     if expected_version.is_none() && attempts < MAX_DECISIONS =>
                 {
                     tracing::debug!(%stream, actual, "stream moved while deciding; deciding again");
+                    self.states.forget(&stream);
                 }
                 Err(StoreError::Conflict { actual, .. }) => {
+                    self.states.forget(&stream);
                     return Err(CommandError::Conflict {
                         stream,
                         expected: version,
                         actual,
-                    })
+                    });
                 }
                 Err(error) => return Err(error.into()),
             }

@@ -74,10 +74,12 @@ pub fn derived_command_id(policy: &str, event_id: Uuid, n: usize) -> Uuid {
 }
 
 /// Handles one event: runs the policy and issues its commands, each idempotent by its derived id.
+/// `first_sight`: the policy never reacted to this event before (see [`Origin::fresh_id`]).
 pub async fn handle(
     policy: &dyn Policy,
     bus: &CommandBus,
     event: &Envelope,
+    first_sight: bool,
 ) -> Result<(), CommandError> {
     for (n, issue) in policy.react(bus, event).await?.into_iter().enumerate() {
         let origin = Origin {
@@ -85,6 +87,7 @@ pub async fn handle(
             correlation_id: event.metadata.correlation_id.unwrap_or(event.event_id),
             causation_id: Some(event.event_id),
             actor: Actor::system(policy.name()),
+            fresh_id: first_sight,
         };
         match bus
             .submit(origin, issue.command_type, &issue.payload, None)

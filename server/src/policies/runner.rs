@@ -39,6 +39,8 @@ struct Runner {
     /// `policy:<name>`: its checkpoint's id in the `projection` table, and its name on parked rows.
     id: String,
     position: AtomicU64,
+    /// The head when this node started the policy: an event after it was never reacted to before.
+    started_at: u64,
     stats: Mutex<Stats>,
     lanes: Arc<Lanes>,
 }
@@ -70,6 +72,7 @@ impl Policies {
                 db: db.clone(),
                 id,
                 position: AtomicU64::new(from),
+                started_at: bus.store().head(),
                 lanes: Lanes::new(from),
             });
             tokio::spawn(runner.clone().run(from));
@@ -168,7 +171,9 @@ impl Runner {
         loop {
             // A panic is a failure like any other: it must not end the lane's worker, whose
             // events (and the watermark behind them) would then wait for ever.
-            let reaction = AssertUnwindSafe(handle(self.policy.as_ref(), &self.bus, event));
+            let first_sight = attempt == 1 && event.position > self.started_at;
+            let reaction = handle(self.policy.as_ref(), &self.bus, event, first_sight);
+            let reaction = AssertUnwindSafe(reaction);
             let outcome = match reaction.catch_unwind().await {
                 Ok(outcome) => outcome.map_err(|error| error.to_string()),
                 Err(_) => Err("the reaction panicked".to_owned()),
@@ -228,7 +233,7 @@ impl Runner {
         };
         for event in events {
             let position = event.position;
-            if let Err(error) = handle(self.policy.as_ref(), &self.bus, &event).await {
+            if let Err(error) = handle(self.policy.as_ref(), &self.bus, &event, false).await {
                 tracing::warn!(policy = self.id, position, %error, "still failing");
                 stats::lock(&self.stats).failed(error.to_string());
                 continue;

@@ -158,6 +158,8 @@ struct Inner {
     vault: Vault,
     /// The newest events as read, shared by the subscribers following the head.
     recent: recent::Recent,
+    /// The stream versions this node's writer committed.
+    memory: Arc<versions::Memory>,
 }
 
 /// How often a node looks for appends made by other nodes on the same database.
@@ -176,12 +178,14 @@ impl Store {
         let vault = Vault::open(db.clone()).await?;
         let head = read::stored_head(&db).await?;
         let (head_tx, head_rx) = watch::channel(head);
-        let (appends, commit_lock) = writer::spawn(db.clone(), head_tx.clone())
+        let memory = Arc::new(versions::Memory::default());
+        let (appends, commit_lock) = writer::spawn(db.clone(), head_tx.clone(), memory.clone())
             .map_err(|error| StoreError::Unavailable(format!("starting the writer: {error}")))?;
         tokio::spawn(writer::watch_remote_head(
             db.clone(),
             head_tx.clone(),
             commit_lock,
+            memory.clone(),
             REMOTE_POLL,
         ));
         Ok(Store {
@@ -194,6 +198,7 @@ impl Store {
                 personal,
                 vault,
                 recent: recent::Recent::default(),
+                memory,
             }),
         })
     }
@@ -242,11 +247,29 @@ impl Store {
     }
 
     fn raise_head(&self, position: u64) {
+        self.inner.memory.appended_elsewhere();
         self.inner.raise_head.send_if_modified(|head| {
             let raised = position > *head;
             *head = (*head).max(position);
             raised
         });
+    }
+
+    /// The stream's last version as this node's writer committed it, when it remembers. Never
+    /// ahead of the log; behind it once another node or an import appended to the stream, which
+    /// [`Store::memory_stamp`] tells.
+    pub fn remembered_version(&self, stream: &str) -> Option<u64> {
+        self.inner.memory.last(stream)
+    }
+
+    /// Changes whenever something this node keeps in memory of the log may have become untrue: an
+    /// append it did not make was seen (another node's, an import's), or a person was erased
+    /// (whose opened data must not be kept). Equal stamps before and after mean neither happened.
+    pub fn memory_stamp(&self) -> (u64, u64) {
+        (
+            self.inner.memory.elsewhere(),
+            self.inner.vault.erasure_count(),
+        )
     }
 
     /// A receiver that changes whenever the durable head moves.

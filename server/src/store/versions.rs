@@ -14,9 +14,43 @@
 
 use super::ExpectedVersion;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
 
 /// Streams remembered at most; past it, memory starts again (a lookup each, once).
 const CAPACITY: usize = 100_000;
+
+/// What this node knows of stream versions, shared by the writer (which records its commits) and
+/// the store (which tells the command bus whether a state it kept is still the stream's latest).
+#[derive(Default)]
+pub(super) struct Memory {
+    known: Mutex<KnownVersions>,
+    /// How many times an append this node did not make was seen (another node's, an import's):
+    /// from then on, what is remembered may be behind.
+    elsewhere: AtomicU64,
+}
+
+impl Memory {
+    pub(super) fn known(&self) -> MutexGuard<'_, KnownVersions> {
+        self.known
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The stream's last version as this node committed it, if remembered.
+    pub(super) fn last(&self, stream: &str) -> Option<u64> {
+        self.known().versions.get(stream).copied()
+    }
+
+    /// Notes that the log moved without this node's writer.
+    pub(super) fn appended_elsewhere(&self) {
+        self.elsewhere.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub(super) fn elsewhere(&self) -> u64 {
+        self.elsewhere.load(Ordering::SeqCst)
+    }
+}
 
 #[derive(Default)]
 pub(super) struct KnownVersions {

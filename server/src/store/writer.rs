@@ -14,7 +14,7 @@
 
 use super::answer::{answer, answer_all, clone_error, CloneResult};
 use super::read::{find_command, stored_head};
-use super::versions::KnownVersions;
+use super::versions::{KnownVersions, Memory};
 use super::{Append, Appended, CommandRecord, ExpectedVersion, StoreError};
 use crate::db::{self, is_retryable, Db};
 use app::wire::AppendedEvent;
@@ -42,6 +42,7 @@ type CommitLock = Arc<Mutex<()>>;
 pub fn spawn(
     db: Db,
     head: watch::Sender<u64>,
+    memory: Arc<Memory>,
 ) -> std::io::Result<(mpsc::Sender<Pending>, CommitLock)> {
     let (sender, receiver) = mpsc::channel(4 * MAX_BATCH);
     let lock = CommitLock::default();
@@ -49,7 +50,7 @@ pub fn spawn(
         db,
         head,
         lock: lock.clone(),
-        known: std::sync::Mutex::default(),
+        memory,
     };
     crate::dedicated::spawn("store-writer", writer.run(receiver))?;
     Ok((sender, lock))
@@ -61,6 +62,7 @@ pub async fn watch_remote_head(
     db: Db,
     head: watch::Sender<u64>,
     lock: CommitLock,
+    memory: Arc<Memory>,
     every: Duration,
 ) {
     loop {
@@ -70,7 +72,9 @@ pub async fn watch_remote_head(
         }
         let _no_commit_in_flight = lock.lock().await;
         if let Ok(stored) = stored_head(&db).await {
-            head.send_if_modified(|known| raise(known, stored));
+            if head.send_if_modified(|known| raise(known, stored)) {
+                memory.appended_elsewhere();
+            }
         }
     }
 }
@@ -88,7 +92,7 @@ struct Writer {
     head: watch::Sender<u64>,
     lock: CommitLock,
     /// Stream versions this writer committed (see `versions.rs`).
-    known: std::sync::Mutex<KnownVersions>,
+    memory: Arc<Memory>,
 }
 
 /// What the plan decided for one append of the batch.
@@ -164,7 +168,9 @@ impl Writer {
                     if attempt < MAX_ATTEMPTS && (is_retryable(&error) || head_moved(&error)) =>
                 {
                     if let Ok(stored) = stored_head(&self.db).await {
-                        self.head.send_if_modified(|known| raise(known, stored));
+                        if self.head.send_if_modified(|known| raise(known, stored)) {
+                            self.memory.appended_elsewhere();
+                        }
                     }
                     tokio::time::sleep(Duration::from_micros(200 * u64::from(attempt.min(20))))
                         .await;
@@ -292,9 +298,7 @@ impl Writer {
     }
 
     fn known(&self) -> std::sync::MutexGuard<'_, KnownVersions> {
-        self.known
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.memory.known()
     }
 
     /// Remembers the versions a commit wrote.

@@ -1,0 +1,105 @@
+//! The command bus's memory of the states it decided on (`commands/states.rs`) and its trust in a
+//! policy's fresh command ids, where they could go wrong: another node moving a stream the bus
+//! remembers, and a command id that did run before.
+
+mod common;
+
+use agora::aggregate::Actor;
+use agora::commands::{CommandBus, CommandError, Origin};
+use agora::store::Store;
+use serde_json::json;
+use uuid::Uuid;
+
+/// A node: its own store (and writer) and bus on the shared database.
+async fn node(db: &agora::db::Db) -> (Store, CommandBus) {
+    let store = common::store::open_store(db).await;
+    (
+        store.clone(),
+        agora::contexts::registry().command_bus(store),
+    )
+}
+
+fn ann() -> Origin {
+    Origin::new(Uuid::now_v7(), Actor::user("ann"))
+}
+
+async fn wallet(bus: &CommandBus, command_type: &str, amount: u64) -> Result<u64, CommandError> {
+    let payload = json!({ "amount": amount });
+    Ok(bus
+        .submit(ann(), command_type, &payload, None)
+        .await?
+        .position)
+}
+
+/// Ann's balance as her account's last event says, read from the log.
+async fn balance(store: &Store) -> (u64, usize) {
+    let events = store.read_stream("account-ann", 0).await.unwrap();
+    let last = events.last().unwrap();
+    (last.data["balance"].as_u64().unwrap(), events.len())
+}
+
+#[tokio::test]
+async fn a_stream_another_node_moved_is_decided_on_what_the_log_says_not_on_memory() {
+    let db = agora::db::connect("mem://").await.unwrap();
+    let (first_store, first) = node(&db).await;
+    let (_, second) = node(&db).await;
+    // The first node decides on ann's account and remembers it at 10 coins.
+    wallet(&first, "DepositMoney", 10).await.unwrap();
+    // The second node moves it to 15, within the first node's poll for appends of other nodes.
+    wallet(&second, "DepositMoney", 5).await.unwrap();
+    // A refusal decided on what the first node remembers (10) would be wrong: it is checked.
+    wallet(&first, "WithdrawMoney", 15)
+        .await
+        .expect("15 coins are there: a refusal decided on memory must be read again");
+    wallet(&second, "DepositMoney", 7).await.unwrap();
+    // A change decided on memory is refused by the log's version and decided again.
+    wallet(&first, "DepositMoney", 1).await.unwrap();
+    let (coins, events) = balance(&first_store).await;
+    assert_eq!(
+        (coins, events),
+        (8, 5),
+        "10 + 5 - 15 + 7 + 1, one event each"
+    );
+    common::store::assert_contiguous(&first_store).await;
+}
+
+#[tokio::test]
+async fn a_command_id_said_to_be_fresh_that_ran_before_appends_nothing_again() {
+    let (db, _) = common::store::open().await;
+    let (store, bus) = node(&db).await;
+    let payload = json!({ "amount": 20 });
+    let mut origin = ann();
+    let first = bus
+        .submit(origin.clone(), "DepositMoney", &payload, None)
+        .await
+        .unwrap();
+    // Skipping the lookup of a first answer must not let a rerun act twice.
+    origin.fresh_id = true;
+    let again = bus
+        .submit(origin, "DepositMoney", &payload, None)
+        .await
+        .unwrap();
+    assert!(again.duplicate, "the rerun is answered as a duplicate");
+    assert_eq!(again.position, first.position, "with the first answer");
+    assert_eq!(balance(&store).await, (20, 1), "and nothing appended again");
+}
+
+#[tokio::test]
+async fn what_the_bus_remembers_of_a_stream_follows_every_command_on_it() {
+    let (db, _) = common::store::open().await;
+    let (store, bus) = node(&db).await;
+    let mut expected = 0u64;
+    for round in 1..=30u64 {
+        wallet(&bus, "DepositMoney", round).await.unwrap();
+        expected += round;
+        if round % 3 == 0 {
+            wallet(&bus, "WithdrawMoney", round).await.unwrap();
+            expected -= round;
+        }
+    }
+    // An overdraft is refused on the remembered state, and confirmed on the log.
+    let refused = wallet(&bus, "WithdrawMoney", expected + 1).await;
+    assert!(matches!(refused, Err(CommandError::Rule(_))), "{refused:?}");
+    assert_eq!(balance(&store).await, (expected, 40));
+    assert_eq!(store.head(), 40, "the refusal wrote nothing");
+}
