@@ -3,6 +3,7 @@
 use super::auth::{Admin, SourceReader};
 use super::error::{ApiJson, ApiQuery, AppError};
 use crate::deliveries::{self, Delivery, HandlerFrame, DEFAULT_ACK_TIMEOUT};
+use crate::live::unreadable_close;
 use crate::state::AppState;
 use crate::store::Store;
 use app::wire::SubscriptionRow;
@@ -56,27 +57,44 @@ pub async fn live_feed(
     ApiQuery(query): ApiQuery<LiveQuery>,
 ) -> Response {
     let store = state.store.clone();
-    ws.on_upgrade(move |socket| feed(socket, store, query.after.unwrap_or(0)))
+    limited(ws).on_upgrade(move |socket| feed(socket, store, query.after.unwrap_or(0)))
+}
+
+/// A reader of the store sends only small frames (an ack, a close): a larger one ends the
+/// connection at the protocol level (1009) instead of being buffered (tungstenite's default
+/// would take 64 MiB a message).
+fn limited(ws: WebSocketUpgrade) -> WebSocketUpgrade {
+    const MAX_MESSAGE: usize = 64 * 1024;
+    ws.read_buffer_size(4 * 1024)
+        .max_message_size(MAX_MESSAGE)
+        .max_frame_size(MAX_MESSAGE)
 }
 
 async fn feed(socket: WebSocket, store: Store, after: u64) {
     let (mut sink, mut stream) = socket.split();
     let mut subscription = store.subscribe(after);
-    let mut send = tokio::spawn(async move {
-        while let Ok(events) = subscription.next_batch(500).await {
-            for event in events {
-                let text = serde_json::to_string(&event).expect("envelopes serialize");
-                if sink.send(Message::Text(text.into())).await.is_err() {
-                    return;
+    loop {
+        tokio::select! {
+            // Cancel-safe: the subscription moves its position only once a read returned.
+            batch = subscription.next_batch(500) => {
+                let Ok(events) = batch else { return };
+                for event in events {
+                    let text = serde_json::to_string(&event).expect("envelopes serialize");
+                    if sink.send(Message::Text(text.into())).await.is_err() {
+                        return;
+                    }
                 }
             }
+            // The client only ever closes; reading notices it (and answers pings).
+            message = stream.next() => match message {
+                Some(Ok(Message::Close(_))) | None => return,
+                Some(Ok(_)) => {}
+                Some(Err(error)) => {
+                    let _ = sink.send(unreadable_close(&error)).await;
+                    return;
+                }
+            },
         }
-    });
-    // The client only ever closes; reading notices it (and answers pings).
-    let mut receive = tokio::spawn(async move { while let Some(Ok(_)) = stream.next().await {} });
-    tokio::select! {
-        _ = &mut send => receive.abort(),
-        _ = &mut receive => send.abort(),
     }
 }
 
@@ -110,7 +128,7 @@ pub async fn subscription(
         .max(Duration::from_millis(100));
     let delivery = Delivery::resume(state.store.clone(), &name, timeout).await?;
     let store = state.store.clone();
-    Ok(ws.on_upgrade(move |socket| deliver(socket, store, delivery)))
+    Ok(limited(ws).on_upgrade(move |socket| deliver(socket, store, delivery)))
 }
 
 async fn deliver(socket: WebSocket, store: Store, mut delivery: Delivery) {
@@ -141,7 +159,11 @@ async fn deliver(socket: WebSocket, store: Store, mut delivery: Delivery) {
                     },
                     Err(error) => vec![json!({ "op": "error", "code": "invalid", "message": error.to_string() })],
                 },
-                Some(Ok(Message::Close(_)) | Err(_)) | None => return,
+                Some(Ok(Message::Close(_))) | None => return,
+                Some(Err(error)) => {
+                    let _ = sink.send(unreadable_close(&error)).await;
+                    return;
+                }
                 Some(Ok(_)) => vec![],
             },
             _ = head.changed() => vec![],

@@ -167,7 +167,15 @@ async fn receive(
     loop {
         tokio::select! {
             message = stream.next() => {
-                let Some(Ok(message)) = message else { break };
+                let message = match message {
+                    Some(Ok(message)) => message,
+                    Some(Err(error)) => {
+                        let (code, reason) = unreadable(&error);
+                        let _ = connection.subscriber.frames.send(Outgoing::Close(code, reason)).await;
+                        break;
+                    }
+                    None => break,
+                };
                 heard = Instant::now();
                 let next = match message {
                     Message::Text(text) => connection.on_text(text.as_str()).await,
@@ -197,4 +205,27 @@ async fn receive(
         }
     }
     connection.hub_topics()
+}
+
+/// The close code for a message the socket could not read (RFC 6455 §7.4.1). tungstenite reports
+/// the error and leaves closing to the server, which would otherwise close without saying why.
+fn unreadable(error: &axum::Error) -> (u16, &'static str) {
+    use std::error::Error as _;
+    match error
+        .source()
+        .and_then(|e| e.downcast_ref::<tungstenite::Error>())
+    {
+        Some(tungstenite::Error::Utf8(_)) => (1007, "text must be UTF-8"),
+        Some(tungstenite::Error::Capacity(_)) => (1009, "message too big"),
+        _ => (1002, "protocol error"),
+    }
+}
+
+/// The close frame of [`unreadable`], for sockets that write their own frames.
+pub fn unreadable_close(error: &axum::Error) -> Message {
+    let (code, reason) = unreadable(error);
+    Message::Close(Some(CloseFrame {
+        code,
+        reason: reason.into(),
+    }))
 }

@@ -100,6 +100,7 @@ impl TestApp {
     }
 }
 
+#[derive(Clone)]
 pub struct Client {
     pub http: reqwest::Client,
     /// Its cookies, so a WebSocket can be opened as the same browser.
@@ -288,8 +289,15 @@ impl Process {
             .unwrap()
             .local_addr()
             .unwrap();
+        Process::start_at(db, addr).await
+    }
+
+    /// On a given address: a server started again where its clients (and their cookies) are.
+    /// `ADMIN` is its admin, as in the in-process harness.
+    pub async fn start_at(db: &str, addr: SocketAddr) -> Process {
         let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_agora"))
             .args(["serve", "--db", db, "--addr", &addr.to_string()])
+            .args(["--admin", ADMIN])
             .env("RUST_LOG", "warn")
             .kill_on_drop(true)
             .spawn()
@@ -304,6 +312,14 @@ impl Process {
 
     pub fn client(&self) -> Client {
         client_at(format!("http://{}", self.addr))
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id().expect("running")
     }
 
     /// SIGKILL, as `kill -9`: no shutdown runs.

@@ -1,0 +1,387 @@
+//! Random and malformed frames at every WebSocket of the server (`/ws`, `/api/events/live`,
+//! `/api/subscriptions/{name}`), from a fixed seed so a failure repeats: binary noise, text that is
+//! not UTF-8, frames far over the limits, JSON nested deeper than any parser should follow, wrong
+//! types, unknown ops and topics, control frames, floods. The real binary must answer with an error
+//! frame or close with a code of RFC 6455 that says why, never fall over, not grow its memory with
+//! each round, and keep every other socket's changes coming, in order.
+
+mod common;
+
+use common::{client_at, Client, Process, ADMIN};
+use futures::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+use tokio_tungstenite::tungstenite::Message;
+
+type Socket = common::Socket;
+
+const SEED: u64 = 0x6167_6f72_6100_f022;
+/// Sockets fuzzed at once, and frames each sends before it is done.
+const SOCKETS: usize = 6;
+const FRAMES: usize = 60;
+/// Close codes a server may give a rule-breaking client (RFC 6455 §7.4.1): normal, going away,
+/// protocol error, unsupported data, invalid payload (not UTF-8), policy violation, too big.
+const ALLOWED_CLOSES: [u16; 7] = [1000, 1001, 1002, 1003, 1007, 1008, 1009];
+
+/// splitmix64: a fixed seed gives the same frames every run.
+struct Random(u64);
+
+impl Random {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    fn bytes(&mut self, len: usize) -> Vec<u8> {
+        (0..len).map(|_| self.next() as u8).collect()
+    }
+
+    /// Below `max` random bytes.
+    fn noise(&mut self, max: u64) -> Vec<u8> {
+        let len = self.below(max) as usize;
+        self.bytes(len)
+    }
+
+    fn pick<'a>(&mut self, options: &[&'a str]) -> &'a str {
+        options[self.below(options.len() as u64) as usize]
+    }
+}
+
+/// One frame of the fuzz: every kind of thing a broken or hostile client sends.
+fn frame(random: &mut Random) -> Message {
+    let topics = [
+        "public",
+        "home",
+        "notifications",
+        "user:",
+        "user:crash",
+        "post:",
+        "post:0",
+        "tag:",
+        "tag:x",
+        "wallet",
+        "admin:events",
+        "",
+        "\u{0}",
+        "🙂",
+        "public ",
+    ];
+    let ops = ["subscribe", "unsubscribe", "ping", "dance", "", "SUBSCRIBE"];
+    match random.below(12) {
+        0 => Message::Binary(random.noise(2048).into()),
+        1 => {
+            // Text that is not UTF-8: a raw frame, since a `Message::Text` cannot hold it.
+            let mut payload = random.noise(64);
+            payload.push(0xff);
+            Message::Frame(Frame::message(payload, OpCode::Data(Data::Text), true))
+        }
+        2 => {
+            let len = 4097 + random.below(200_000) as usize;
+            Message::Text("x".repeat(len).into())
+        }
+        3 => {
+            let depth = 200 + random.below(1800) as usize;
+            Message::Text(format!("{}{}", "[".repeat(depth), "]".repeat(depth)).into())
+        }
+        4 => {
+            let depth = 100 + random.below(500) as usize;
+            let nested = format!("{}1{}", "{\"a\":".repeat(depth), "}".repeat(depth));
+            Message::Text(format!("{{\"op\":\"subscribe\",\"topic\":{nested}}}").into())
+        }
+        5 => {
+            let wrong = [
+                json!({ "op": 5 }),
+                json!({ "op": "subscribe", "topic": 12 }),
+                json!({ "op": "subscribe", "topic": "public", "after": "x" }),
+                json!({ "op": "subscribe", "topic": "public", "after": -1 }),
+                json!({ "op": "subscribe", "topic": "public", "after": 1e300 }),
+                json!({ "op": "ack", "position": "soon" }),
+                json!({ "op": "nack" }),
+                json!(null),
+                json!([]),
+                json!("subscribe"),
+            ];
+            Message::Text(
+                wrong[random.below(wrong.len() as u64) as usize]
+                    .to_string()
+                    .into(),
+            )
+        }
+        6 | 7 => {
+            let frame = json!({
+                "op": random.pick(&ops),
+                "topic": random.pick(&topics),
+                "after": random.below(1 << 20),
+            });
+            Message::Text(frame.to_string().into())
+        }
+        8 => Message::Ping(random.noise(126).into()),
+        9 => Message::Pong(random.noise(64).into()),
+        10 => Message::Text(
+            String::from_utf8_lossy(&random.bytes(64))
+                .into_owned()
+                .into(),
+        ),
+        _ => Message::Text(
+            json!({ "op": "ack", "position": random.below(1000) })
+                .to_string()
+                .into(),
+        ),
+    }
+}
+
+/// A frame in a line, for a failure's message.
+fn describe(message: &Message) -> String {
+    match message {
+        Message::Text(text) => format!("text of {} bytes: {:.60}", text.len(), text.as_str()),
+        Message::Binary(bytes) => format!("binary of {} bytes", bytes.len()),
+        Message::Frame(_) => "text that is not UTF-8".into(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// What the server did with a socket's frames.
+#[derive(Default, Debug)]
+struct Tally {
+    sent: usize,
+    errors: usize,
+    closes: BTreeMap<u16, usize>,
+    /// Sockets that ended without a close frame (the server must always say why).
+    dropped: usize,
+}
+
+impl Tally {
+    fn add(&mut self, other: Tally) {
+        self.sent += other.sent;
+        self.errors += other.errors;
+        self.dropped += other.dropped;
+        for (code, n) in other.closes {
+            *self.closes.entry(code).or_default() += n;
+        }
+    }
+}
+
+async fn open(base: &str, path: &str, cookie: Option<&str>) -> Socket {
+    let url = format!("{}{path}", base.replace("http://", "ws://"));
+    let mut request = url.into_client_request().unwrap();
+    if let Some(cookie) = cookie {
+        request
+            .headers_mut()
+            .insert("cookie", cookie.parse().unwrap());
+    }
+    tokio_tungstenite::connect_async(request)
+        .await
+        .unwrap_or_else(|e| panic!("{path}: {e}"))
+        .0
+}
+
+/// Reads what the server sent within `wait`; answers false once the socket is closed.
+async fn drain(socket: &mut Socket, tally: &mut Tally, wait: Duration, after: &str) -> bool {
+    loop {
+        match tokio::time::timeout(wait, socket.next()).await {
+            Err(_) => return true,
+            Ok(Some(Ok(Message::Text(text)))) => {
+                let frame: Value = serde_json::from_str(&text).unwrap_or_else(|e| {
+                    panic!("the server sent a frame that is not JSON ({e}): {text}")
+                });
+                if frame["op"] == "error" {
+                    assert!(frame["code"].is_string(), "{frame}");
+                    tally.errors += 1;
+                }
+            }
+            Ok(Some(Ok(Message::Close(close)))) => {
+                let code = close.map_or(1005, |c| u16::from(c.code));
+                assert!(
+                    ALLOWED_CLOSES.contains(&code),
+                    "closed with {code} after {after}"
+                );
+                *tally.closes.entry(code).or_default() += 1;
+                return false;
+            }
+            Ok(Some(Ok(_))) => {}
+            Ok(Some(Err(_)) | None) => {
+                tally.dropped += 1;
+                return false;
+            }
+        }
+    }
+}
+
+/// One socket's share of the fuzz: opened again each time the server closes it.
+async fn fuzz(base: String, path: String, cookie: Option<String>, seed: u64) -> Tally {
+    let mut random = Random(seed);
+    let mut tally = Tally::default();
+    let mut socket = open(&base, &path, cookie.as_deref()).await;
+    for _ in 0..FRAMES {
+        let message = frame(&mut random);
+        let what = format!("{path}: {}", describe(&message));
+        tally.sent += 1;
+        let open_still = socket.send(message).await.is_ok()
+            && drain(&mut socket, &mut tally, Duration::from_millis(30), &what).await;
+        if !open_still {
+            socket = open(&base, &path, cookie.as_deref()).await;
+        }
+    }
+    let _ = socket.close(None).await;
+    tally
+}
+
+/// A flood: frames as fast as the socket takes them, until the server closes it.
+async fn flood(base: &str, cookie: Option<&str>) -> u16 {
+    let mut socket = open(base, "/ws", cookie).await;
+    let ping = json!({ "op": "ping" }).to_string();
+    for _ in 0..500 {
+        if socket
+            .send(Message::Text(ping.clone().into()))
+            .await
+            .is_err()
+        {
+            break;
+        }
+    }
+    loop {
+        match tokio::time::timeout(Duration::from_secs(5), socket.next()).await {
+            Ok(Some(Ok(Message::Close(close)))) => return close.map_or(1005, |c| c.code.into()),
+            Ok(Some(Ok(_))) => {}
+            other => panic!("the flood was not closed: {other:?}"),
+        }
+    }
+}
+
+/// The server's resident memory, from the kernel.
+fn resident_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+/// Every public post change a calm socket receives until `count` arrived.
+async fn public_posts(socket: &mut Socket, count: usize) -> Vec<Value> {
+    let mut posts = vec![];
+    while posts.len() < count {
+        let message = tokio::time::timeout(Duration::from_secs(10), socket.next())
+            .await
+            .expect("the calm socket still gets its changes")
+            .expect("the calm socket is open")
+            .unwrap();
+        if let Message::Text(text) = message {
+            let frame: Value = serde_json::from_str(&text).unwrap();
+            if frame["op"] == "change" && frame["kind"] == "upsert" {
+                posts.push(frame["data"]["id"].clone());
+            }
+        }
+    }
+    posts
+}
+
+async fn round(base: &str, cookie: &str, seed: u64, subscription: &str) -> Tally {
+    let paths = [
+        "/ws",
+        "/ws",
+        "/ws",
+        "/api/events/live?after=0",
+        subscription,
+        "/ws",
+    ];
+    let tasks: Vec<_> = (0..SOCKETS)
+        .map(|n| {
+            let path = paths[n % paths.len()].to_owned();
+            // Half of the /ws sockets are signed in, half anonymous; the sources need the admin.
+            let cookie = (n % 2 == 0 || !path.starts_with("/ws")).then(|| cookie.to_owned());
+            tokio::spawn(fuzz(base.to_owned(), path, cookie, seed + n as u64))
+        })
+        .collect();
+    let mut tally = Tally::default();
+    for task in tasks {
+        tally.add(task.await.unwrap());
+    }
+    tally
+}
+
+#[tokio::test]
+async fn hostile_frames_at_every_socket_are_answered_or_closed_and_hurt_no_one_else() {
+    let dir = std::env::temp_dir().join(format!("agora-fuzz-{}", uuid::Uuid::now_v7()));
+    let server = Process::start(&format!("surrealkv://{}", dir.display())).await;
+    let base = format!("http://{}", server.addr());
+    let admin = client_at(base.clone());
+    assert_eq!(admin.signup(ADMIN).await.0, reqwest::StatusCode::CREATED);
+    let writer = client_at(base.clone());
+    assert_eq!(writer.signup("calm").await.0, reqwest::StatusCode::CREATED);
+    let cookie = admin.cookies().unwrap();
+    let subscription = "/api/subscriptions/fuzzed?ack_timeout_ms=100";
+
+    // A calm socket on the public timeline, and the posts made while the fuzz runs.
+    let mut calm = open(&base, "/ws", None).await;
+    calm.send(Message::Text(
+        json!({ "op": "subscribe", "topic": "public" })
+            .to_string()
+            .into(),
+    ))
+    .await
+    .unwrap();
+    let posting = tokio::spawn(post_during(writer, 30));
+
+    let mut tally = round(&base, &cookie, SEED, subscription).await;
+    let after_first = resident_kib(server.pid());
+    for n in 1..=2 {
+        tally.add(round(&base, &cookie, SEED + 1000 * n, subscription).await);
+    }
+    let after_third = resident_kib(server.pid());
+    let flood_close = flood(&base, None).await;
+    let posted = posting.await.unwrap();
+
+    assert_eq!(flood_close, 1008, "a flood is a policy violation");
+    assert_eq!(
+        public_posts(&mut calm, posted.len()).await,
+        posted,
+        "every change, in order"
+    );
+    let (status, _) = admin.get("/healthz").await;
+    assert_eq!(status, reqwest::StatusCode::OK, "the server still serves");
+    assert!(tally.errors > 0, "{tally:?}");
+    // Text that is not UTF-8 closes with 1007, a message over the limit with 1009: each close
+    // says why, and none is a bare drop.
+    let codes: Vec<u16> = tally.closes.keys().copied().collect();
+    assert_eq!(codes, [1007, 1009], "{tally:?}");
+    assert_eq!(tally.dropped, 0, "{tally:?}");
+    // The first round grows the heap to its working size; more rounds must not keep growing it.
+    let growth = after_third.saturating_sub(after_first);
+    assert!(
+        growth < 32 * 1024,
+        "memory grew {growth} KiB over two more rounds"
+    );
+    println!(
+        "fuzz: {} frames a round from {} sockets, 3 rounds: {} error frames, closes {:?}, {} dropped; resident {} → {} KiB",
+        tally.sent / 3,
+        SOCKETS,
+        tally.errors,
+        tally.closes,
+        tally.dropped,
+        after_first,
+        after_third
+    );
+    server.kill().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Posts `count` times while the fuzz runs; answers the post ids newest last.
+async fn post_during(writer: Client, count: usize) -> Vec<Value> {
+    let mut ids = vec![];
+    for n in 0..count {
+        let body = writer.create_post(&format!("calm post {n}")).await;
+        ids.push(body["id"].clone());
+        tokio::time::sleep(Duration::from_millis(40)).await;
+    }
+    ids
+}
