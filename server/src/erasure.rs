@@ -95,6 +95,8 @@ impl Forgetting {
         crate::live::journal::record_rebuild(store.db(), head).await?;
         self.hub.forget_all(head);
         self.journal.cut(head).await?;
+        // States the command bus kept may hold what the person wrote, opened before the key went.
+        self.bus.forget_states();
         store.vault().mark_forgotten(subject).await?;
         tracing::info!(subject, position = head, "an erased person is forgotten");
         Ok(())

@@ -82,6 +82,26 @@ async fn a_command_id_said_to_be_fresh_that_ran_before_appends_nothing_again() {
     assert!(again.duplicate, "the rerun is answered as a duplicate");
     assert_eq!(again.position, first.position, "with the first answer");
     assert_eq!(balance(&store).await, (20, 1), "and nothing appended again");
+    // A rerun that decides nothing this time (the transfer is completed already) still answers
+    // the first answer, not a no-op of its own.
+    let send = json!({ "to": "fund", "amount": 5 });
+    let requested = bus
+        .submit(ann(), "TransferMoney", &send, None)
+        .await
+        .unwrap();
+    let step = json!({ "transfer_id": requested.id.unwrap() });
+    let mut origin = Origin::new(Uuid::now_v7(), Actor::system("transfers"));
+    let completed = bus
+        .submit(origin.clone(), "CompleteTransfer", &step, None)
+        .await
+        .unwrap();
+    origin.fresh_id = true;
+    let again = bus
+        .submit(origin, "CompleteTransfer", &step, None)
+        .await
+        .unwrap();
+    assert!(again.duplicate, "{again:?}");
+    assert_eq!(again.events, completed.events, "the first answer");
 }
 
 #[tokio::test]
@@ -97,9 +117,77 @@ async fn what_the_bus_remembers_of_a_stream_follows_every_command_on_it() {
             expected -= round;
         }
     }
+    let loads = bus.state_loads();
+    assert_eq!(
+        (loads.from_memory, loads.from_log),
+        (39, 1),
+        "one read, of the stream before it existed; every later command decided on memory"
+    );
     // An overdraft is refused on the remembered state, and confirmed on the log.
     let refused = wallet(&bus, "WithdrawMoney", expected + 1).await;
     assert!(matches!(refused, Err(CommandError::Rule(_))), "{refused:?}");
+    assert_eq!(bus.state_loads().from_log, 2, "the refusal was read again");
     assert_eq!(balance(&store).await, (expected, 40));
     assert_eq!(store.head(), 40, "the refusal wrote nothing");
+}
+
+#[tokio::test]
+async fn a_state_decided_on_memory_is_the_state_the_log_folds_to() {
+    use agora::social::domain::user::{self, User};
+    use agora::wallet::domain::{account, transfer};
+    let (db, _) = common::store::open().await;
+    let (store, bus) = node(&db).await;
+    for handle in ["ann", "bob"] {
+        let register = user::UserCommand::Register {
+            user_id: Uuid::now_v7(),
+            handle: handle.into(),
+            display_name: Some(format!("{handle} at first")),
+        };
+        let origin = Origin::new(Uuid::now_v7(), Actor::user(handle));
+        bus.submit_to::<User>("SignUp", user::stream(handle), register, None, &origin)
+            .await
+            .unwrap();
+    }
+    // Personal fields (sealed in the log, opened on read), counters, a transfer's steps.
+    let profile = json!({ "display_name": "Ann Again", "bio": "sealed in the log" });
+    bus.submit(ann(), "UpdateProfile", &profile, None)
+        .await
+        .unwrap();
+    wallet(&bus, "DepositMoney", 500).await.unwrap();
+    let send = json!({ "to": "bob", "amount": 120, "memo": "for the books" });
+    let requested = bus
+        .submit(ann(), "TransferMoney", &send, None)
+        .await
+        .unwrap();
+    let transfer_id: Uuid = requested.id.unwrap().parse().unwrap();
+    let step = json!({ "transfer_id": transfer_id, "from": "ann", "to": "bob", "amount": 120 });
+    let process = || Origin::new(Uuid::now_v7(), Actor::system("transfers"));
+    for step_type in ["DebitTransfer", "CreditTransfer", "CompleteTransfer"] {
+        bus.submit(process(), step_type, &step, None).await.unwrap();
+    }
+    // A bus with no memory reads each stream; the first bus answers from what it kept.
+    let reader = agora::contexts::registry().command_bus(store.clone());
+    both::<User>(&bus, &reader, user::stream("ann")).await;
+    both::<account::Account>(&bus, &reader, account::stream("ann")).await;
+    both::<account::Account>(&bus, &reader, account::stream("bob")).await;
+    both::<transfer::Transfer>(&bus, &reader, transfer::stream(transfer_id)).await;
+}
+
+/// The stream's state as `bus` remembers it and as `reader` reads it from the log: the same.
+async fn both<A: agora::aggregate::Aggregate>(
+    bus: &CommandBus,
+    reader: &CommandBus,
+    stream: String,
+) {
+    let before = bus.state_loads().from_memory;
+    let (kept, kept_version) = bus.load::<A>(&stream).await.unwrap();
+    assert_eq!(
+        bus.state_loads().from_memory,
+        before + 1,
+        "{stream} from memory"
+    );
+    let (read, read_version) = reader.load::<A>(&stream).await.unwrap();
+    assert_eq!(kept_version, read_version, "{stream}");
+    let kept = serde_json::to_value(kept).unwrap();
+    assert_eq!(kept, serde_json::to_value(read).unwrap(), "{stream}");
 }

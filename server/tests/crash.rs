@@ -282,7 +282,9 @@ async fn a_server_killed_under_load_keeps_every_answer_whole_and_where_it_was_gi
         }
         let events = first["events"].as_array().unwrap();
         if logged.is_empty() {
-            assert_eq!(first["duplicate"], false, "{first}");
+            // Not in the log, or a no-op (a second follow) whose record the kill left behind.
+            let noop = events.is_empty();
+            assert!(noop || first["duplicate"] == false, "{first}");
         } else {
             assert_eq!(first["duplicate"], true, "{first}");
             assert_eq!(shape(events), logged);

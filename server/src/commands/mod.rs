@@ -13,6 +13,8 @@
 
 mod states;
 
+pub use states::StateLoads;
+
 use crate::aggregate::{Actor, Aggregate, DomainEvent, Rule};
 use crate::people::{People, Person};
 use crate::store::{
@@ -22,7 +24,7 @@ use crate::store::{
 use app::wire::CommandAnswer;
 use futures::future::BoxFuture;
 use serde_json::Value;
-use states::States;
+use states::{Loaded, States};
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -196,26 +198,36 @@ impl CommandBus {
     /// A stream's state folded by its aggregate, with the stream's version: the state kept from the
     /// last command on it when that is certainly the latest, else read.
     pub async fn load<A: Aggregate>(&self, stream: &str) -> Result<(A::State, u64), CommandError> {
-        match self.states.latest::<A::State>(&self.store, stream) {
-            Some(latest) => Ok(latest),
-            None => self.read::<A>(stream).await,
-        }
+        let loaded = match self.states.latest::<A::State>(&self.store, stream) {
+            Some(latest) => latest,
+            None => self.read::<A>(stream).await?,
+        };
+        Ok((loaded.state, loaded.version))
+    }
+
+    /// How often loads were answered from memory, and how often they read the log.
+    pub fn state_loads(&self) -> StateLoads {
+        self.states.loads()
+    }
+
+    /// Drops every state kept in memory: an erased person's must not outlive their key.
+    pub fn forget_states(&self) {
+        self.states.forget_all();
     }
 
     /// Reads a stream and folds it, and keeps the state for the next command on it.
-    async fn read<A: Aggregate>(&self, stream: &str) -> Result<(A::State, u64), CommandError> {
+    async fn read<A: Aggregate>(&self, stream: &str) -> Result<Loaded<A::State>, CommandError> {
+        self.states.read();
         let stamp = self.store.memory_stamp();
-        let (state, version) = self.fold::<A>(stream).await?;
-        if self.store.remembered_version(stream) == Some(version) {
-            let kept = state.clone();
-            self.states.keep(&self.store, stream, kept, version, stamp);
+        let loaded = self.fold::<A>(stream).await?;
+        if self.store.remembered_version(stream) == Some(loaded.version) {
+            self.states.keep(&self.store, stream, loaded.clone(), stamp);
         }
-        Ok((state, version))
+        Ok(loaded)
     }
 
-    /// Folds a stream from its latest snapshot plus the events after it, taking a new snapshot when
-    /// that tail grew long.
-    async fn fold<A: Aggregate>(&self, stream: &str) -> Result<(A::State, u64), CommandError> {
+    /// Folds a stream from its latest snapshot plus the events after it.
+    async fn fold<A: Aggregate>(&self, stream: &str) -> Result<Loaded<A::State>, CommandError> {
         let (snapshot, tail) = self
             .store
             .read_from_snapshot(stream, A::STATE_SHAPE)
@@ -230,10 +242,28 @@ impl CommandBus {
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| StoreError::Corrupt(format!("{stream}: {e}")))?;
         let state = events.iter().fold(state, A::evolve);
-        if tail.len() as u64 >= A::SNAPSHOT_EVERY {
-            self.snapshot::<A>(stream, &state, version);
+        let snapshot_at = self.snapshot_if_due::<A>(stream, &state, version, from);
+        Ok(Loaded {
+            state,
+            version,
+            snapshot_at,
+        })
+    }
+
+    /// Takes a snapshot when the stream grew [`Aggregate::SNAPSHOT_EVERY`] events past the last
+    /// one; answers the version of the latest snapshot.
+    fn snapshot_if_due<A: Aggregate>(
+        &self,
+        stream: &str,
+        state: &A::State,
+        version: u64,
+        snapshot_at: u64,
+    ) -> u64 {
+        if version < snapshot_at + A::SNAPSHOT_EVERY {
+            return snapshot_at;
         }
-        Ok((state, version))
+        self.snapshot::<A>(stream, state, version);
+        version
     }
 
     /// Saves a snapshot in the background: a failure costs only a longer load next time.
@@ -273,19 +303,23 @@ impl CommandBus {
             }
         }
         let mut attempts = 0;
+        // A client's version is checked against the log, never against memory.
+        let mut may_recall = expected_version.is_none();
         loop {
             attempts += 1;
             let stamp = self.store.memory_stamp();
-            let recalled = match expected_version {
-                _ if assume_new => None,
-                // A client's version is checked against the log, never against memory.
-                Some(_) => None,
-                None => self.states.latest::<A::State>(&self.store, &stream),
+            let recalled = match may_recall && !assume_new {
+                true => self.states.latest::<A::State>(&self.store, &stream),
+                false => None,
             };
             let from_memory = recalled.is_some();
-            let (state, version) = match recalled {
+            let Loaded {
+                state,
+                version,
+                snapshot_at,
+            } = match recalled {
                 Some(latest) => latest,
-                None if assume_new => (A::State::default(), 0),
+                None if assume_new => Loaded::default(),
                 None => self.read::<A>(&stream).await?,
             };
             if let Some(expected) = expected_version.filter(|expected| *expected != version) {
@@ -300,11 +334,17 @@ impl CommandBus {
             // checks. A refusal or a no-op writes nothing that would be checked, so it stands only
             // when decided on what the log says.
             if from_memory && !matches!(&decision, Ok(events) if !events.is_empty()) {
-                self.states.forget(&stream);
+                may_recall = false;
                 continue;
             }
             let decided = decision?;
             if decided.is_empty() {
+                // A fresh id skipped the lookup: a no-op must not hide a first answer after all.
+                if origin.fresh_id {
+                    if let Some(first) = self.store.find_command(origin.command_id).await? {
+                        return done(first, true);
+                    }
+                }
                 return done(self.store.record_noop(origin.command_id).await?, false);
             }
             let append = Append {
@@ -315,10 +355,16 @@ impl CommandBus {
             };
             match self.store.append(append).await {
                 Ok(Appended::New(record)) => {
-                    let new_version = record.events.last().map_or(version, |e| e.version);
+                    let version = record.events.last().map_or(version, |e| e.version);
                     let state = decided.iter().fold(state, A::evolve);
-                    self.states
-                        .keep(&self.store, &stream, state, new_version, stamp);
+                    let snapshot_at =
+                        self.snapshot_if_due::<A>(&stream, &state, version, snapshot_at);
+                    let loaded = Loaded {
+                        state,
+                        version,
+                        snapshot_at,
+                    };
+                    self.states.keep(&self.store, &stream, loaded, stamp);
                     return done(record, false);
                 }
                 Ok(Appended::Duplicate(record)) => return done(record, true),
@@ -326,19 +372,16 @@ impl CommandBus {
                 Err(StoreError::Conflict { .. } | StoreError::Erased(_)) if assume_new => {
                     assume_new = false
                 }
-                Err(StoreError::Conflict { actual, .. })
-                    if expected_version.is_none() && attempts < MAX_DECISIONS =>
-                {
-                    tracing::debug!(%stream, actual, "stream moved while deciding; deciding again");
-                    self.states.forget(&stream);
-                }
                 Err(StoreError::Conflict { actual, .. }) => {
                     self.states.forget(&stream);
-                    return Err(CommandError::Conflict {
-                        stream,
-                        expected: version,
-                        actual,
-                    });
+                    if expected_version.is_some() || attempts >= MAX_DECISIONS {
+                        return Err(CommandError::Conflict {
+                            stream,
+                            expected: version,
+                            actual,
+                        });
+                    }
+                    tracing::debug!(%stream, actual, "stream moved while deciding; deciding again");
                 }
                 Err(error) => return Err(error.into()),
             }

@@ -13,6 +13,7 @@
 use crate::store::Store;
 use std::any::Any;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 /// States kept at most; past it, memory starts again (a read each, once).
@@ -20,22 +21,59 @@ const CAPACITY: usize = 20_000;
 
 type Stamp = (u64, u64);
 
+/// A stream's state as the bus holds it: with its version, and the version its last snapshot
+/// was taken at (so that streams decided on memory, never read, are still snapshotted).
+#[derive(Debug, Clone, Default)]
+pub(super) struct Loaded<S> {
+    pub(super) state: S,
+    pub(super) version: u64,
+    pub(super) snapshot_at: u64,
+}
+
 struct Kept {
     version: u64,
+    snapshot_at: u64,
     stamp: Stamp,
     state: Box<dyn Any + Send>,
 }
 
 #[derive(Default)]
+struct Memory {
+    states: HashMap<String, Kept>,
+    /// The erasure count the states were kept under: when it moves, they all go, since a state
+    /// may hold what an erased person wrote.
+    erasures: u64,
+}
+
+/// How often a load was answered from memory and how often it read the log (`/metrics`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StateLoads {
+    pub from_memory: u64,
+    pub from_log: u64,
+}
+
+#[derive(Default)]
 pub(super) struct States {
-    kept: Mutex<HashMap<String, Kept>>,
+    memory: Mutex<Memory>,
+    from_memory: AtomicU64,
+    from_log: AtomicU64,
 }
 
 impl States {
-    fn kept(&self) -> std::sync::MutexGuard<'_, HashMap<String, Kept>> {
-        self.kept
+    fn locked(&self) -> std::sync::MutexGuard<'_, Memory> {
+        self.memory
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Memory, emptied first if someone was erased since it was filled.
+    fn memory(&self, stamp: Stamp) -> std::sync::MutexGuard<'_, Memory> {
+        let mut memory = self.locked();
+        if memory.erasures != stamp.1 {
+            memory.states.clear();
+            memory.erasures = stamp.1;
+        }
+        memory
     }
 
     /// The stream's latest state and version, when memory has it for certain.
@@ -43,51 +81,74 @@ impl States {
         &self,
         store: &Store,
         stream: &str,
-    ) -> Option<(S, u64)> {
+    ) -> Option<Loaded<S>> {
         let remembered = store.remembered_version(stream)?;
         let stamp = store.memory_stamp();
-        let kept = self.kept();
-        let entry = kept.get(stream)?;
+        let memory = self.memory(stamp);
+        let entry = memory.states.get(stream)?;
         if entry.version != remembered || entry.stamp != stamp {
             return None;
         }
-        Some((entry.state.downcast_ref::<S>()?.clone(), entry.version))
+        let latest = Loaded {
+            state: entry.state.downcast_ref::<S>()?.clone(),
+            version: entry.version,
+            snapshot_at: entry.snapshot_at,
+        };
+        self.from_memory.fetch_add(1, Ordering::Relaxed);
+        Some(latest)
     }
 
-    /// Keeps `state` at `version`, read or decided under `stamp` (taken before the read began):
-    /// not when memory may have become untrue meanwhile, nor over a newer state.
+    /// Counts a load that read the log.
+    pub(super) fn read(&self) {
+        self.from_log.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Keeps a state, read or decided under `stamp` (taken before the read began): not when
+    /// memory may have become untrue meanwhile, nor over a newer state.
     pub(super) fn keep<S: Send + 'static>(
         &self,
         store: &Store,
         stream: &str,
-        state: S,
-        version: u64,
+        loaded: Loaded<S>,
         stamp: Stamp,
     ) {
+        let version = loaded.version;
         if store.memory_stamp() != stamp {
             return;
         }
-        let mut kept = self.kept();
-        if let Some(entry) = kept.get(stream) {
+        let mut memory = self.memory(stamp);
+        if let Some(entry) = memory.states.get(stream) {
             if entry.stamp == stamp && entry.version >= version {
                 return;
             }
-        } else if kept.len() >= CAPACITY {
-            kept.clear();
+        } else if memory.states.len() >= CAPACITY {
+            memory.states.clear();
         }
-        let state = Box::new(state);
-        kept.insert(
+        memory.states.insert(
             stream.to_owned(),
             Kept {
                 version,
+                snapshot_at: loaded.snapshot_at,
                 stamp,
-                state,
+                state: Box::new(loaded.state),
             },
         );
     }
 
     /// Drops what is kept of a stream (an append decided on it was refused as stale).
     pub(super) fn forget(&self, stream: &str) {
-        self.kept().remove(stream);
+        self.locked().states.remove(stream);
+    }
+
+    /// Drops every kept state (an erased person is being forgotten).
+    pub(super) fn forget_all(&self) {
+        self.locked().states.clear();
+    }
+
+    pub(super) fn loads(&self) -> StateLoads {
+        StateLoads {
+            from_memory: self.from_memory.load(Ordering::Relaxed),
+            from_log: self.from_log.load(Ordering::Relaxed),
+        }
     }
 }

@@ -66,6 +66,16 @@ pub async fn prometheus(State(state): State<AppState>) -> impl IntoResponse {
             rows(&|s| s.parked.to_string()),
         );
     }
+    let loads = state.bus.state_loads();
+    gauge(
+        "agora_state_loads_total",
+        "Aggregate states the command bus loaded, from its memory or by reading the log.",
+        "counter",
+        vec![
+            ("{from=\"memory\"}".into(), loads.from_memory.to_string()),
+            ("{from=\"log\"}".into(), loads.from_log.to_string()),
+        ],
+    );
     crate::metrics::METRICS.render(&mut out);
     ([(CONTENT_TYPE, "text/plain; version=0.0.4")], out)
 }

@@ -158,9 +158,11 @@ impl Writer {
             };
             match result {
                 Ok(()) => {
+                    // Remembered before anyone can read the events: whoever follows the head and
+                    // asks the command bus for a stream's state must not get the one before them.
+                    self.remember(&plan.outcomes);
                     self.head
                         .send_if_modified(|known| raise(known, plan.new_head));
-                    self.remember(&plan.outcomes);
                     answer(batch, plan.outcomes);
                     return None;
                 }
