@@ -11,6 +11,7 @@
 //! The bus keeps the state it last decided on for each stream (`states.rs`), so a command on a
 //! stream this node has just written is decided without reading it.
 
+mod load;
 mod states;
 
 pub use states::StateLoads;
@@ -18,8 +19,7 @@ pub use states::StateLoads;
 use crate::aggregate::{Actor, Aggregate, DomainEvent, Rule};
 use crate::people::{People, Person};
 use crate::store::{
-    Append, Appended, CommandRecord, ExpectedVersion, Metadata, NewEvent, Snapshot, Store,
-    StoreError,
+    Append, Appended, CommandRecord, ExpectedVersion, Metadata, NewEvent, Store, StoreError,
 };
 use app::wire::CommandAnswer;
 use futures::future::BoxFuture;
@@ -193,94 +193,6 @@ impl CommandBus {
         };
         crate::metrics::METRICS.command(command_type, outcome);
         executed.map(|executed| answer(command_id, executed))
-    }
-
-    /// A stream's state folded by its aggregate, with the stream's version: the state kept from the
-    /// last command on it when that is certainly the latest, else read.
-    pub async fn load<A: Aggregate>(&self, stream: &str) -> Result<(A::State, u64), CommandError> {
-        let loaded = match self.states.latest::<A::State>(&self.store, stream) {
-            Some(latest) => latest,
-            None => self.read::<A>(stream).await?,
-        };
-        Ok((loaded.state, loaded.version))
-    }
-
-    /// How often loads were answered from memory, and how often they read the log.
-    pub fn state_loads(&self) -> StateLoads {
-        self.states.loads()
-    }
-
-    /// Drops every state kept in memory: an erased person's must not outlive their key.
-    pub fn forget_states(&self) {
-        self.states.forget_all();
-    }
-
-    /// Reads a stream and folds it, and keeps the state for the next command on it.
-    async fn read<A: Aggregate>(&self, stream: &str) -> Result<Loaded<A::State>, CommandError> {
-        self.states.read();
-        let stamp = self.store.memory_stamp();
-        let loaded = self.fold::<A>(stream).await?;
-        if self.store.remembered_version(stream) == Some(loaded.version) {
-            self.states.keep(&self.store, stream, loaded.clone(), stamp);
-        }
-        Ok(loaded)
-    }
-
-    /// Folds a stream from its latest snapshot plus the events after it.
-    async fn fold<A: Aggregate>(&self, stream: &str) -> Result<Loaded<A::State>, CommandError> {
-        let (snapshot, tail) = self
-            .store
-            .read_from_snapshot(stream, A::STATE_SHAPE)
-            .await?;
-        let (state, from) = snapshot
-            .and_then(|s| Some((serde_json::from_value::<A::State>(s.state).ok()?, s.version)))
-            .unwrap_or_default();
-        let version = tail.last().map_or(from, |e| e.version);
-        let events = tail
-            .iter()
-            .map(|e| A::Event::from_parts(&e.event_type, &e.data))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| StoreError::Corrupt(format!("{stream}: {e}")))?;
-        let state = events.iter().fold(state, A::evolve);
-        let snapshot_at = self.snapshot_if_due::<A>(stream, &state, version, from);
-        Ok(Loaded {
-            state,
-            version,
-            snapshot_at,
-        })
-    }
-
-    /// Takes a snapshot when the stream grew [`Aggregate::SNAPSHOT_EVERY`] events past the last
-    /// one; answers the version of the latest snapshot.
-    fn snapshot_if_due<A: Aggregate>(
-        &self,
-        stream: &str,
-        state: &A::State,
-        version: u64,
-        snapshot_at: u64,
-    ) -> u64 {
-        if version < snapshot_at + A::SNAPSHOT_EVERY {
-            return snapshot_at;
-        }
-        self.snapshot::<A>(stream, state, version);
-        version
-    }
-
-    /// Saves a snapshot in the background: a failure costs only a longer load next time.
-    fn snapshot<A: Aggregate>(&self, stream: &str, state: &A::State, version: u64) {
-        let Ok(state) = serde_json::to_value(state) else {
-            return;
-        };
-        let (store, stream) = (self.store.clone(), stream.to_owned());
-        tokio::spawn(async move {
-            let snapshot = Snapshot { version, state };
-            if let Err(error) = store
-                .save_snapshot(&stream, A::STATE_SHAPE, &snapshot)
-                .await
-            {
-                tracing::warn!(%stream, %error, "snapshot not saved");
-            }
-        });
     }
 
     /// Decides `command` on the stream's current state and appends what it decided, once per

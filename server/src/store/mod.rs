@@ -39,6 +39,7 @@ mod query;
 mod read;
 mod recent;
 mod rewrite;
+mod rows;
 mod schema;
 mod snapshot;
 mod subscription;
@@ -238,7 +239,7 @@ impl Store {
 
     /// Records that a command appended nothing, so the same command id answers the same again.
     pub async fn record_noop(&self, command_id: Uuid) -> Result<CommandRecord, StoreError> {
-        writer::record_noop(&self.inner.db, command_id, self.head()).await
+        rows::record_noop(&self.inner.db, command_id, self.head()).await
     }
 
     /// The position of the last durable event.

@@ -14,8 +14,9 @@
 
 use super::answer::{answer, answer_all, clone_error, CloneResult};
 use super::read::{find_command, stored_head};
+use super::rows::row;
 use super::versions::{KnownVersions, Memory};
-use super::{Append, Appended, CommandRecord, ExpectedVersion, StoreError};
+use super::{Append, Appended, ExpectedVersion, StoreError};
 use crate::db::{self, is_retryable, Db};
 use app::wire::AppendedEvent;
 use serde_json::{json, Map, Value};
@@ -344,34 +345,6 @@ impl Writer {
     }
 }
 
-/// The stored row of one event: its record id is its position.
-fn row(append: &Append, seq: usize, position: u64, version: u64, at: &str) -> Value {
-    let event = &append.events[seq];
-    let meta = &append.metadata;
-    let mut row = json!({
-        "id": position,
-        "position": position,
-        "event_id": event.event_id.to_string(),
-        "stream": append.stream,
-        "version": version,
-        "type": event.event_type,
-        "schema": event.schema,
-        "data": event.data,
-        "command_id": meta.command_id.to_string(),
-        "command_seq": seq,
-        "correlation_id": meta.correlation_id.to_string(),
-        "at": at,
-    });
-    // option<string> fields take NONE, not NULL: absent keys stay NONE.
-    if let Some(causation) = meta.causation_id {
-        row["causation_id"] = json!(causation.to_string());
-    }
-    if let Some(actor) = &meta.actor {
-        row["actor"] = json!(actor);
-    }
-    row
-}
-
 fn conflict(append: &Append, actual: u64) -> Outcome {
     Outcome::Answer(Err(StoreError::Conflict {
         stream: append.stream.clone(),
@@ -384,34 +357,9 @@ fn head_moved(error: &surrealdb::Error) -> bool {
     error.to_string().contains(HEAD_MOVED)
 }
 
-fn unique_violation(error: &surrealdb::Error) -> bool {
+pub(super) fn unique_violation(error: &surrealdb::Error) -> bool {
     let text = error.to_string();
     text.contains("already contains") || text.contains("already exists")
-}
-
-/// Records a command that appended nothing. If another node recorded it first, its answer wins.
-pub async fn record_noop(
-    db: &Db,
-    command_id: Uuid,
-    head: u64,
-) -> Result<CommandRecord, StoreError> {
-    let sql = "CREATE type::record('command', $id) SET position = $position";
-    match db::run(
-        db,
-        sql,
-        json!({ "id": command_id.to_string(), "position": head }),
-    )
-    .await
-    {
-        Ok(_) => Ok(CommandRecord {
-            position: head,
-            events: vec![],
-        }),
-        Err(error) if unique_violation(&error) => find_command(db, command_id)
-            .await?
-            .ok_or_else(|| StoreError::Corrupt("a command record vanished".into())),
-        Err(error) => Err(error.into()),
-    }
 }
 
 /// The statement reading a stream's last version, the stream bound as `$<param>`.
