@@ -304,14 +304,7 @@ async fn a_server_killed_under_load_keeps_every_answer_whole_and_where_it_was_gi
     writers[0].read("/api/search?q=crash", head).await;
     let live = answers(&writers).await;
     for projector in ["timeline", "people", "home", "notifications", "search"] {
-        let path = format!("/api/admin/projections/{projector}/rebuild");
-        let (status, body) = admin.post(&path, json!(null)).await;
-        assert_eq!(status, StatusCode::ACCEPTED, "{projector}: {body}");
-        admin
-            .wait_for_row("/api/admin/projections", projector, |row| {
-                row["rebuild"]["finished"] == true
-            })
-            .await;
+        admin.rebuild(projector).await;
     }
     let rebuilt = answers(&writers).await;
     assert_eq!(live.len(), rebuilt.len());

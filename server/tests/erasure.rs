@@ -205,14 +205,7 @@ async fn an_erased_person_is_forgotten_everywhere_but_the_log_stays_whole() {
 
     // A rebuild after the erasure still shows nothing of her.
     for projector in ["timeline", "search", "people"] {
-        let path = format!("/api/admin/projections/{projector}/rebuild");
-        let (status, body) = admin.post(&path, json!(null)).await;
-        assert_eq!(status, StatusCode::ACCEPTED, "{projector}: {body}");
-        admin
-            .wait_for_row("/api/admin/projections", projector, |row| {
-                row["rebuild"]["finished"] == true
-            })
-            .await;
+        admin.rebuild(projector).await;
     }
     for path in [
         "/api/timeline/public",

@@ -89,18 +89,7 @@ async fn every_social_read_model_rebuilt_answers_what_it_answered_live() {
     let live = answers(&[&ann, &bob, &carl], &post).await;
 
     for projector in ["timeline", "people", "home", "notifications", "search"] {
-        let (status, body) = admin
-            .post(
-                &format!("/api/admin/projections/{projector}/rebuild"),
-                json!(null),
-            )
-            .await;
-        assert_eq!(status, StatusCode::ACCEPTED, "{projector}: {body}");
-        admin
-            .wait_for_row("/api/admin/projections", projector, |row| {
-                row["rebuild"]["finished"] == true
-            })
-            .await;
+        admin.rebuild(projector).await;
     }
     let rebuilt = answers(&[&ann, &bob, &carl], &post).await;
     for (live, rebuilt) in live.iter().zip(&rebuilt) {

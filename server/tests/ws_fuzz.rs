@@ -7,6 +7,7 @@
 
 mod common;
 
+use common::live::next_frame;
 use common::{client_at, Client, Process, ADMIN};
 use futures::{SinkExt, StreamExt};
 use serde_json::{json, Value};
@@ -299,20 +300,6 @@ async fn big_frames(base: &str, path: &str, cookie: &str, count: usize) {
     }
 }
 
-/// The next text frame, as JSON.
-async fn next_text(socket: &mut Socket) -> Value {
-    loop {
-        let message = tokio::time::timeout(Duration::from_secs(10), socket.next())
-            .await
-            .expect("a frame")
-            .expect("open")
-            .unwrap();
-        if let Message::Text(text) = message {
-            return serde_json::from_str(&text).unwrap();
-        }
-    }
-}
-
 /// The server's resident memory, from the kernel.
 fn resident_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
@@ -324,16 +311,9 @@ fn resident_kib(pid: u32) -> u64 {
 async fn public_posts(socket: &mut Socket, count: usize) -> Vec<Value> {
     let mut posts = vec![];
     while posts.len() < count {
-        let message = tokio::time::timeout(Duration::from_secs(10), socket.next())
-            .await
-            .expect("the calm socket still gets its changes")
-            .expect("the calm socket is open")
-            .unwrap();
-        if let Message::Text(text) = message {
-            let frame: Value = serde_json::from_str(&text).unwrap();
-            if frame["op"] == "change" && frame["kind"] == "upsert" {
-                posts.push(frame["data"]["id"].clone());
-            }
+        let frame = next_frame(socket).await;
+        if frame["op"] == "change" && frame["kind"] == "upsert" {
+            posts.push(frame["data"]["id"].clone());
         }
     }
     posts
@@ -384,7 +364,7 @@ async fn hostile_frames_at_every_socket_are_answered_or_closed_and_hurt_no_one_e
     ))
     .await
     .unwrap();
-    while next_text(&mut calm).await["op"] != "subscribed" {}
+    while next_frame(&mut calm).await["op"] != "subscribed" {}
     let posting = tokio::spawn(post_during(writer, 30));
 
     let mut tally = round(&base, &cookie, SEED, subscription).await;

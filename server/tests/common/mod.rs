@@ -130,6 +130,17 @@ impl Client {
             .unwrap_or_else(|| panic!("no {name} in {list}: {rows}"))
     }
 
+    /// Rebuilds a projector from the first event (as an admin) and waits until it serves again.
+    pub async fn rebuild(&self, projector: &str) {
+        let path = format!("/api/admin/projections/{projector}/rebuild");
+        let (status, body) = self.post(&path, json!(null)).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{projector}: {body}");
+        self.wait_for_row("/api/admin/projections", projector, |row| {
+            row["rebuild"]["finished"] == true
+        })
+        .await;
+    }
+
     /// Polls that row until `done` holds (at most 10 s) and returns it.
     pub async fn wait_for_row(
         &self,
