@@ -34,7 +34,7 @@ impl CommandBus {
     ) -> Result<Loaded<A::State>, CommandError> {
         self.states.read();
         let stamp = self.store.memory_stamp();
-        let loaded = self.fold::<A>(stream).await?;
+        let loaded = self.fold::<A>(stream, stamp).await?;
         if self.store.remembered_version(stream) == Some(loaded.version) {
             self.states.keep(&self.store, stream, loaded.clone(), stamp);
         }
@@ -42,7 +42,11 @@ impl CommandBus {
     }
 
     /// Folds a stream from its latest snapshot plus the events after it.
-    async fn fold<A: Aggregate>(&self, stream: &str) -> Result<Loaded<A::State>, CommandError> {
+    async fn fold<A: Aggregate>(
+        &self,
+        stream: &str,
+        stamp: (u64, u64),
+    ) -> Result<Loaded<A::State>, CommandError> {
         let (snapshot, mut tail) = self
             .store
             .read_from_snapshot(stream, A::STATE_SHAPE)
@@ -54,6 +58,8 @@ impl CommandBus {
             // build on: the tail was read after it, so the whole stream is read instead.
             Some((Err(error), _)) => {
                 tracing::warn!(%stream, %error, "snapshot unreadable; folding the whole stream");
+                // Dropped, or a new one (never over a newer version) would never replace it.
+                self.store.drop_snapshot(stream).await?;
                 tail = self.store.read_stream(stream, 0).await?;
                 (A::State::default(), 0)
             }
@@ -66,7 +72,7 @@ impl CommandBus {
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| StoreError::Corrupt(format!("{stream}: {e}")))?;
         let state = events.iter().fold(state, A::evolve);
-        let snapshot_at = self.snapshot_if_due::<A>(stream, &state, version, from);
+        let snapshot_at = self.snapshot_if_due::<A>(stream, &state, version, from, stamp);
         Ok(Loaded {
             state,
             version,
@@ -75,15 +81,17 @@ impl CommandBus {
     }
 
     /// Takes a snapshot when the stream grew [`Aggregate::SNAPSHOT_EVERY`] events past the last
-    /// one; answers the version of the latest snapshot.
+    /// one; answers the version of the latest snapshot. Not when the memory stamp moved since the
+    /// state was read (`stamp`): the state may hold what an erasure has just made unreadable.
     pub(super) fn snapshot_if_due<A: Aggregate>(
         &self,
         stream: &str,
         state: &A::State,
         version: u64,
         snapshot_at: u64,
+        stamp: (u64, u64),
     ) -> u64 {
-        if version < snapshot_at + A::SNAPSHOT_EVERY {
+        if version < snapshot_at + A::SNAPSHOT_EVERY || self.store.memory_stamp() != stamp {
             return snapshot_at;
         }
         self.snapshot::<A>(stream, state, version);

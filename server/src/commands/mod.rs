@@ -270,7 +270,7 @@ impl CommandBus {
                     let version = record.events.last().map_or(version, |e| e.version);
                     let state = decided.iter().fold(state, A::evolve);
                     let snapshot_at =
-                        self.snapshot_if_due::<A>(&stream, &state, version, snapshot_at);
+                        self.snapshot_if_due::<A>(&stream, &state, version, snapshot_at, stamp);
                     let loaded = Loaded {
                         state,
                         version,

@@ -69,7 +69,8 @@ impl States {
     /// Memory, emptied first if someone was erased since it was filled.
     fn memory(&self, stamp: Stamp) -> std::sync::MutexGuard<'_, Memory> {
         let mut memory = self.locked();
-        if memory.erasures != stamp.1 {
+        // Only forward: a caller holding an older stamp must not undo a newer clearing.
+        if stamp.1 > memory.erasures {
             memory.states.clear();
             memory.erasures = stamp.1;
         }

@@ -153,12 +153,14 @@ impl Writer {
                 }
             };
             let result = if plan.rows.is_empty() {
-                Ok(())
+                Ok(None)
             } else {
-                self.execute(&plan, head).await
+                self.execute(&plan, head).await.map(Some)
             };
             match result {
-                Ok(()) => {
+                // The commit lock is held until the head is raised: the remote-head poller must
+                // not take this node's own commit for another node's.
+                Ok(_commit) => {
                     // Remembered before anyone can read the events: whoever follows the head and
                     // asks the command bus for a stream's state must not get the one before them.
                     self.remember(&plan.outcomes);
@@ -316,7 +318,12 @@ impl Writer {
         }
     }
 
-    async fn execute(&self, plan: &Plan, head: u64) -> Result<(), surrealdb::Error> {
+    /// Commits the plan; answers the commit lock, still held.
+    async fn execute(
+        &self,
+        plan: &Plan,
+        head: u64,
+    ) -> Result<tokio::sync::MutexGuard<'_, ()>, surrealdb::Error> {
         let sql = format!(
             "BEGIN;
              IF ((SELECT VALUE position FROM meta:head)[0] ?? 0) != $head {{ THROW '{HEAD_MOVED}' }};
@@ -325,8 +332,8 @@ impl Writer {
              COMMIT;"
         );
         let vars = json!({ "head": head, "new_head": plan.new_head, "rows": plan.rows });
-        let _commit = self.lock.lock().await;
-        db::run(&self.db, sql, vars).await.map(drop)
+        let commit = self.lock.lock().await;
+        db::run(&self.db, sql, vars).await.map(|_| commit)
     }
 
     /// A lone append hit a unique index: its command ran before, or its stream moved on.
