@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 use std::net::SocketAddr;
 use uuid::Uuid;
 
+pub mod frames;
 pub mod live;
 pub mod store;
 
