@@ -4,6 +4,7 @@
 use super::{Generation, Projector};
 use crate::db::{self, Db};
 use serde_json::{json, Value};
+use std::sync::atomic::Ordering;
 
 const RUNTIME_TABLES: &str = "
 DEFINE TABLE IF NOT EXISTS projection SCHEMALESS;
@@ -110,4 +111,27 @@ pub(super) async fn drop_generation(
         .collect();
     db::run(db, sql, Value::Null).await?;
     Ok(())
+}
+
+/// A runner's own checkpoint: where its stored one is, and saving the position it reached.
+impl super::runner::Runner {
+    /// Saves the position reached if the stored checkpoint is behind it. Called with `serving` held.
+    pub(super) async fn save_position(&self) -> anyhow::Result<()> {
+        let position = *self.position.borrow();
+        if position > self.saved.load(Ordering::SeqCst) {
+            db::run(&self.db, self.checkpoint_statement(position), Value::Null).await?;
+            self.saved_at(position);
+        }
+        Ok(())
+    }
+
+    /// Records that the stored checkpoint holds `position`.
+    pub(super) fn saved_at(&self, position: u64) {
+        self.saved.fetch_max(position, Ordering::SeqCst);
+    }
+
+    /// The checkpoint of the serving generation at `position`.
+    pub(super) fn checkpoint_statement(&self, position: u64) -> String {
+        checkpoint(self.projector.as_ref(), position, self.generation())
+    }
 }

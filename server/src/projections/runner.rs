@@ -1,7 +1,7 @@
 //! One task per projector: read a batch, apply it with its checkpoint in one transaction, retry with
 //! backoff, park what keeps failing, and wake whoever waits for a position.
 
-use super::checkpoint::{checkpoint, define_runtime_tables, prepare, Start};
+use super::checkpoint::{define_runtime_tables, prepare, Start};
 use super::parked::count_parked;
 use super::rebuild::RebuildRefused;
 use super::stats::{self, Stats};
@@ -10,7 +10,6 @@ use crate::db::{self, Db};
 use crate::live::Hub;
 use crate::store::Store;
 use app::wire::{Envelope, ProjectionRow, RebuildProgress};
-use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -334,26 +333,6 @@ impl Runner {
         self.saved_at(last);
         self.advanced(last, out.changes);
         Ok(())
-    }
-
-    /// Saves the position reached if the stored checkpoint is behind it. Called with `serving` held.
-    async fn save_position(&self) -> anyhow::Result<()> {
-        let position = *self.position.borrow();
-        if position > self.saved.load(Ordering::SeqCst) {
-            db::run(&self.db, self.checkpoint_statement(position), Value::Null).await?;
-            self.saved_at(position);
-        }
-        Ok(())
-    }
-
-    /// Records that the stored checkpoint holds `position`.
-    pub(super) fn saved_at(&self, position: u64) {
-        self.saved.fetch_max(position, Ordering::SeqCst);
-    }
-
-    /// The checkpoint of the serving generation at `position`.
-    pub(super) fn checkpoint_statement(&self, position: u64) -> String {
-        checkpoint(self.projector.as_ref(), position, self.generation())
     }
 
     /// What the projector applies a batch with: this runner's database and log, `generation`, and
