@@ -7,6 +7,7 @@ mod common;
 use agora::aggregate::Actor;
 use agora::commands::{CommandBus, CommandError, Origin};
 use agora::store::Store;
+use app::wire::CommandAnswer;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -48,9 +49,23 @@ async fn a_stream_another_node_moved_is_decided_on_what_the_log_says_not_on_memo
     // The second node moves it to 15, within the first node's poll for appends of other nodes.
     wallet(&second, "DepositMoney", 5).await.unwrap();
     // A refusal decided on what the first node remembers (10) would be wrong: it is checked.
+    let (stamp, loads) = (first_store.memory_stamp(), first.state_loads());
     wallet(&first, "WithdrawMoney", 15)
         .await
         .expect("15 coins are there: a refusal decided on memory must be read again");
+    // Unless the first node's head poll saw the second node's append meanwhile (then memory was
+    // not trusted at all), the withdrawal was decided on memory first and then read.
+    if first_store.memory_stamp() == stamp {
+        let now = first.state_loads();
+        assert_eq!(
+            (
+                now.from_memory - loads.from_memory,
+                now.from_log - loads.from_log
+            ),
+            (1, 1),
+            "decided on memory, refused, read again"
+        );
+    }
     wallet(&second, "DepositMoney", 7).await.unwrap();
     // A change decided on memory is refused by the log's version and decided again.
     wallet(&first, "DepositMoney", 1).await.unwrap();
@@ -68,17 +83,7 @@ async fn a_command_id_said_to_be_fresh_that_ran_before_appends_nothing_again() {
     let (db, _) = common::store::open().await;
     let (store, bus) = node(&db).await;
     let payload = json!({ "amount": 20 });
-    let mut origin = ann();
-    let first = bus
-        .submit(origin.clone(), "DepositMoney", &payload, None)
-        .await
-        .unwrap();
-    // Skipping the lookup of a first answer must not let a rerun act twice.
-    origin.fresh_id = true;
-    let again = bus
-        .submit(origin, "DepositMoney", &payload, None)
-        .await
-        .unwrap();
+    let (first, again) = run_twice(&bus, ann(), "DepositMoney", &payload).await;
     assert!(again.duplicate, "the rerun is answered as a duplicate");
     assert_eq!(again.position, first.position, "with the first answer");
     assert_eq!(balance(&store).await, (20, 1), "and nothing appended again");
@@ -90,18 +95,29 @@ async fn a_command_id_said_to_be_fresh_that_ran_before_appends_nothing_again() {
         .await
         .unwrap();
     let step = json!({ "transfer_id": requested.id.unwrap() });
-    let mut origin = Origin::new(Uuid::now_v7(), Actor::system("transfers"));
-    let completed = bus
-        .submit(origin.clone(), "CompleteTransfer", &step, None)
+    let process = Origin::new(Uuid::now_v7(), Actor::system("transfers"));
+    let (completed, again) = run_twice(&bus, process, "CompleteTransfer", &step).await;
+    assert!(again.duplicate, "{again:?}");
+    assert_eq!(again.events, completed.events, "the first answer");
+}
+
+/// Runs a command, then again with the same id said to be fresh (no lookup of a first answer).
+async fn run_twice(
+    bus: &CommandBus,
+    mut origin: Origin,
+    command_type: &str,
+    payload: &serde_json::Value,
+) -> (CommandAnswer, CommandAnswer) {
+    let first = bus
+        .submit(origin.clone(), command_type, payload, None)
         .await
         .unwrap();
     origin.fresh_id = true;
     let again = bus
-        .submit(origin, "CompleteTransfer", &step, None)
+        .submit(origin, command_type, payload, None)
         .await
         .unwrap();
-    assert!(again.duplicate, "{again:?}");
-    assert_eq!(again.events, completed.events, "the first answer");
+    (first, again)
 }
 
 #[tokio::test]

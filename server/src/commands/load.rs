@@ -4,7 +4,7 @@
 use super::states::{Loaded, StateLoads};
 use super::{CommandBus, CommandError};
 use crate::aggregate::{Aggregate, DomainEvent};
-use crate::store::{Snapshot, StoreError};
+use crate::store::{MemoryStamp, Snapshot, StoreError};
 
 impl CommandBus {
     /// A stream's state folded by its aggregate, with the stream's version: the state kept from the
@@ -45,7 +45,7 @@ impl CommandBus {
     async fn fold<A: Aggregate>(
         &self,
         stream: &str,
-        stamp: (u64, u64),
+        stamp: MemoryStamp,
     ) -> Result<Loaded<A::State>, CommandError> {
         let (snapshot, mut tail) = self
             .store
@@ -89,7 +89,7 @@ impl CommandBus {
         state: &A::State,
         version: u64,
         snapshot_at: u64,
-        stamp: (u64, u64),
+        stamp: MemoryStamp,
     ) -> u64 {
         if version < snapshot_at + A::SNAPSHOT_EVERY || self.store.memory_stamp() != stamp {
             return snapshot_at;

@@ -220,9 +220,10 @@ impl CommandBus {
         loop {
             attempts += 1;
             let stamp = self.store.memory_stamp();
-            let recalled = match may_recall && !assume_new {
-                true => self.states.latest::<A::State>(&self.store, &stream),
-                false => None,
+            let recalled = if may_recall && !assume_new {
+                self.states.latest::<A::State>(&self.store, &stream)
+            } else {
+                None
             };
             let from_memory = recalled.is_some();
             let Loaded {

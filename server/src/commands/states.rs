@@ -10,7 +10,7 @@
 //! version it was decided on, the store's unique index refuses it, and the bus forgets the state
 //! and decides again on what it reads.
 
-use crate::store::Store;
+use crate::store::{MemoryStamp as Stamp, Store};
 use std::any::Any;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,8 +18,6 @@ use std::sync::Mutex;
 
 /// States kept at most; past it, memory starts again (a read each, once).
 const CAPACITY: usize = 20_000;
-
-type Stamp = (u64, u64);
 
 /// A stream's state as the bus holds it: with its version, and the version its last snapshot
 /// was taken at (so that streams decided on memory, never read, are still snapshotted).

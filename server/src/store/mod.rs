@@ -139,6 +139,9 @@ pub enum StoreError {
     Erased(String),
 }
 
+/// What [`Store::memory_stamp`] answers: appends seen from elsewhere, and erasures, so far.
+pub type MemoryStamp = (u64, u64);
+
 /// The handle everything else uses. Cheap to clone.
 #[derive(Clone)]
 pub struct Store {
@@ -266,7 +269,7 @@ impl Store {
     /// Changes whenever something this node keeps in memory of the log may have become untrue: an
     /// append it did not make was seen (another node's, an import's), or a person was erased
     /// (whose opened data must not be kept). Equal stamps before and after mean neither happened.
-    pub fn memory_stamp(&self) -> (u64, u64) {
+    pub fn memory_stamp(&self) -> MemoryStamp {
         (
             self.inner.memory.elsewhere(),
             self.inner.vault.erasure_count(),
