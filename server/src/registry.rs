@@ -12,9 +12,9 @@ use crate::projections::Projector;
 use crate::state::AppState;
 use crate::store::{PersonalData, PersonalFields, Store, Upcaster, Upcasters};
 use app::wire::Envelope;
-use axum::Router;
 use serde_json::Value;
 use std::sync::Arc;
+use utoipa_axum::router::OpenApiRouter;
 
 /// Folds a stream's envelopes into its aggregate's state, as JSON (the admin's time travel).
 type Fold = Box<dyn Fn(&[Envelope]) -> Result<Value, String> + Send + Sync>;
@@ -31,7 +31,7 @@ pub struct Registry {
     policies: Vec<Arc<dyn Policy>>,
     topics: Vec<TopicRule>,
     people: Option<Arc<dyn People>>,
-    routes: Option<Router<AppState>>,
+    routes: Option<OpenApiRouter<AppState>>,
 }
 
 impl Registry {
@@ -97,7 +97,8 @@ impl Registry {
         self
     }
 
-    pub fn routes(&mut self, routes: Router<AppState>) -> &mut Self {
+    /// The context's routes, each with its OpenAPI description.
+    pub fn routes(&mut self, routes: OpenApiRouter<AppState>) -> &mut Self {
         self.routes = Some(match self.routes.take() {
             Some(existing) => existing.merge(routes),
             None => routes,
@@ -142,7 +143,7 @@ impl Registry {
         self.people.clone()
     }
 
-    pub fn context_routes(&self) -> Router<AppState> {
+    pub fn context_routes(&self) -> OpenApiRouter<AppState> {
         self.routes.clone().unwrap_or_default()
     }
 

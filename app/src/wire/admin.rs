@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 /// `GET /api/admin/events`: a page of envelopes and the store's head.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct EventPage {
     #[serde(flatten)]
     pub page: Page<Envelope>,
@@ -16,6 +17,7 @@ pub struct EventPage {
 
 /// One row of `GET /api/admin/projections`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ProjectionRow {
     pub name: String,
     pub position: u64,
@@ -34,6 +36,7 @@ pub struct ProjectionRow {
 
 /// A rebuild of a projector into a new generation of its tables.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RebuildProgress {
     pub generation: u32,
     pub done: u64,
@@ -46,6 +49,7 @@ pub struct RebuildProgress {
 
 /// `GET /api/admin/causation/{id}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Causation {
     /// The id asked for (a command or an event).
     pub focus: Uuid,
@@ -53,6 +57,7 @@ pub struct Causation {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CommandNode {
     pub command_id: Uuid,
     pub actor: Option<String>,
@@ -61,15 +66,18 @@ pub struct CommandNode {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct EventNode {
     #[serde(flatten)]
     pub event: Envelope,
     /// The commands this event caused (through policies).
+    #[cfg_attr(feature = "ssr", schema(no_recursion))]
     pub caused: Vec<CommandNode>,
 }
 
 /// `GET /api/admin/streams/{stream}?version=N`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct StreamAt {
     pub stream: String,
     pub version: u64,
@@ -80,6 +88,7 @@ pub struct StreamAt {
 
 /// One row of `GET /api/admin/subscriptions`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SubscriptionRow {
     pub name: String,
     pub acked: u64,

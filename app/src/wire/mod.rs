@@ -6,6 +6,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct User {
     pub id: Uuid,
     pub handle: String,
@@ -13,12 +14,14 @@ pub struct User {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Me {
     pub user: User,
     pub is_admin: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SignUp {
     pub handle: String,
     pub password: String,
@@ -27,6 +30,7 @@ pub struct SignUp {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SignIn {
     pub handle: String,
     pub password: String,
@@ -34,6 +38,7 @@ pub struct SignIn {
 
 /// `POST /api/me/password`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ChangePassword {
     pub current: String,
     pub new: String,
@@ -41,6 +46,7 @@ pub struct ChangePassword {
 
 /// The answer of sign-up (with the position of `UserRegistered`) and of sign-in (without).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AuthAnswer {
     pub user: User,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -49,6 +55,7 @@ pub struct AuthAnswer {
 
 /// `POST /api/commands`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CommandRequest {
     pub command_id: Uuid,
     #[serde(rename = "type")]
@@ -60,6 +67,7 @@ pub struct CommandRequest {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AppendedEvent {
     pub position: u64,
     pub stream: String,
@@ -69,6 +77,7 @@ pub struct AppendedEvent {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CommandAnswer {
     pub command_id: Uuid,
     /// The consistency token: pass it as `min_position` to read your own write.
@@ -80,6 +89,7 @@ pub struct CommandAnswer {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Author {
     pub handle: String,
     pub display_name: String,
@@ -90,6 +100,7 @@ pub type UserSummary = Author;
 
 /// `GET /api/users/{handle}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Profile {
     pub handle: String,
     pub display_name: String,
@@ -107,6 +118,7 @@ pub struct Profile {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Post {
     pub id: Uuid,
     pub author: Author,
@@ -126,6 +138,7 @@ pub struct Post {
 
 /// `GET /api/posts/{id}`: a post with the posts it answers (oldest first) and its replies.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Thread {
     pub post: Post,
     pub ancestors: Vec<Post>,
@@ -137,6 +150,7 @@ pub struct Thread {
 
 /// One version of a post (`GET /api/posts/{id}/history`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PostVersion {
     pub text: String,
     pub at: String,
@@ -146,6 +160,7 @@ pub struct PostVersion {
 /// Why an item is in a home timeline: `own`, `follow`, `repost` or `mention`, by whom, and the
 /// position of the event that put it there.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Why {
     pub kind: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -155,6 +170,7 @@ pub struct Why {
 
 /// `GET /api/timeline/home`: a post and why it is there.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct HomeItem {
     #[serde(flatten)]
     pub post: Post,
@@ -164,6 +180,7 @@ pub struct HomeItem {
 /// `GET /api/search?q=`: posts whose text matches (best first) and people whose handle or display
 /// name starts with the query.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SearchResults {
     pub posts: Vec<Post>,
     pub users: Vec<Author>,
@@ -174,6 +191,7 @@ pub struct SearchResults {
 
 /// The post a notification is about, as far as the notification shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PostRef {
     pub id: Uuid,
     pub text: String,
@@ -181,6 +199,7 @@ pub struct PostRef {
 
 /// One notification (`GET /api/notifications`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Notification {
     /// `follow`, `like`, `reply`, `mention` or `repost`.
     pub kind: String,
@@ -194,6 +213,7 @@ pub struct Notification {
 
 /// Likes, reposts and follows of one target, together (`GET /api/notifications?grouped=true`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NotificationGroup {
     pub kind: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -209,6 +229,7 @@ pub struct NotificationGroup {
 
 /// A page of notifications with the unread count.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NotificationPage<T> {
     pub items: Vec<T>,
     pub next: Option<String>,
@@ -220,6 +241,7 @@ pub struct NotificationPage<T> {
 
 /// A keyset page of a query, with the position its read model had reached.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next: Option<String>,
@@ -230,17 +252,20 @@ pub struct Page<T> {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ErrorDetail {
     pub code: String,
     pub message: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct EnvelopeMetadata {
     pub command_id: Option<Uuid>,
     pub correlation_id: Option<Uuid>,
@@ -255,6 +280,7 @@ pub struct EnvelopeMetadata {
 
 /// The personal data of one event (see the server's `store/personal.rs`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PersonalMark {
     pub subject: String,
     pub fields: Vec<String>,
@@ -263,6 +289,7 @@ pub struct PersonalMark {
 
 /// One stored event, as every reader of the store sees it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Envelope {
     pub position: u64,
     pub event_id: Uuid,
@@ -277,6 +304,7 @@ pub struct Envelope {
 
 /// Client → server frames of `/ws`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(tag = "op", rename_all = "lowercase")]
 pub enum ClientFrame {
     Subscribe {
@@ -291,6 +319,7 @@ pub enum ClientFrame {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum ChangeKind {
     Upsert,
@@ -301,6 +330,7 @@ pub enum ChangeKind {
 
 /// Server → client frames of `/ws`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(tag = "op", rename_all = "lowercase")]
 pub enum ServerFrame {
     Subscribed {

@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 /// `GET /api/wallet`: a person's account as the read model has it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Wallet {
     pub handle: String,
     pub balance: u64,
@@ -19,6 +20,7 @@ pub struct Wallet {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MovementKind {
     Deposit,
@@ -50,6 +52,7 @@ impl MovementKind {
 
 /// One change of a balance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Movement {
     pub position: u64,
     pub at: String,
@@ -65,6 +68,7 @@ pub struct Movement {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TransferStatus {
     Pending,
@@ -81,6 +85,7 @@ impl TransferStatus {
 
 /// `GET /api/wallet/transfers/{id}`, and the `wallet` topic's transfer changes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Transfer {
     pub id: Uuid,
     pub from: String,
@@ -101,6 +106,7 @@ pub struct Transfer {
 
 /// What made a movement: the command, who sent it, and (for a policy's command) the step before.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Cause {
     pub command_id: Uuid,
     pub actor: Option<String>,
@@ -113,14 +119,18 @@ pub struct Cause {
 
 /// An event in a causation chain, with what caused it in turn.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Step {
     pub position: u64,
     pub event: String,
     pub stream: String,
+    /// A reference back (`Cause` holds a `Step`): the schema stops recurring here.
+    #[cfg_attr(feature = "ssr", schema(no_recursion))]
     pub cause: Cause,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ExplainedMovement {
     #[serde(flatten)]
     pub movement: Movement,
@@ -129,6 +139,7 @@ pub struct ExplainedMovement {
 
 /// `GET /api/wallet/why?at=P`: the balance at P and every movement that made it, newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BalanceWhy {
     pub handle: String,
     pub balance: u64,
@@ -143,6 +154,7 @@ pub struct BalanceWhy {
 
 /// `GET /api/wallet/statements/{year}`: one account's year, precomputed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Statement {
     pub handle: String,
     pub year: i32,

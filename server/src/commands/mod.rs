@@ -92,6 +92,10 @@ pub trait CommandHandler: Send + Sync + 'static {
     /// The `type`s of the contract this handler takes.
     fn types(&self) -> &'static [&'static str];
 
+    /// The JSON schema of the commands it takes, for the OpenAPI description of
+    /// `POST /api/commands`: a `oneOf` of `{type, payload}` objects (see [`tagged_schema`]).
+    fn schema(&self) -> Value;
+
     /// Parses `payload` (a malformed one is [`Rule::Invalid`]) and runs the command on its aggregate.
     fn run<'a>(
         &'a self,
@@ -326,4 +330,24 @@ fn answer(command_id: Uuid, Executed { record, duplicate }: Executed) -> Command
         id,
         events: record.events,
     }
+}
+
+/// A `oneOf` of `{type, payload}` objects, one per command type and its payload's schema: what
+/// [`CommandHandler::schema`] answers, and what serde derives for an enum tagged
+/// `#[serde(tag = "type", content = "payload")]`.
+pub fn tagged_schema(commands: &[(&str, Value)]) -> Value {
+    let alternatives: Vec<Value> = commands
+        .iter()
+        .map(|(name, payload)| {
+            serde_json::json!({
+                "type": "object",
+                "required": ["type", "payload"],
+                "properties": {
+                    "type": { "type": "string", "enum": [name] },
+                    "payload": payload,
+                },
+            })
+        })
+        .collect();
+    serde_json::json!({ "oneOf": alternatives })
 }

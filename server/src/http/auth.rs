@@ -135,6 +135,9 @@ pub async fn with_session(
     Ok((status, [(SET_COOKIE, cookie(&token))], Json(body)).into_response())
 }
 
+#[utoipa::path(post, path = "/auth/signout", tag = "auth",
+    security((), ("session" = [])),
+    responses((status = 204, description = "Signed out; the session cookie is cleared")))]
 pub async fn signout(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -149,6 +152,8 @@ pub async fn signout(
     Ok((StatusCode::NO_CONTENT, [(SET_COOKIE, cookie(""))]).into_response())
 }
 
+#[utoipa::path(get, path = "/me", tag = "auth", security(("session" = [])),
+    responses((status = 200, body = Me), super::openapi::responses::Unauthorized))]
 pub async fn me(signed_in: SignedIn) -> Json<Me> {
     Json(Me {
         user: signed_in.user,

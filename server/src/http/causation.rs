@@ -2,11 +2,11 @@
 //! command: command → events → the commands those events caused (policies) → their events …
 
 use super::auth::Admin;
-use super::error::AppError;
+use super::error::{ApiPath, AppError};
 use crate::state::AppState;
 use crate::store::{EventFilter, IndexState, Store, StoreError};
 use app::wire::{Causation, CommandNode, Envelope, EventNode};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use futures::future::BoxFuture;
 use uuid::Uuid;
@@ -54,10 +54,15 @@ impl Log<'_> {
     }
 }
 
+#[utoipa::path(get, path = "/admin/causation/{id}", tag = "admin",
+    params(("id" = Uuid, Path, description = "An event id or a command id")),
+    security(("session" = [])),
+    responses((status = 200, body = Causation), super::openapi::responses::Invalid, super::openapi::responses::Unauthorized, super::openapi::responses::Forbidden,
+        super::openapi::responses::NotFound))]
 pub async fn tree(
     State(state): State<AppState>,
     _admin: Admin,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<Causation>, AppError> {
     let log = Log {
         store: &state.store,

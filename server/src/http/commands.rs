@@ -8,6 +8,10 @@ use app::wire::{CommandAnswer, CommandRequest};
 use axum::extract::State;
 use axum::Json;
 
+#[utoipa::path(post, path = "/commands", tag = "commands", security(("session" = [])),
+    request_body = CommandRequest,
+    responses((status = 200, body = CommandAnswer), super::openapi::responses::Invalid, super::openapi::responses::Unauthorized,
+        super::openapi::responses::Forbidden, super::openapi::responses::NotFound, super::openapi::responses::Conflict, super::openapi::responses::Refused))]
 pub async fn submit(
     State(state): State<AppState>,
     signed_in: SignedIn,

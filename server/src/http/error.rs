@@ -5,7 +5,10 @@ use crate::aggregate::Rule;
 use crate::commands::CommandError;
 use crate::store::StoreError;
 use app::wire::{ErrorBody, ErrorDetail};
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -119,6 +122,12 @@ impl From<QueryRejection> for AppError {
     }
 }
 
+impl From<PathRejection> for AppError {
+    fn from(rejection: PathRejection) -> Self {
+        AppError::Invalid(rejection.body_text())
+    }
+}
+
 /// `axum::Json` whose rejections answer in the contract's shape.
 #[derive(axum::extract::FromRequest)]
 #[from_request(via(axum::Json), rejection(AppError))]
@@ -128,3 +137,24 @@ pub struct ApiJson<T>(pub T);
 #[derive(axum::extract::FromRequestParts)]
 #[from_request(via(axum::extract::Query), rejection(AppError))]
 pub struct ApiQuery<T>(pub T);
+
+/// `axum::extract::Path` whose rejections answer in the contract's shape.
+#[derive(axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(AppError))]
+pub struct ApiPath<T>(pub T);
+
+/// A WebSocket handshake; a request that is not one answers 400 in the contract's shape.
+pub struct Upgrade(pub WebSocketUpgrade);
+
+impl<S: Send + Sync> FromRequestParts<S> for Upgrade {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        WebSocketUpgrade::from_request_parts(parts, state)
+            .await
+            .map(Upgrade)
+            .map_err(|rejection| {
+                AppError::Invalid(format!("a WebSocket handshake: {}", rejection.body_text()))
+            })
+    }
+}

@@ -1,13 +1,13 @@
 //! The store over HTTP: the NDJSON feed for other systems and the admin's event browser.
 
 use super::auth::{Admin, SourceReader};
-use super::error::{ApiQuery, AppError};
+use super::error::{ApiPath, ApiQuery, AppError};
 use super::queries::{DEFAULT_WAIT_MS, MAX_WAIT_MS};
 use crate::projections::RebuildRefused;
 use crate::state::AppState;
 use crate::store::{index, EventFilter, IndexState};
 use app::wire::{Envelope, EventPage, Page, ProjectionRow};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -20,13 +20,20 @@ const MAX_EXPORT: usize = 10_000;
 const DEFAULT_PAGE: usize = 50;
 const MAX_PAGE: usize = 500;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FeedQuery {
     pub after: Option<u64>,
     pub limit: Option<usize>,
 }
 
 /// `GET /api/events?after=&limit=`: NDJSON, one envelope a line, in position order.
+#[utoipa::path(get, path = "/events", tag = "store", params(FeedQuery),
+    security(("session" = []), ("bearer" = [])),
+    responses(
+        (status = 200, description = "Envelopes in position order, one a line",
+            content_type = "application/x-ndjson", body = String),
+        super::openapi::responses::Invalid, super::openapi::responses::Unauthorized, super::openapi::responses::Forbidden))]
 pub async fn ndjson(
     State(state): State<AppState>,
     _reader: SourceReader,
@@ -48,7 +55,8 @@ pub async fn ndjson(
     Ok(([(CONTENT_TYPE, "application/x-ndjson")], body).into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct BrowseQuery {
     pub after: Option<u64>,
     pub before: Option<u64>,
@@ -71,6 +79,9 @@ pub struct BrowseQuery {
 /// `GET /api/admin/events`: filtered keyset pages, newest first unless only `after` is given. The
 /// filters are answered by the event index and the log above it: `position` is how far the answer
 /// is complete, `stale` says the index was too far behind (or `min_position` not reached in time).
+#[utoipa::path(get, path = "/admin/events", tag = "admin", params(BrowseQuery),
+    security(("session" = [])),
+    responses((status = 200, body = EventPage), super::openapi::responses::Invalid, super::openapi::responses::Unauthorized, super::openapi::responses::Forbidden))]
 pub async fn browse(
     State(state): State<AppState>,
     _admin: Admin,
@@ -124,10 +135,15 @@ pub async fn browse(
 }
 
 /// `GET /api/admin/events/{position}`.
+#[utoipa::path(get, path = "/admin/events/{position}", tag = "admin",
+    params(("position" = u64, Path, description = "The event's position")),
+    security(("session" = [])),
+    responses((status = 200, body = Envelope), super::openapi::responses::Invalid, super::openapi::responses::Unauthorized, super::openapi::responses::Forbidden,
+        super::openapi::responses::NotFound))]
 pub async fn one(
     State(state): State<AppState>,
     _admin: Admin,
-    Path(position): Path<u64>,
+    ApiPath(position): ApiPath<u64>,
 ) -> Result<Json<Envelope>, AppError> {
     state
         .store
@@ -138,15 +154,22 @@ pub async fn one(
 }
 
 /// `GET /api/admin/projections`.
+#[utoipa::path(get, path = "/admin/projections", tag = "admin", security(("session" = [])),
+    responses((status = 200, body = Vec<ProjectionRow>), super::openapi::responses::Unauthorized, super::openapi::responses::Forbidden))]
 pub async fn projections(State(state): State<AppState>, _admin: Admin) -> Json<Vec<ProjectionRow>> {
     Json(state.projections.statuses(state.store.head()))
 }
 
 /// `POST /api/admin/projections/{name}/parked/retry`: 202, the retry runs in the background.
+#[utoipa::path(post, path = "/admin/projections/{name}/parked/retry", tag = "admin",
+    params(("name" = String, Path, description = "A projector's name")),
+    security(("session" = [])),
+    responses((status = 202, description = "The retry started"), super::openapi::responses::Unauthorized,
+        super::openapi::responses::Forbidden, super::openapi::responses::NotFound))]
 pub async fn retry_parked(
     State(state): State<AppState>,
     _admin: Admin,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath<String>,
 ) -> Result<axum::http::StatusCode, AppError> {
     retry_started(state.projections.retry_parked(&name), "projector", &name)
 }
@@ -165,24 +188,36 @@ fn retry_started(
 }
 
 /// `GET /api/admin/policies`: each policy's position, lag, errors and parked events.
+#[utoipa::path(get, path = "/admin/policies", tag = "admin", security(("session" = [])),
+    responses((status = 200, body = Vec<ProjectionRow>), super::openapi::responses::Unauthorized, super::openapi::responses::Forbidden))]
 pub async fn policies(State(state): State<AppState>, _admin: Admin) -> Json<Vec<ProjectionRow>> {
     Json(state.policies.statuses(state.store.head()))
 }
 
 /// `POST /api/admin/policies/{name}/parked/retry`: 202, the retry runs in the background.
+#[utoipa::path(post, path = "/admin/policies/{name}/parked/retry", tag = "admin",
+    params(("name" = String, Path, description = "A policy's name")),
+    security(("session" = [])),
+    responses((status = 202, description = "The retry started"), super::openapi::responses::Unauthorized,
+        super::openapi::responses::Forbidden, super::openapi::responses::NotFound))]
 pub async fn retry_policy_parked(
     State(state): State<AppState>,
     _admin: Admin,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath<String>,
 ) -> Result<axum::http::StatusCode, AppError> {
     retry_started(state.policies.retry_parked(&name), "policy", &name)
 }
 
 /// `POST /api/admin/projections/{name}/rebuild`: 202; progress in the projection list.
+#[utoipa::path(post, path = "/admin/projections/{name}/rebuild", tag = "admin",
+    params(("name" = String, Path, description = "A projector's name")),
+    security(("session" = [])),
+    responses((status = 202, description = "The rebuild started"), super::openapi::responses::Unauthorized,
+        super::openapi::responses::Forbidden, super::openapi::responses::NotFound, super::openapi::responses::Conflict))]
 pub async fn rebuild(
     State(state): State<AppState>,
     _admin: Admin,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath<String>,
 ) -> Result<axum::http::StatusCode, AppError> {
     match state.projections.rebuild(&name) {
         Ok(()) => Ok(axum::http::StatusCode::ACCEPTED),

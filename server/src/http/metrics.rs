@@ -8,6 +8,9 @@ use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
 use std::fmt::Write;
 
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus' text format", content_type = "text/plain",
+        body = String)))]
 pub async fn prometheus(State(state): State<AppState>) -> impl IntoResponse {
     let head = state.store.head();
     let mut out = String::new();

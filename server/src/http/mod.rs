@@ -6,6 +6,7 @@ mod commands;
 pub mod error;
 mod events;
 mod metrics;
+pub mod openapi;
 mod personal;
 pub mod queries;
 mod source;
@@ -20,11 +21,12 @@ use axum::http::header::{HOST, ORIGIN};
 use axum::http::Method;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use axum::{Json, Router};
 use error::AppError;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// The whole application: API, live socket, pages and static files. Testable with `oneshot`.
 /// Connections waiting to be accepted: tokio's default of 128 makes a reconnect storm of
@@ -44,36 +46,20 @@ pub fn listen(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpList
 }
 
 pub fn app(state: AppState) -> Router {
-    let api = Router::new()
-        .route("/auth/signout", post(auth::signout))
-        .route("/me", get(auth::me))
-        .route("/me/data", get(personal::download))
-        .route("/commands", post(commands::submit))
-        .route("/events", get(events::ndjson))
-        .route("/events/live", get(source::live_feed))
-        .route("/subscriptions/{name}", get(source::subscription))
-        .route("/admin/subscriptions", get(source::list_subscriptions))
-        .route(
-            "/admin/subscriptions/{name}/parked/retry",
-            post(source::retry_subscription_parked),
-        )
-        .route("/admin/tokens", post(source::issue_token))
-        .route("/admin/events", get(events::browse))
-        .route("/admin/events/{position}", get(events::one))
-        .route("/admin/streams/{stream}", get(streams::at_version))
-        .route("/admin/causation/{id}", get(causation::tree))
-        .route("/admin/projections", get(events::projections))
-        .route("/admin/projections/{name}/rebuild", post(events::rebuild))
-        .route(
-            "/admin/projections/{name}/parked/retry",
-            post(events::retry_parked),
-        )
-        .route("/admin/policies", get(events::policies))
-        .route(
-            "/admin/policies/{name}/parked/retry",
-            post(events::retry_policy_parked),
-        )
-        .merge(state.registry.context_routes())
+    let (api, api_description) = api_routes(&state).split_for_parts();
+    let (root, root_description) = OpenApiRouter::new()
+        .routes(routes!(live::websocket))
+        .routes(routes!(healthz))
+        .routes(routes!(ready))
+        .routes(routes!(metrics::prometheus))
+        .split_for_parts();
+    let commands = state.registry.command_handlers();
+    let description = openapi::Description::new(
+        root_description.nest("/api", api_description),
+        commands.iter().map(|handler| handler.schema()).collect(),
+    );
+    let api = api
+        .merge(description.routes())
         .fallback(|| async { AppError::NotFound("no such API route".into()) })
         .layer(middleware::from_fn(same_origin_writes));
 
@@ -90,10 +76,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .nest_service("/pkg", tower_http::services::ServeDir::new(pkg))
         .nest("/api", api)
-        .route("/ws", get(live::websocket))
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(ready))
-        .route("/metrics", get(metrics::prometheus))
+        .merge(root)
         .leptos_routes_with_context(&state, routes, move || provide_context(backend.clone()), {
             let options = state.leptos_options.clone();
             move || app::shell(options.clone())
@@ -105,6 +88,31 @@ pub fn app(state: AppState) -> Router {
         // Brotli or gzip, as the browser accepts: the hydrate bundle is a megabyte raw.
         .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)
+}
+
+/// The runtime's routes and every context's, each with its description (`#[utoipa::path]`).
+fn api_routes(state: &AppState) -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(auth::signout))
+        .routes(routes!(auth::me))
+        .routes(routes!(personal::download))
+        .routes(routes!(commands::submit))
+        .routes(routes!(events::ndjson))
+        .routes(routes!(source::live_feed))
+        .routes(routes!(source::subscription))
+        .routes(routes!(source::list_subscriptions))
+        .routes(routes!(source::retry_subscription_parked))
+        .routes(routes!(source::issue_token))
+        .routes(routes!(events::browse))
+        .routes(routes!(events::one))
+        .routes(routes!(streams::at_version))
+        .routes(routes!(causation::tree))
+        .routes(routes!(events::projections))
+        .routes(routes!(events::rebuild))
+        .routes(routes!(events::retry_parked))
+        .routes(routes!(events::policies))
+        .routes(routes!(events::retry_policy_parked))
+        .merge(state.registry.context_routes())
 }
 
 /// The site's files keep their names across releases (`/pkg/agora.wasm`), so a browser may keep
@@ -145,6 +153,16 @@ async fn same_origin_writes(request: Request, next: Next) -> Response {
     next.run(request).await
 }
 
+/// Liveness: the process answers.
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, body = String, example = "ok")))]
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Readiness: the head and the slowest projector's position.
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses((status = 200, body = Object, example = json!({"head": 42, "projections": 42}))))]
 async fn ready(State(state): State<AppState>) -> Json<serde_json::Value> {
     Json(serde_json::json!({
         "head": state.store.head(),

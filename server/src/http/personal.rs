@@ -16,6 +16,11 @@ const PAGE: usize = 1000;
 /// How long a download waits for the event index to come near the head.
 const INDEX_WAIT: Duration = Duration::from_secs(10);
 
+#[utoipa::path(get, path = "/me/data", tag = "auth", security(("session" = [])),
+    responses(
+        (status = 200, description = "Every event the person's commands appended, one envelope a line",
+            content_type = "application/x-ndjson", body = String),
+        super::openapi::responses::Unauthorized))]
 pub async fn download(State(state): State<AppState>, me: SignedIn) -> Result<Response, AppError> {
     // A download must hold everything: the actor filter is complete once the event index is within
     // a readable tail of the head.

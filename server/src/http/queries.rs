@@ -11,11 +11,16 @@ pub const MAX_WAIT_MS: u64 = 10_000;
 pub const DEFAULT_LIMIT: usize = 20;
 pub const MAX_LIMIT: usize = 100;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
+    /// Items on a page: 1 to 100 (default 20).
     pub limit: Option<usize>,
+    /// Where the next page starts: the `next` of the page before.
     pub cursor: Option<String>,
+    /// Read-your-writes: wait for the read model to reach this position (a command's answer).
     pub min_position: Option<u64>,
+    /// How long to wait for `min_position`, in ms (default 2000, at most 10000).
     pub wait_ms: Option<u64>,
     /// Time travel (admins): the read model as of this position, rebuilt aside.
     pub at: Option<u64>,

@@ -1,33 +1,36 @@
 //! The store as a data source for other systems: machine tokens, and the live feed of envelopes.
 
 use super::auth::{Admin, SourceReader};
-use super::error::{ApiJson, ApiQuery, AppError};
+use super::error::{ApiJson, ApiPath, ApiQuery, AppError, Upgrade};
 use crate::deliveries::{self, Delivery, HandlerFrame, DEFAULT_ACK_TIMEOUT};
 use crate::live::unreadable_close;
 use crate::state::AppState;
 use crate::store::Store;
 use app::wire::SubscriptionRow;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Json;
 use futures::{SinkExt, StreamExt};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::time::Duration;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct TokenRequest {
     pub name: String,
 }
 
 /// `POST /api/admin/tokens {name}` → `{token, name}` for a machine client.
+#[utoipa::path(post, path = "/admin/tokens", tag = "admin", security(("session" = [])),
+    request_body = TokenRequest,
+    responses((status = 200, body = IssuedToken), super::openapi::responses::Invalid, super::openapi::responses::Unauthorized, super::openapi::responses::Forbidden))]
 pub async fn issue_token(
     State(state): State<AppState>,
     Admin(admin): Admin,
     ApiJson(request): ApiJson<TokenRequest>,
-) -> Result<(StatusCode, Json<Value>), AppError> {
+) -> Result<Json<IssuedToken>, AppError> {
     let name = request.name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(AppError::Invalid(
@@ -38,20 +41,32 @@ pub async fn issue_token(
         .credentials
         .issue_machine_token(name, &admin.handle)
         .await?;
-    Ok((
-        StatusCode::OK,
-        Json(json!({ "token": token, "name": name })),
-    ))
+    let name = name.to_owned();
+    Ok(Json(IssuedToken { token, name }))
 }
 
-#[derive(Debug, Deserialize)]
+/// A machine client's token: `Authorization: Bearer <token>`.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct IssuedToken {
+    pub token: String,
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LiveQuery {
+    /// Start after this position (0, the default: from the first event).
     pub after: Option<u64>,
 }
 
 /// `GET /api/events/live?after=P` (WebSocket): every envelope after P in order, catch-up then live.
+#[utoipa::path(get, path = "/events/live", tag = "store", params(LiveQuery),
+    security(("session" = []), ("bearer" = [])),
+    responses(
+        (status = 101, description = "A WebSocket: each text frame one envelope, in position order"),
+        super::openapi::responses::Invalid, super::openapi::responses::Unauthorized, super::openapi::responses::Forbidden))]
 pub async fn live_feed(
-    ws: WebSocketUpgrade,
+    Upgrade(ws): Upgrade,
     State(state): State<AppState>,
     _reader: SourceReader,
     ApiQuery(query): ApiQuery<LiveQuery>,
@@ -98,7 +113,8 @@ async fn feed(socket: WebSocket, store: Store, after: u64) {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DeliveryQuery {
     /// How long an event may stay unacknowledged before it is delivered again (≥ 100 ms).
     pub ack_timeout_ms: Option<u64>,
@@ -106,11 +122,18 @@ pub struct DeliveryQuery {
 
 /// `GET /api/subscriptions/{name}` (WebSocket): a named subscription whose handler acknowledges;
 /// the frames are in `crate::deliveries`.
+#[utoipa::path(get, path = "/subscriptions/{name}", tag = "store",
+    params(("name" = String, Path, description = "The subscription's name: 1 to 64 of a-z, 0-9, _ and -"),
+        DeliveryQuery),
+    security(("session" = []), ("bearer" = [])),
+    responses(
+        (status = 101, description = "A WebSocket whose handler acknowledges each event (docs/api.md)"),
+        super::openapi::responses::Invalid, super::openapi::responses::Unauthorized, super::openapi::responses::Forbidden))]
 pub async fn subscription(
-    ws: WebSocketUpgrade,
+    Upgrade(ws): Upgrade,
     State(state): State<AppState>,
     _reader: SourceReader,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath<String>,
     ApiQuery(query): ApiQuery<DeliveryQuery>,
 ) -> Result<Response, AppError> {
     let valid = (1..=64).contains(&name.len())
@@ -182,6 +205,8 @@ async fn deliver(socket: WebSocket, store: Store, mut delivery: Delivery) {
 }
 
 /// `GET /api/admin/subscriptions`: each named subscription's position, lag and parked events.
+#[utoipa::path(get, path = "/admin/subscriptions", tag = "admin", security(("session" = [])),
+    responses((status = 200, body = Vec<SubscriptionRow>), super::openapi::responses::Unauthorized, super::openapi::responses::Forbidden))]
 pub async fn list_subscriptions(
     State(state): State<AppState>,
     _admin: Admin,
@@ -191,10 +216,15 @@ pub async fn list_subscriptions(
 
 /// `POST /api/admin/subscriptions/{name}/parked/retry`: 202; the parked events are delivered
 /// again when the handler next connects, and leave the parked list when it acknowledges them.
+#[utoipa::path(post, path = "/admin/subscriptions/{name}/parked/retry", tag = "admin",
+    params(("name" = String, Path, description = "A subscription's name")),
+    security(("session" = [])),
+    responses((status = 202, description = "The parked events come first at the next connect"),
+        super::openapi::responses::Unauthorized, super::openapi::responses::Forbidden))]
 pub async fn retry_subscription_parked(
     State(state): State<AppState>,
     _admin: Admin,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath<String>,
 ) -> Result<StatusCode, AppError> {
     deliveries::retry_parked(&state.store, &name).await?;
     Ok(StatusCode::ACCEPTED)

@@ -2,23 +2,29 @@
 //! with the events that made it so.
 
 use super::auth::Admin;
-use super::error::{ApiQuery, AppError};
+use super::error::{ApiPath, ApiQuery, AppError};
 use crate::state::AppState;
 use app::wire::{Envelope, StreamAt};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::Value;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct VersionQuery {
     pub version: Option<u64>,
 }
 
+#[utoipa::path(get, path = "/admin/streams/{stream}", tag = "admin",
+    params(("stream" = String, Path, description = "A stream's name"), VersionQuery),
+    security(("session" = [])),
+    responses((status = 200, body = StreamAt), super::openapi::responses::Invalid, super::openapi::responses::Unauthorized, super::openapi::responses::Forbidden,
+        super::openapi::responses::NotFound))]
 pub async fn at_version(
     State(state): State<AppState>,
     _admin: Admin,
-    Path(stream): Path<String>,
+    ApiPath(stream): ApiPath<String>,
     ApiQuery(query): ApiQuery<VersionQuery>,
 ) -> Result<Json<StreamAt>, AppError> {
     let all = state.store.read_stream(&stream, 0).await?;

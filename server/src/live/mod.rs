@@ -20,7 +20,7 @@ pub mod topics;
 
 pub use feed::{feed_dashboard, feed_events, Dashboard};
 pub use hub::{Hub, Outgoing, Subscriber};
-pub use socket::{unreadable_close, websocket};
+pub use socket::{__path_websocket, unreadable_close, websocket};
 
 use app::wire::{ChangeKind, ServerFrame};
 use axum::extract::ws::Utf8Bytes;

@@ -6,9 +6,10 @@ use super::hub::{Outgoing, Subscriber};
 use super::protocol::{Connection, Holder, Next, MAX_FRAME_BYTES};
 use super::revocations::Revoked;
 use crate::http::auth::{session_token, Viewer};
+use crate::http::error::Upgrade;
 use crate::metrics::METRICS;
 use crate::state::AppState;
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -35,8 +36,12 @@ const READ_BUFFER: usize = 4 * 1024;
 /// Larger messages end the connection at the protocol level; up to it, a clear error frame.
 const MAX_MESSAGE: usize = 16 * MAX_FRAME_BYTES;
 
+#[utoipa::path(get, path = "/ws", tag = "live", security((), ("session" = [])),
+    responses(
+        (status = 101, description = "The live socket: subscribe to topics, get their changes (docs/live.md)"),
+        crate::http::openapi::responses::Invalid))]
 pub async fn websocket(
-    ws: WebSocketUpgrade,
+    Upgrade(ws): Upgrade,
     State(state): State<AppState>,
     Viewer(viewer): Viewer,
     headers: HeaderMap,

@@ -7,11 +7,12 @@ use super::domain::account::{self, Account, AccountCommand};
 use super::domain::transfer::{self, Transfer, TransferCommand};
 use super::domain::{invalid_amount, valid_amount, Rule, FUND, MAX_PERSONAL_DEPOSIT};
 use crate::aggregate::Actor;
-use crate::commands::{CommandBus, CommandError, CommandHandler, Executed, Origin};
+use crate::commands::{tagged_schema, CommandBus, CommandError, CommandHandler, Executed, Origin};
 use futures::future::BoxFuture;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
+use utoipa::PartialSchema;
 use uuid::Uuid;
 
 /// The contract's types this context takes; the last six are the transfer process's steps.
@@ -41,9 +42,10 @@ impl Amount {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Deposit {
+    #[schema(value_type = u64, minimum = 1, maximum = 1_000_000_000)]
     amount: Amount,
     #[serde(default)]
     reference: Option<String>,
@@ -55,18 +57,20 @@ struct Deposit {
     bonus_for: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Withdraw {
+    #[schema(value_type = u64, minimum = 1, maximum = 1_000_000_000)]
     amount: Amount,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Send {
     #[serde(default)]
     transfer_id: Option<Uuid>,
     to: String,
+    #[schema(value_type = u64, minimum = 1, maximum = 1_000_000_000)]
     amount: Amount,
     #[serde(default)]
     memo: Option<String>,
@@ -75,7 +79,7 @@ struct Send {
 }
 
 /// A step of the transfer process, as the policy sends it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Step {
     pub(crate) transfer_id: Uuid,
@@ -100,6 +104,22 @@ pub struct WalletCommands;
 impl CommandHandler for WalletCommands {
     fn types(&self) -> &'static [&'static str] {
         TYPES
+    }
+
+    fn schema(&self) -> Value {
+        let schema = |schema: utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>| {
+            serde_json::to_value(schema).unwrap_or_default()
+        };
+        let payloads = TYPES.iter().map(|&name| {
+            let payload = match name {
+                "DepositMoney" => schema(Deposit::schema()),
+                "WithdrawMoney" => schema(Withdraw::schema()),
+                "TransferMoney" => schema(Send::schema()),
+                _ => schema(Step::schema()),
+            };
+            (name, payload)
+        });
+        tagged_schema(&payloads.collect::<Vec<_>>())
     }
 
     fn run<'a>(

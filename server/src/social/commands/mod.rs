@@ -29,6 +29,10 @@ impl CommandHandler for SocialCommands {
         TYPES
     }
 
+    fn schema(&self) -> Value {
+        serde_json::to_value(<Command as utoipa::PartialSchema>::schema()).unwrap_or_default()
+    }
+
     fn run<'a>(
         &'a self,
         bus: &'a CommandBus,

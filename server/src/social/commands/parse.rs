@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 /// A command, parsed from the envelope's `type` and `payload`. Unknown types and malformed
 /// payloads fail to parse, which the API answers 400 before anything runs.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", content = "payload")]
 pub enum Command {
     CreatePost {

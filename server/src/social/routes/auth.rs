@@ -8,7 +8,7 @@ use crate::http::error::{ApiJson, AppError};
 use crate::social::domain::user::{self, valid_handle, User, UserCommand, RESERVED_HANDLES};
 use crate::social::domain::Actor;
 use crate::state::AppState;
-use app::wire::{AuthAnswer, ChangePassword, SignIn, SignUp};
+use app::wire::{AuthAnswer, ChangePassword, CommandAnswer, SignIn, SignUp};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -58,6 +58,11 @@ async fn grant_if_configured(
     Ok(())
 }
 
+#[utoipa::path(post, path = "/auth/signup", tag = "auth", request_body = SignUp,
+    responses(
+        (status = 201, body = AuthAnswer, description = "Signed up and in: the session cookie is set"),
+        crate::http::openapi::responses::Invalid, crate::http::openapi::responses::Conflict,
+        crate::http::openapi::responses::Refused))]
 pub async fn signup(
     State(state): State<AppState>,
     ApiJson(form): ApiJson<SignUp>,
@@ -123,6 +128,10 @@ pub async fn signup(
     with_session(&state, &form.handle, StatusCode::CREATED, body).await
 }
 
+#[utoipa::path(post, path = "/auth/signin", tag = "auth", request_body = SignIn,
+    responses(
+        (status = 200, body = AuthAnswer, description = "Signed in: the session cookie is set"),
+        crate::http::openapi::responses::Invalid, crate::http::openapi::responses::Unauthorized))]
 pub async fn signin(
     State(state): State<AppState>,
     ApiJson(form): ApiJson<SignIn>,
@@ -146,6 +155,9 @@ pub async fn signin(
 
 /// `POST /api/me/password` `{current, new}`: the command answer of `PasswordChanged`; 401 when
 /// `current` is wrong, 400 for a short `new`.
+#[utoipa::path(post, path = "/me/password", tag = "auth", request_body = ChangePassword, security(("session" = [])),
+    responses((status = 200, body = CommandAnswer), crate::http::openapi::responses::Invalid,
+        crate::http::openapi::responses::Unauthorized, crate::http::openapi::responses::Refused))]
 pub async fn change_password(
     State(state): State<AppState>,
     me: SignedIn,

@@ -16,6 +16,8 @@ use std::collections::HashSet;
 const ROUND: usize = 50;
 const MAX_ROUNDS: usize = 8;
 
+#[utoipa::path(get, path = "/timeline/home", tag = "social", params(PageQuery), security(("session" = [])),
+    responses((status = 200, body = Page<HomeItem>), crate::http::openapi::responses::Invalid, crate::http::openapi::responses::Unauthorized))]
 pub async fn home_timeline(
     State(state): State<AppState>,
     me: SignedIn,

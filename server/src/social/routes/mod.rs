@@ -10,25 +10,26 @@ mod timeline;
 mod users;
 
 use crate::state::AppState;
-use axum::routing::{get, post};
-use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/auth/signup", post(auth::signup))
-        .route("/auth/signin", post(auth::signin))
-        .route("/me/password", post(auth::change_password))
-        .route("/timeline/public", get(timeline::public_timeline))
-        .route("/timeline/home", get(home::home_timeline))
-        .route("/users/{handle}", get(users::profile))
-        .route("/users/{handle}/posts", get(timeline::user_posts))
-        .route("/tags/{tag}", get(timeline::tag))
-        .route("/posts/{id}", get(posts::thread))
-        .route("/posts/{id}/history", get(posts::history))
-        .route("/users/{handle}/followers", get(users::followers))
-        .route("/users/{handle}/following", get(users::following))
-        .route("/notifications", get(notifications::list))
-        .route("/search", get(search::search))
-        .route("/me/muted", get(users::muted))
-        .route("/me/blocked", get(users::blocked))
+/// Each route with its description (`#[utoipa::path]` on the handler).
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(auth::signup))
+        .routes(routes!(auth::signin))
+        .routes(routes!(auth::change_password))
+        .routes(routes!(timeline::public_timeline))
+        .routes(routes!(home::home_timeline))
+        .routes(routes!(users::profile))
+        .routes(routes!(timeline::user_posts))
+        .routes(routes!(timeline::tag))
+        .routes(routes!(posts::thread))
+        .routes(routes!(posts::history))
+        .routes(routes!(users::followers))
+        .routes(routes!(users::following))
+        .routes(routes!(notifications::list))
+        .routes(routes!(search::search))
+        .routes(routes!(users::muted))
+        .routes(routes!(users::blocked))
 }

@@ -9,16 +9,25 @@ use crate::social::read_models::{people, timeline};
 use crate::state::AppState;
 use app::wire::{Author, Notification, NotificationGroup, NotificationPage, PostRef};
 use axum::extract::State;
-use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Grouping {
+    /// Likes, reposts and follows of one target as one group.
     #[serde(default)]
     grouped: bool,
+}
+
+/// The answer: single notifications, or groups with `grouped=true`.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum Notifications {
+    Single(NotificationPage<Notification>),
+    Grouped(NotificationPage<NotificationGroup>),
 }
 
 /// Raw rows read per round while filling a page.
@@ -26,12 +35,14 @@ const ROUND: usize = 100;
 const MAX_ROUNDS: usize = 10;
 const ACTORS_SHOWN: usize = 5;
 
+#[utoipa::path(get, path = "/notifications", tag = "social", params(PageQuery, Grouping), security(("session" = [])),
+    responses((status = 200, body = Notifications), crate::http::openapi::responses::Invalid, crate::http::openapi::responses::Unauthorized))]
 pub async fn list(
     State(state): State<AppState>,
     me: SignedIn,
     ApiQuery(query): ApiQuery<PageQuery>,
     ApiQuery(grouping): ApiQuery<Grouping>,
-) -> Result<Response, AppError> {
+) -> Result<Json<Notifications>, AppError> {
     let (limit, cursor) = (query.limit()?, query.cursor()?);
     let (position, stale) = consistent(&state, notifications::NAME, &query).await;
     let db = state.store.db();
@@ -70,7 +81,7 @@ pub async fn list(
             position,
             stale,
         };
-        return Ok(Json(page).into_response());
+        return Ok(Json(Notifications::Grouped(page)));
     }
     let next = if visible.len() > limit {
         Some(visible[limit - 1].position.to_string())
@@ -96,7 +107,7 @@ pub async fn list(
         position,
         stale,
     };
-    Ok(Json(page).into_response())
+    Ok(Json(Notifications::Single(page)))
 }
 
 /// Whether the rows make a full page and show there is more.

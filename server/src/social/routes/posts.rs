@@ -2,12 +2,12 @@
 
 use super::lists::hidden_from;
 use crate::http::auth::Viewer;
-use crate::http::error::{ApiQuery, AppError};
+use crate::http::error::{ApiPath, ApiQuery, AppError};
 use crate::http::queries::{consistent, PageQuery};
 use crate::social::read_models::timeline;
 use crate::state::AppState;
 use app::wire::{Page, PostVersion, Thread};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use uuid::Uuid;
 
@@ -15,10 +15,12 @@ fn post_id(id: &str) -> Result<Uuid, AppError> {
     Uuid::parse_str(id).map_err(|_| AppError::NotFound("no such post".into()))
 }
 
+#[utoipa::path(get, path = "/posts/{id}", tag = "social", params(("id" = String, Path, description = "A post's id (a UUID)"), PageQuery), security((), ("session" = [])),
+    responses((status = 200, body = Thread), crate::http::openapi::responses::Invalid, crate::http::openapi::responses::NotFound))]
 pub async fn thread(
     State(state): State<AppState>,
     Viewer(viewer): Viewer,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<Json<Thread>, AppError> {
     let post_id = post_id(&id)?;
@@ -40,9 +42,12 @@ pub async fn thread(
     }))
 }
 
+#[utoipa::path(get, path = "/posts/{id}/history", tag = "social", params(("id" = String, Path, description = "A post's id (a UUID)"), PageQuery),
+    security((), ("session" = [])),
+    responses((status = 200, body = Page<PostVersion>), crate::http::openapi::responses::Invalid, crate::http::openapi::responses::NotFound))]
 pub async fn history(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<Json<Page<PostVersion>>, AppError> {
     let post_id = post_id(&id)?;

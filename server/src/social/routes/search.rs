@@ -12,14 +12,18 @@ use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Words {
+    /// What to look for: 1 to 200 characters.
     #[serde(default)]
     q: String,
 }
 
 const MAX_QUERY: usize = 200;
 
+#[utoipa::path(get, path = "/search", tag = "social", params(Words, PageQuery), security((), ("session" = [])),
+    responses((status = 200, body = SearchResults), crate::http::openapi::responses::Invalid))]
 pub async fn search(
     State(state): State<AppState>,
     Viewer(viewer): Viewer,

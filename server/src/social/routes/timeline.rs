@@ -2,16 +2,18 @@
 
 use super::lists::{hidden_from, reader};
 use crate::http::auth::Viewer;
-use crate::http::error::{ApiQuery, AppError};
+use crate::http::error::{ApiPath, ApiQuery, AppError};
 use crate::http::queries::{consistent, PageQuery};
 use crate::projections::{time_travel, Generation};
 use crate::social::domain::user::valid_handle;
 use crate::social::read_models::timeline;
 use crate::state::AppState;
 use app::wire::{Page, Post};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 
+#[utoipa::path(get, path = "/timeline/public", tag = "social", params(PageQuery), security((), ("session" = [])),
+    responses((status = 200, body = Page<Post>), crate::http::openapi::responses::Invalid, crate::http::openapi::responses::Forbidden))]
 pub async fn public_timeline(
     State(state): State<AppState>,
     Viewer(viewer): Viewer,
@@ -35,10 +37,13 @@ pub async fn public_timeline(
     Ok(Json(page))
 }
 
+#[utoipa::path(get, path = "/users/{handle}/posts", tag = "social",
+    params(("handle" = String, Path, description = "A person's handle"), PageQuery), security((), ("session" = [])),
+    responses((status = 200, body = Page<Post>), crate::http::openapi::responses::Invalid, crate::http::openapi::responses::NotFound))]
 pub async fn user_posts(
     State(state): State<AppState>,
     Viewer(viewer): Viewer,
-    Path(handle): Path<String>,
+    ApiPath(handle): ApiPath<String>,
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<Json<Page<Post>>, AppError> {
     if !valid_handle(&handle) {
@@ -61,10 +66,13 @@ fn valid_tag(tag: &str) -> bool {
         && tag.chars().all(|c| c.is_alphanumeric() || c == '_')
 }
 
+#[utoipa::path(get, path = "/tags/{tag}", tag = "social",
+    params(("tag" = String, Path, description = "A tag, with or without `#`"), PageQuery), security((), ("session" = [])),
+    responses((status = 200, body = Page<Post>), crate::http::openapi::responses::Invalid))]
 pub async fn tag(
     State(state): State<AppState>,
     Viewer(viewer): Viewer,
-    Path(tag): Path<String>,
+    ApiPath(tag): ApiPath<String>,
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<Json<Page<Post>>, AppError> {
     let tag = tag.trim_start_matches('#').to_lowercase();

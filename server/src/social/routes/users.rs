@@ -1,17 +1,17 @@
 //! `GET /api/users/{handle}` with `/followers` and `/following`, and `GET /api/me/muted|blocked`.
 
 use crate::http::auth::{SignedIn, Viewer};
-use crate::http::error::{ApiQuery, AppError};
+use crate::http::error::{ApiPath, ApiQuery, AppError};
 use crate::http::queries::{consistent, PageQuery};
 use crate::social::domain::user::valid_handle;
 use crate::social::read_models::people::{self, List};
 use crate::state::AppState;
 use app::wire::{Page, Profile, UserSummary};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 
 /// A profile answer: the contract's fields, and the read model's position.
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct ProfileAnswer {
     #[serde(flatten)]
     pub profile: Profile,
@@ -27,10 +27,12 @@ fn checked(handle: &str) -> Result<(), AppError> {
     }
 }
 
+#[utoipa::path(get, path = "/users/{handle}", tag = "social", params(("handle" = String, Path, description = "A person's handle"), PageQuery), security((), ("session" = [])),
+    responses((status = 200, body = ProfileAnswer), crate::http::openapi::responses::Invalid, crate::http::openapi::responses::NotFound))]
 pub async fn profile(
     State(state): State<AppState>,
     Viewer(viewer): Viewer,
-    Path(handle): Path<String>,
+    ApiPath(handle): ApiPath<String>,
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<Json<ProfileAnswer>, AppError> {
     checked(&handle)?;
@@ -71,22 +73,30 @@ async fn list(
     Ok(Json(page))
 }
 
+#[utoipa::path(get, path = "/users/{handle}/followers", tag = "social",
+    params(("handle" = String, Path, description = "A person's handle"), PageQuery), security((), ("session" = [])),
+    responses((status = 200, body = Page<UserSummary>), crate::http::openapi::responses::Invalid, crate::http::openapi::responses::NotFound))]
 pub async fn followers(
     State(state): State<AppState>,
-    Path(handle): Path<String>,
+    ApiPath(handle): ApiPath<String>,
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<Json<Page<UserSummary>>, AppError> {
     list(&state, &handle, List::Followers, &query).await
 }
 
+#[utoipa::path(get, path = "/users/{handle}/following", tag = "social",
+    params(("handle" = String, Path, description = "A person's handle"), PageQuery), security((), ("session" = [])),
+    responses((status = 200, body = Page<UserSummary>), crate::http::openapi::responses::Invalid, crate::http::openapi::responses::NotFound))]
 pub async fn following(
     State(state): State<AppState>,
-    Path(handle): Path<String>,
+    ApiPath(handle): ApiPath<String>,
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<Json<Page<UserSummary>>, AppError> {
     list(&state, &handle, List::Following, &query).await
 }
 
+#[utoipa::path(get, path = "/me/muted", tag = "social", params(PageQuery), security(("session" = [])),
+    responses((status = 200, body = Page<UserSummary>), crate::http::openapi::responses::Invalid, crate::http::openapi::responses::Unauthorized))]
 pub async fn muted(
     State(state): State<AppState>,
     me: SignedIn,
@@ -95,6 +105,8 @@ pub async fn muted(
     list(&state, &me.handle, List::Muted, &query).await
 }
 
+#[utoipa::path(get, path = "/me/blocked", tag = "social", params(PageQuery), security(("session" = [])),
+    responses((status = 200, body = Page<UserSummary>), crate::http::openapi::responses::Invalid, crate::http::openapi::responses::Unauthorized))]
 pub async fn blocked(
     State(state): State<AppState>,
     me: SignedIn,

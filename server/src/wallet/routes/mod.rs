@@ -4,30 +4,33 @@
 mod statements;
 
 use crate::http::auth::SignedIn;
-use crate::http::error::{ApiQuery, AppError};
+use crate::http::error::{ApiPath, ApiQuery, AppError};
 use crate::http::queries::{consistent, PageQuery};
 use crate::state::AppState;
 use crate::wallet::read_models::{accounts, movements, transfers, NAME};
 use app::wire::{BalanceWhy, Movement, Page, Transfer, Wallet};
-use axum::extract::{Path, State};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::extract::State;
+use axum::Json;
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/wallet", get(wallet))
-        .route("/wallet/movements", get(movements_page))
-        .route("/wallet/transfers", get(transfers_page))
-        .route("/wallet/transfers/{id}", get(transfer))
-        .route("/wallet/why", get(why))
-        .route("/wallet/statements/{year}", get(statements::statement))
+/// Each route with its description (`#[utoipa::path]` on the handler).
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(wallet))
+        .routes(routes!(movements_page))
+        .routes(routes!(transfers_page))
+        .routes(routes!(transfer))
+        .routes(routes!(why))
+        .routes(routes!(statements::statement))
 }
 
 /// What a wallet call adds to the page and read-your-writes parameters every query takes
 /// (`PageQuery`, read from the same query string).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct WalletQuery {
     /// Whose account (admins).
     handle: Option<String>,
@@ -50,6 +53,8 @@ impl WalletQuery {
     }
 }
 
+#[utoipa::path(get, path = "/wallet", tag = "wallet", params(WalletQuery, PageQuery), security(("session" = [])),
+    responses((status = 200, body = Wallet), crate::http::openapi::responses::Invalid, crate::http::openapi::responses::Unauthorized, crate::http::openapi::responses::Forbidden))]
 async fn wallet(
     State(state): State<AppState>,
     me: SignedIn,
@@ -64,6 +69,10 @@ async fn wallet(
     Ok(Json(wallet))
 }
 
+#[utoipa::path(get, path = "/wallet/movements", tag = "wallet", params(WalletQuery, PageQuery),
+    security(("session" = [])),
+    responses((status = 200, body = Page<Movement>), crate::http::openapi::responses::Invalid, crate::http::openapi::responses::Unauthorized,
+        crate::http::openapi::responses::Forbidden))]
 async fn movements_page(
     State(state): State<AppState>,
     me: SignedIn,
@@ -83,6 +92,10 @@ async fn movements_page(
     }))
 }
 
+#[utoipa::path(get, path = "/wallet/transfers", tag = "wallet", params(WalletQuery, PageQuery),
+    security(("session" = [])),
+    responses((status = 200, body = Page<Transfer>), crate::http::openapi::responses::Invalid, crate::http::openapi::responses::Unauthorized,
+        crate::http::openapi::responses::Forbidden))]
 async fn transfers_page(
     State(state): State<AppState>,
     me: SignedIn,
@@ -102,10 +115,14 @@ async fn transfers_page(
     }))
 }
 
+#[utoipa::path(get, path = "/wallet/transfers/{id}", tag = "wallet",
+    params(("id" = String, Path, description = "A transfer's id (a UUID)"), PageQuery), security(("session" = [])),
+    responses((status = 200, body = TransferAnswer), crate::http::openapi::responses::Invalid, crate::http::openapi::responses::Unauthorized,
+        crate::http::openapi::responses::NotFound))]
 async fn transfer(
     State(state): State<AppState>,
     me: SignedIn,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiQuery(page): ApiQuery<PageQuery>,
 ) -> Result<Json<TransferAnswer>, AppError> {
     let not_found = || AppError::NotFound("no such transfer".into());
@@ -126,7 +143,7 @@ async fn transfer(
     }))
 }
 
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 struct TransferAnswer {
     #[serde(flatten)]
     transfer: Transfer,
@@ -134,6 +151,8 @@ struct TransferAnswer {
     stale: bool,
 }
 
+#[utoipa::path(get, path = "/wallet/why", tag = "wallet", params(WalletQuery, PageQuery), security(("session" = [])),
+    responses((status = 200, body = BalanceWhy), crate::http::openapi::responses::Invalid, crate::http::openapi::responses::Unauthorized, crate::http::openapi::responses::Forbidden))]
 async fn why(
     State(state): State<AppState>,
     me: SignedIn,

@@ -4,12 +4,12 @@
 
 use super::WalletQuery;
 use crate::http::auth::SignedIn;
-use crate::http::error::{ApiQuery, AppError};
+use crate::http::error::{ApiPath, ApiQuery, AppError};
 use crate::http::queries::{consistent, PageQuery};
 use crate::state::AppState;
 use crate::wallet::read_models::statements::{self, csv_line, CSV_HEADER, NAME};
 use app::wire::Statement;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -17,11 +17,19 @@ use axum::Json;
 /// Years a statement can be asked for.
 const YEARS: std::ops::RangeInclusive<i32> = 2000..=9999;
 
+#[utoipa::path(get, path = "/wallet/statements/{year}", tag = "wallet",
+    params(("year" = String, Path, description = "A year from 2000 to 9999"), WalletQuery, PageQuery),
+    security(("session" = [])),
+    responses(
+        (status = 200, content(
+            (Statement = "application/json"),
+            (String = "text/csv"))),
+        crate::http::openapi::responses::Invalid, crate::http::openapi::responses::Unauthorized, crate::http::openapi::responses::Forbidden))]
 pub async fn statement(
     State(state): State<AppState>,
     me: SignedIn,
     headers: HeaderMap,
-    Path(year): Path<String>,
+    ApiPath(year): ApiPath<String>,
     ApiQuery(query): ApiQuery<WalletQuery>,
     ApiQuery(page): ApiQuery<PageQuery>,
 ) -> Result<Response, AppError> {
