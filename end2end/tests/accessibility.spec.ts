@@ -39,3 +39,9 @@ test('every page has no serious or critical accessibility violation, signed out 
     await check(page, path);
   }
 });
+
+test('the API page has no serious or critical accessibility violation', async ({ page }) => {
+  expect(await accessibilityProblems(page, '/api/docs', { hydrates: false })).toEqual([]);
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('Agora API');
+  await expect(page.getByRole('heading', { name: 'POST /api/commands' })).toBeVisible();
+});

@@ -21,6 +21,8 @@ pub fn AdminGate(children: ChildrenFn) -> impl IntoView {
                             <nav class="admin-nav">
                                 <a href="/admin">"Events"</a>
                                 <a href="/admin/projections">"Projectors"</a>
+                                // Served by the server, not a page of the app: the router must not take it.
+                                <a href="/api/docs" rel="external">"API"</a>
                             </nav>
                             <span class="signed-in">"@"{me.user.handle}</span>
                         </header>

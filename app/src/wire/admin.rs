@@ -70,8 +70,9 @@ pub struct CommandNode {
 pub struct EventNode {
     #[serde(flatten)]
     pub event: Envelope,
-    /// The commands this event caused (through policies).
-    #[cfg_attr(feature = "ssr", schema(no_recursion))]
+    /// The commands this event caused (through policies), each a `CommandNode`. Described as
+    /// plain objects: a schema that refers back to itself sends fuzzers into unbounded recursion.
+    #[cfg_attr(feature = "ssr", schema(value_type = Vec<Object>))]
     pub caused: Vec<CommandNode>,
 }
 

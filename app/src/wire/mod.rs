@@ -23,7 +23,9 @@ pub struct Me {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SignUp {
+    #[cfg_attr(feature = "ssr", schema(pattern = "^[a-z0-9_]{3,20}$"))]
     pub handle: String,
+    #[cfg_attr(feature = "ssr", schema(min_length = 8))]
     pub password: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
@@ -41,6 +43,7 @@ pub struct SignIn {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ChangePassword {
     pub current: String,
+    #[cfg_attr(feature = "ssr", schema(min_length = 8))]
     pub new: String,
 }
 

@@ -124,8 +124,9 @@ pub struct Step {
     pub position: u64,
     pub event: String,
     pub stream: String,
-    /// A reference back (`Cause` holds a `Step`): the schema stops recurring here.
-    #[cfg_attr(feature = "ssr", schema(no_recursion))]
+    /// What caused this step, a `Cause` (which may hold a step in turn). Described as a plain
+    /// object: a schema that refers back to itself sends fuzzers into unbounded recursion.
+    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
     pub cause: Cause,
 }
 

@@ -19,6 +19,7 @@ use std::time::Duration;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct TokenRequest {
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
 }
 

@@ -22,12 +22,12 @@ pub struct Grouping {
     grouped: bool,
 }
 
-/// The answer: single notifications, or groups with `grouped=true`.
+/// An item of the answer: a notification, or (with `grouped=true`) a group of them.
 #[derive(serde::Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
-pub enum Notifications {
-    Single(NotificationPage<Notification>),
-    Grouped(NotificationPage<NotificationGroup>),
+pub enum NotificationItem {
+    Single(Notification),
+    Group(NotificationGroup),
 }
 
 /// Raw rows read per round while filling a page.
@@ -36,13 +36,13 @@ const MAX_ROUNDS: usize = 10;
 const ACTORS_SHOWN: usize = 5;
 
 #[utoipa::path(get, path = "/notifications", tag = "social", params(PageQuery, Grouping), security(("session" = [])),
-    responses((status = 200, body = Notifications), crate::http::openapi::responses::Invalid, crate::http::openapi::responses::Unauthorized))]
+    responses((status = 200, body = NotificationPage<NotificationItem>), crate::http::openapi::responses::Invalid, crate::http::openapi::responses::Unauthorized))]
 pub async fn list(
     State(state): State<AppState>,
     me: SignedIn,
     ApiQuery(query): ApiQuery<PageQuery>,
     ApiQuery(grouping): ApiQuery<Grouping>,
-) -> Result<Json<Notifications>, AppError> {
+) -> Result<Json<NotificationPage<NotificationItem>>, AppError> {
     let (limit, cursor) = (query.limit()?, query.cursor()?);
     let (position, stale) = consistent(&state, notifications::NAME, &query).await;
     let db = state.store.db();
@@ -75,13 +75,13 @@ pub async fn list(
         let (groups, next) = groups(&visible, limit, read_up_to, &shown);
         let next = next.or(scanned_to.map(|p| p.to_string()));
         let page = NotificationPage {
-            items: groups,
+            items: groups.into_iter().map(NotificationItem::Group).collect(),
             next,
             unread,
             position,
             stale,
         };
-        return Ok(Json(Notifications::Grouped(page)));
+        return Ok(Json(page));
     }
     let next = if visible.len() > limit {
         Some(visible[limit - 1].position.to_string())
@@ -99,6 +99,7 @@ pub async fn list(
             read: row.position <= read_up_to,
             position: row.position,
         })
+        .map(NotificationItem::Single)
         .collect();
     let page = NotificationPage {
         items,
@@ -107,7 +108,7 @@ pub async fn list(
         position,
         stale,
     };
-    Ok(Json(Notifications::Single(page)))
+    Ok(Json(page))
 }
 
 /// Whether the rows make a full page and show there is more.

@@ -16,6 +16,7 @@ use serde::Deserialize;
 #[into_params(parameter_in = Query)]
 pub struct Words {
     /// What to look for: 1 to 200 characters.
+    #[param(min_length = 1, max_length = 200)]
     #[serde(default)]
     q: String,
 }

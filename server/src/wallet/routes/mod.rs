@@ -7,6 +7,7 @@ use crate::http::auth::SignedIn;
 use crate::http::error::{ApiPath, ApiQuery, AppError};
 use crate::http::queries::{consistent, PageQuery};
 use crate::state::AppState;
+use crate::wallet::domain::FUND;
 use crate::wallet::read_models::{accounts, movements, transfers, NAME};
 use app::wire::{BalanceWhy, Movement, Page, Transfer, Wallet};
 use axum::extract::State;
@@ -41,27 +42,33 @@ pub struct WalletQuery {
 }
 
 impl WalletQuery {
-    /// Whose account: one's own, or (admins only) the one named.
-    fn owner(&self, me: &SignedIn) -> Result<String, AppError> {
-        match &self.handle {
-            Some(handle) if *handle != me.handle && !me.is_admin => Err(AppError::Forbidden(
+    /// Whose account: one's own, or (admins only) the one named: a person, or the fund.
+    async fn owner(&self, state: &AppState, me: &SignedIn) -> Result<String, AppError> {
+        let handle = match &self.handle {
+            Some(handle) if *handle != me.handle => handle,
+            _ => return Ok(me.handle.clone()),
+        };
+        if !me.is_admin {
+            return Err(AppError::Forbidden(
                 "only admins see someone else's wallet".into(),
-            )),
-            Some(handle) => Ok(handle.clone()),
-            None => Ok(me.handle.clone()),
+            ));
         }
+        if handle != FUND && state.bus.person(handle).await?.is_none() {
+            return Err(AppError::NotFound(format!("no one is called @{handle}")));
+        }
+        Ok(handle.clone())
     }
 }
 
 #[utoipa::path(get, path = "/wallet", tag = "wallet", params(WalletQuery, PageQuery), security(("session" = [])),
-    responses((status = 200, body = Wallet), crate::http::openapi::responses::Invalid, crate::http::openapi::responses::Unauthorized, crate::http::openapi::responses::Forbidden))]
+    responses((status = 200, body = Wallet), crate::http::openapi::responses::Invalid, crate::http::openapi::responses::Unauthorized, crate::http::openapi::responses::Forbidden, crate::http::openapi::responses::NotFound))]
 async fn wallet(
     State(state): State<AppState>,
     me: SignedIn,
     ApiQuery(query): ApiQuery<WalletQuery>,
     ApiQuery(page): ApiQuery<PageQuery>,
 ) -> Result<Json<Wallet>, AppError> {
-    let owner = query.owner(&me)?;
+    let owner = query.owner(&state, &me).await?;
     let (position, stale) = consistent(&state, NAME, &page).await;
     let g = state.projections.generation(NAME);
     let mut wallet = accounts::account(state.store.db(), g, &owner).await?;
@@ -72,14 +79,14 @@ async fn wallet(
 #[utoipa::path(get, path = "/wallet/movements", tag = "wallet", params(WalletQuery, PageQuery),
     security(("session" = [])),
     responses((status = 200, body = Page<Movement>), crate::http::openapi::responses::Invalid, crate::http::openapi::responses::Unauthorized,
-        crate::http::openapi::responses::Forbidden))]
+        crate::http::openapi::responses::Forbidden, crate::http::openapi::responses::NotFound))]
 async fn movements_page(
     State(state): State<AppState>,
     me: SignedIn,
     ApiQuery(query): ApiQuery<WalletQuery>,
     ApiQuery(page): ApiQuery<PageQuery>,
 ) -> Result<Json<Page<Movement>>, AppError> {
-    let owner = query.owner(&me)?;
+    let owner = query.owner(&state, &me).await?;
     let (limit, cursor) = (page.limit()?, page.cursor()?);
     let (position, stale) = consistent(&state, NAME, &page).await;
     let g = state.projections.generation(NAME);
@@ -95,14 +102,14 @@ async fn movements_page(
 #[utoipa::path(get, path = "/wallet/transfers", tag = "wallet", params(WalletQuery, PageQuery),
     security(("session" = [])),
     responses((status = 200, body = Page<Transfer>), crate::http::openapi::responses::Invalid, crate::http::openapi::responses::Unauthorized,
-        crate::http::openapi::responses::Forbidden))]
+        crate::http::openapi::responses::Forbidden, crate::http::openapi::responses::NotFound))]
 async fn transfers_page(
     State(state): State<AppState>,
     me: SignedIn,
     ApiQuery(query): ApiQuery<WalletQuery>,
     ApiQuery(page): ApiQuery<PageQuery>,
 ) -> Result<Json<Page<Transfer>>, AppError> {
-    let owner = query.owner(&me)?;
+    let owner = query.owner(&state, &me).await?;
     let (limit, cursor) = (page.limit()?, page.cursor()?);
     let (position, stale) = consistent(&state, NAME, &page).await;
     let g = state.projections.generation(NAME);
@@ -152,14 +159,14 @@ struct TransferAnswer {
 }
 
 #[utoipa::path(get, path = "/wallet/why", tag = "wallet", params(WalletQuery, PageQuery), security(("session" = [])),
-    responses((status = 200, body = BalanceWhy), crate::http::openapi::responses::Invalid, crate::http::openapi::responses::Unauthorized, crate::http::openapi::responses::Forbidden))]
+    responses((status = 200, body = BalanceWhy), crate::http::openapi::responses::Invalid, crate::http::openapi::responses::Unauthorized, crate::http::openapi::responses::Forbidden, crate::http::openapi::responses::NotFound))]
 async fn why(
     State(state): State<AppState>,
     me: SignedIn,
     ApiQuery(query): ApiQuery<WalletQuery>,
     ApiQuery(page): ApiQuery<PageQuery>,
 ) -> Result<Json<BalanceWhy>, AppError> {
-    let owner = query.owner(&me)?;
+    let owner = query.owner(&state, &me).await?;
     let (limit, cursor) = (page.limit()?, page.cursor()?);
     let (position, stale) = consistent(&state, NAME, &page).await;
     let at = page.at.unwrap_or(position).min(position);

@@ -24,7 +24,7 @@ const YEARS: std::ops::RangeInclusive<i32> = 2000..=9999;
         (status = 200, content(
             (Statement = "application/json"),
             (String = "text/csv"))),
-        crate::http::openapi::responses::Invalid, crate::http::openapi::responses::Unauthorized, crate::http::openapi::responses::Forbidden))]
+        crate::http::openapi::responses::Invalid, crate::http::openapi::responses::Unauthorized, crate::http::openapi::responses::Forbidden, crate::http::openapi::responses::NotFound))]
 pub async fn statement(
     State(state): State<AppState>,
     me: SignedIn,
@@ -38,7 +38,7 @@ pub async fn statement(
         .ok()
         .filter(|year| YEARS.contains(year))
         .ok_or_else(|| AppError::Invalid("the year is a number from 2000 to 9999".into()))?;
-    let owner = query.owner(&me)?;
+    let owner = query.owner(&state, &me).await?;
     let (statement, stale) = match query.source.as_deref() {
         None => {
             let (_, stale) = consistent(&state, NAME, &page).await;
