@@ -148,7 +148,8 @@ fn schema_inline(schema: &Value) -> String {
 /// A schema as indented JSON, its references linked to their schemas.
 fn schema_html(schema: &Value) -> String {
     let pretty = serde_json::to_string_pretty(schema).unwrap_or_default();
-    let mut out = String::from("<pre>");
+    // Focusable: a keyboard user scrolls a wide schema too (axe: scrollable-region-focusable).
+    let mut out = String::from("<pre tabindex=\"0\">");
     for line in pretty.lines() {
         let escaped = escape(line);
         match line.split_once("\"#/components/schemas/") {
