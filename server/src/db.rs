@@ -5,7 +5,12 @@ use serde_json::Value;
 use surrealdb::engine::any::Any;
 use surrealdb::Surreal;
 
-pub type Db = Surreal<Any>;
+/// The database, shared. Behind an `Arc` because cloning a `Surreal` handle opens a new session in
+/// the engine (SurrealDB 3.3: `Surreal::clone` registers a session with its own maps, and dropping
+/// it sends a message to forget it): a handle cloned into every request and every socket cost a
+/// session each, most of an idle socket's memory (docs/benchmarks.md). One session serves all; it
+/// only ever holds the namespace and database chosen in `connect`.
+pub type Db = std::sync::Arc<Surreal<Any>>;
 
 /// The namespace and database every Agora table lives in.
 const NAMESPACE: &str = "agora";
@@ -36,7 +41,7 @@ pub async fn connect(url: &str) -> anyhow::Result<Db> {
         .use_db(DATABASE)
         .await
         .context("selecting the database")?;
-    Ok(db)
+    Ok(std::sync::Arc::new(db))
 }
 
 /// Runs SurrealQL and fails if any statement failed (`query().await` alone is Ok even then).

@@ -3,7 +3,9 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 /// SurrealDB allocates for every value it touches and frees across threads: mimalloc spends much
-/// less of the CPU on that than glibc's malloc (see docs/benchmarks.md).
+/// less of the CPU on that than glibc's malloc (see docs/benchmarks.md). `--features
+/// system-allocator` builds with glibc's instead, which heap profilers (heaptrack) can follow.
+#[cfg(not(feature = "system-allocator"))]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
