@@ -30,9 +30,10 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 const HEARTBEAT: Duration = Duration::from_secs(20);
 /// …and closes a peer it has not heard from for this long (dead peers hold no socket).
 const SILENCE: Duration = Duration::from_secs(50);
-/// Bytes tungstenite reads at a time: client frames are small, and 128 KiB a socket (its default)
-/// is most of what an idle socket costs.
-const READ_BUFFER: usize = 4 * 1024;
+/// Bytes tungstenite reads at a time, kept for the socket's life: client frames are small (a
+/// subscribe is under 100 bytes; a larger one takes a few reads), and 128 KiB a socket (its default)
+/// was most of what an idle socket cost, 4 KiB still a third of it.
+const READ_BUFFER: usize = 1024;
 /// Larger messages end the connection at the protocol level; up to it, a clear error frame.
 const MAX_MESSAGE: usize = 16 * MAX_FRAME_BYTES;
 
