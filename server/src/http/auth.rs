@@ -4,6 +4,7 @@
 use super::error::AppError;
 use crate::aggregate::Actor;
 use crate::credentials::{cookie, token_from_cookies};
+use crate::http::openapi::responses as answers;
 use crate::people::Person;
 use crate::state::AppState;
 use app::wire::{Me, User as WireUser};
@@ -153,7 +154,7 @@ pub async fn signout(
 }
 
 #[utoipa::path(get, path = "/me", tag = "auth", security(("session" = [])),
-    responses((status = 200, body = Me), super::openapi::responses::Unauthorized))]
+    responses((status = 200, body = Me), answers::Unauthorized))]
 pub async fn me(signed_in: SignedIn) -> Json<Me> {
     Json(Me {
         user: signed_in.user,

@@ -3,6 +3,7 @@
 
 use super::auth::Admin;
 use super::error::{ApiPath, AppError};
+use crate::http::openapi::responses as answers;
 use crate::state::AppState;
 use crate::store::{EventFilter, IndexState, Store, StoreError};
 use app::wire::{Causation, CommandNode, Envelope, EventNode};
@@ -57,8 +58,8 @@ impl Log<'_> {
 #[utoipa::path(get, path = "/admin/causation/{id}", tag = "admin",
     params(("id" = Uuid, Path, description = "An event id or a command id")),
     security(("session" = [])),
-    responses((status = 200, body = Causation), super::openapi::responses::Invalid, super::openapi::responses::Unauthorized, super::openapi::responses::Forbidden,
-        super::openapi::responses::NotFound))]
+    responses((status = 200, body = Causation), answers::Invalid, answers::Unauthorized,
+        answers::Forbidden, answers::NotFound))]
 pub async fn tree(
     State(state): State<AppState>,
     _admin: Admin,

@@ -3,6 +3,7 @@
 use super::auth::SignedIn;
 use super::error::{ApiJson, AppError};
 use crate::commands::Origin;
+use crate::http::openapi::responses as answers;
 use crate::state::AppState;
 use app::wire::{CommandAnswer, CommandRequest};
 use axum::extract::State;
@@ -10,8 +11,8 @@ use axum::Json;
 
 #[utoipa::path(post, path = "/commands", tag = "commands", security(("session" = [])),
     request_body = CommandRequest,
-    responses((status = 200, body = CommandAnswer), super::openapi::responses::Invalid, super::openapi::responses::Unauthorized,
-        super::openapi::responses::Forbidden, super::openapi::responses::NotFound, super::openapi::responses::Conflict, super::openapi::responses::Refused))]
+    responses((status = 200, body = CommandAnswer), answers::Invalid, answers::Unauthorized,
+        answers::Forbidden, answers::NotFound, answers::Conflict, answers::Refused))]
 pub async fn submit(
     State(state): State<AppState>,
     signed_in: SignedIn,

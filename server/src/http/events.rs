@@ -3,6 +3,7 @@
 use super::auth::{Admin, SourceReader};
 use super::error::{ApiPath, ApiQuery, AppError};
 use super::queries::{DEFAULT_WAIT_MS, MAX_WAIT_MS};
+use crate::http::openapi::responses as answers;
 use crate::projections::RebuildRefused;
 use crate::state::AppState;
 use crate::store::{index, EventFilter, IndexState};
@@ -32,8 +33,8 @@ pub struct FeedQuery {
     security(("session" = []), ("bearer" = [])),
     responses(
         (status = 200, description = "Envelopes in position order, one a line",
-            content_type = "application/x-ndjson", body = String),
-        super::openapi::responses::Invalid, super::openapi::responses::Unauthorized, super::openapi::responses::Forbidden))]
+            content_type = "application/x-ndjson", body = String), answers::Invalid,
+        answers::Unauthorized, answers::Forbidden))]
 pub async fn ndjson(
     State(state): State<AppState>,
     _reader: SourceReader,
@@ -81,7 +82,8 @@ pub struct BrowseQuery {
 /// is complete, `stale` says the index was too far behind (or `min_position` not reached in time).
 #[utoipa::path(get, path = "/admin/events", tag = "admin", params(BrowseQuery),
     security(("session" = [])),
-    responses((status = 200, body = EventPage), super::openapi::responses::Invalid, super::openapi::responses::Unauthorized, super::openapi::responses::Forbidden))]
+    responses((status = 200, body = EventPage), answers::Invalid, answers::Unauthorized,
+        answers::Forbidden))]
 pub async fn browse(
     State(state): State<AppState>,
     _admin: Admin,
@@ -138,8 +140,8 @@ pub async fn browse(
 #[utoipa::path(get, path = "/admin/events/{position}", tag = "admin",
     params(("position" = u64, Path, description = "The event's position")),
     security(("session" = [])),
-    responses((status = 200, body = Envelope), super::openapi::responses::Invalid, super::openapi::responses::Unauthorized, super::openapi::responses::Forbidden,
-        super::openapi::responses::NotFound))]
+    responses((status = 200, body = Envelope), answers::Invalid, answers::Unauthorized,
+        answers::Forbidden, answers::NotFound))]
 pub async fn one(
     State(state): State<AppState>,
     _admin: Admin,
@@ -155,7 +157,8 @@ pub async fn one(
 
 /// `GET /api/admin/projections`.
 #[utoipa::path(get, path = "/admin/projections", tag = "admin", security(("session" = [])),
-    responses((status = 200, body = Vec<ProjectionRow>), super::openapi::responses::Unauthorized, super::openapi::responses::Forbidden))]
+    responses((status = 200, body = Vec<ProjectionRow>), answers::Unauthorized,
+        answers::Forbidden))]
 pub async fn projections(State(state): State<AppState>, _admin: Admin) -> Json<Vec<ProjectionRow>> {
     Json(state.projections.statuses(state.store.head()))
 }
@@ -164,8 +167,8 @@ pub async fn projections(State(state): State<AppState>, _admin: Admin) -> Json<V
 #[utoipa::path(post, path = "/admin/projections/{name}/parked/retry", tag = "admin",
     params(("name" = String, Path, description = "A projector's name")),
     security(("session" = [])),
-    responses((status = 202, description = "The retry started"), super::openapi::responses::Unauthorized,
-        super::openapi::responses::Forbidden, super::openapi::responses::NotFound))]
+    responses((status = 202, description = "The retry started"), answers::Unauthorized,
+        answers::Forbidden, answers::NotFound))]
 pub async fn retry_parked(
     State(state): State<AppState>,
     _admin: Admin,
@@ -189,7 +192,8 @@ fn retry_started(
 
 /// `GET /api/admin/policies`: each policy's position, lag, errors and parked events.
 #[utoipa::path(get, path = "/admin/policies", tag = "admin", security(("session" = [])),
-    responses((status = 200, body = Vec<ProjectionRow>), super::openapi::responses::Unauthorized, super::openapi::responses::Forbidden))]
+    responses((status = 200, body = Vec<ProjectionRow>), answers::Unauthorized,
+        answers::Forbidden))]
 pub async fn policies(State(state): State<AppState>, _admin: Admin) -> Json<Vec<ProjectionRow>> {
     Json(state.policies.statuses(state.store.head()))
 }
@@ -198,8 +202,8 @@ pub async fn policies(State(state): State<AppState>, _admin: Admin) -> Json<Vec<
 #[utoipa::path(post, path = "/admin/policies/{name}/parked/retry", tag = "admin",
     params(("name" = String, Path, description = "A policy's name")),
     security(("session" = [])),
-    responses((status = 202, description = "The retry started"), super::openapi::responses::Unauthorized,
-        super::openapi::responses::Forbidden, super::openapi::responses::NotFound))]
+    responses((status = 202, description = "The retry started"), answers::Unauthorized,
+        answers::Forbidden, answers::NotFound))]
 pub async fn retry_policy_parked(
     State(state): State<AppState>,
     _admin: Admin,
@@ -212,8 +216,8 @@ pub async fn retry_policy_parked(
 #[utoipa::path(post, path = "/admin/projections/{name}/rebuild", tag = "admin",
     params(("name" = String, Path, description = "A projector's name")),
     security(("session" = [])),
-    responses((status = 202, description = "The rebuild started"), super::openapi::responses::Unauthorized,
-        super::openapi::responses::Forbidden, super::openapi::responses::NotFound, super::openapi::responses::Conflict))]
+    responses((status = 202, description = "The rebuild started"), answers::Unauthorized,
+        answers::Forbidden, answers::NotFound, answers::Conflict))]
 pub async fn rebuild(
     State(state): State<AppState>,
     _admin: Admin,

@@ -4,6 +4,7 @@
 
 use super::auth::SignedIn;
 use super::error::AppError;
+use crate::http::openapi::responses as answers;
 use crate::state::AppState;
 use crate::store::{index, EventFilter, IndexState, MAX_TAIL};
 use axum::extract::State;
@@ -18,9 +19,9 @@ const INDEX_WAIT: Duration = Duration::from_secs(10);
 
 #[utoipa::path(get, path = "/me/data", tag = "auth", security(("session" = [])),
     responses(
-        (status = 200, description = "Every event the person's commands appended, one envelope a line",
-            content_type = "application/x-ndjson", body = String),
-        super::openapi::responses::Unauthorized))]
+        (status = 200, description = "Every event the person's commands appended,
+        one envelope a line",
+            content_type = "application/x-ndjson", body = String), answers::Unauthorized))]
 pub async fn download(State(state): State<AppState>, me: SignedIn) -> Result<Response, AppError> {
     // A download must hold everything: the actor filter is complete once the event index is within
     // a readable tail of the head.

@@ -3,6 +3,7 @@
 use super::auth::{Admin, SourceReader};
 use super::error::{ApiJson, ApiPath, ApiQuery, AppError, Upgrade};
 use crate::deliveries::{self, Delivery, HandlerFrame, DEFAULT_ACK_TIMEOUT};
+use crate::http::openapi::responses as answers;
 use crate::live::unreadable_close;
 use crate::state::AppState;
 use crate::store::Store;
@@ -26,7 +27,8 @@ pub struct TokenRequest {
 /// `POST /api/admin/tokens {name}` → `{token, name}` for a machine client.
 #[utoipa::path(post, path = "/admin/tokens", tag = "admin", security(("session" = [])),
     request_body = TokenRequest,
-    responses((status = 200, body = IssuedToken), super::openapi::responses::Invalid, super::openapi::responses::Unauthorized, super::openapi::responses::Forbidden))]
+    responses((status = 200, body = IssuedToken), answers::Invalid, answers::Unauthorized,
+        answers::Forbidden))]
 pub async fn issue_token(
     State(state): State<AppState>,
     Admin(admin): Admin,
@@ -64,8 +66,8 @@ pub struct LiveQuery {
 #[utoipa::path(get, path = "/events/live", tag = "store", params(LiveQuery),
     security(("session" = []), ("bearer" = [])),
     responses(
-        (status = 101, description = "A WebSocket: each text frame one envelope, in position order"),
-        super::openapi::responses::Invalid, super::openapi::responses::Unauthorized, super::openapi::responses::Forbidden))]
+        (status = 101, description = "A WebSocket: each text frame one envelope,
+        in position order"), answers::Invalid, answers::Unauthorized, answers::Forbidden))]
 pub async fn live_feed(
     Upgrade(ws): Upgrade,
     State(state): State<AppState>,
@@ -124,12 +126,14 @@ pub struct DeliveryQuery {
 /// `GET /api/subscriptions/{name}` (WebSocket): a named subscription whose handler acknowledges;
 /// the frames are in `crate::deliveries`.
 #[utoipa::path(get, path = "/subscriptions/{name}", tag = "store",
-    params(("name" = String, Path, description = "The subscription's name: 1 to 64 of a-z, 0-9, _ and -"),
+    params(("name" = String, Path, description = "The subscription's name: 1 to 64 of a-z, 0-9,
+    _ and -"),
         DeliveryQuery),
     security(("session" = []), ("bearer" = [])),
     responses(
-        (status = 101, description = "A WebSocket whose handler acknowledges each event (docs/api.md)"),
-        super::openapi::responses::Invalid, super::openapi::responses::Unauthorized, super::openapi::responses::Forbidden))]
+        (status = 101,
+        description = "A WebSocket whose handler acknowledges each event (docs/api.md)"),
+        answers::Invalid, answers::Unauthorized, answers::Forbidden))]
 pub async fn subscription(
     Upgrade(ws): Upgrade,
     State(state): State<AppState>,
@@ -207,7 +211,8 @@ async fn deliver(socket: WebSocket, store: Store, mut delivery: Delivery) {
 
 /// `GET /api/admin/subscriptions`: each named subscription's position, lag and parked events.
 #[utoipa::path(get, path = "/admin/subscriptions", tag = "admin", security(("session" = [])),
-    responses((status = 200, body = Vec<SubscriptionRow>), super::openapi::responses::Unauthorized, super::openapi::responses::Forbidden))]
+    responses((status = 200, body = Vec<SubscriptionRow>), answers::Unauthorized,
+        answers::Forbidden))]
 pub async fn list_subscriptions(
     State(state): State<AppState>,
     _admin: Admin,
@@ -221,7 +226,7 @@ pub async fn list_subscriptions(
     params(("name" = String, Path, description = "A subscription's name")),
     security(("session" = [])),
     responses((status = 202, description = "The parked events come first at the next connect"),
-        super::openapi::responses::Unauthorized, super::openapi::responses::Forbidden))]
+        answers::Unauthorized, answers::Forbidden))]
 pub async fn retry_subscription_parked(
     State(state): State<AppState>,
     _admin: Admin,

@@ -3,6 +3,7 @@
 
 use super::auth::Admin;
 use super::error::{ApiPath, ApiQuery, AppError};
+use crate::http::openapi::responses as answers;
 use crate::state::AppState;
 use app::wire::{Envelope, StreamAt};
 use axum::extract::State;
@@ -19,8 +20,8 @@ pub struct VersionQuery {
 #[utoipa::path(get, path = "/admin/streams/{stream}", tag = "admin",
     params(("stream" = String, Path, description = "A stream's name"), VersionQuery),
     security(("session" = [])),
-    responses((status = 200, body = StreamAt), super::openapi::responses::Invalid, super::openapi::responses::Unauthorized, super::openapi::responses::Forbidden,
-        super::openapi::responses::NotFound))]
+    responses((status = 200, body = StreamAt), answers::Invalid, answers::Unauthorized,
+        answers::Forbidden, answers::NotFound))]
 pub async fn at_version(
     State(state): State<AppState>,
     _admin: Admin,

@@ -7,6 +7,7 @@ use super::protocol::{Connection, Holder, Next, MAX_FRAME_BYTES};
 use super::revocations::Revoked;
 use crate::http::auth::{session_token, Viewer};
 use crate::http::error::Upgrade;
+use crate::http::openapi::responses as answers;
 use crate::metrics::METRICS;
 use crate::state::AppState;
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
@@ -39,8 +40,8 @@ const MAX_MESSAGE: usize = 16 * MAX_FRAME_BYTES;
 
 #[utoipa::path(get, path = "/ws", tag = "live", security((), ("session" = [])),
     responses(
-        (status = 101, description = "The live socket: subscribe to topics, get their changes (docs/live.md)"),
-        crate::http::openapi::responses::Invalid))]
+        (status = 101, description = "The live socket: subscribe to topics,
+        get their changes (docs/live.md)"), answers::Invalid))]
 pub async fn websocket(
     Upgrade(ws): Upgrade,
     State(state): State<AppState>,

@@ -5,6 +5,7 @@ use crate::commands::{CommandError, Origin};
 use crate::credentials::{hash_password, verify_password};
 use crate::http::auth::{signed_in, with_session, SignedIn};
 use crate::http::error::{ApiJson, AppError};
+use crate::http::openapi::responses as answers;
 use crate::social::domain::user::{self, valid_handle, User, UserCommand, RESERVED_HANDLES};
 use crate::social::domain::Actor;
 use crate::state::AppState;
@@ -60,9 +61,9 @@ async fn grant_if_configured(
 
 #[utoipa::path(post, path = "/auth/signup", tag = "auth", request_body = SignUp,
     responses(
-        (status = 201, body = AuthAnswer, description = "Signed up and in: the session cookie is set"),
-        crate::http::openapi::responses::Invalid, crate::http::openapi::responses::Conflict,
-        crate::http::openapi::responses::Refused))]
+        (status = 201, body = AuthAnswer,
+        description = "Signed up and in: the session cookie is set"), answers::Invalid,
+        answers::Conflict, answers::Refused))]
 pub async fn signup(
     State(state): State<AppState>,
     ApiJson(form): ApiJson<SignUp>,
@@ -131,7 +132,7 @@ pub async fn signup(
 #[utoipa::path(post, path = "/auth/signin", tag = "auth", request_body = SignIn,
     responses(
         (status = 200, body = AuthAnswer, description = "Signed in: the session cookie is set"),
-        crate::http::openapi::responses::Invalid, crate::http::openapi::responses::Unauthorized))]
+        answers::Invalid, answers::Unauthorized))]
 pub async fn signin(
     State(state): State<AppState>,
     ApiJson(form): ApiJson<SignIn>,
@@ -155,9 +156,10 @@ pub async fn signin(
 
 /// `POST /api/me/password` `{current, new}`: the command answer of `PasswordChanged`; 401 when
 /// `current` is wrong, 400 for a short `new`.
-#[utoipa::path(post, path = "/me/password", tag = "auth", request_body = ChangePassword, security(("session" = [])),
-    responses((status = 200, body = CommandAnswer), crate::http::openapi::responses::Invalid,
-        crate::http::openapi::responses::Unauthorized, crate::http::openapi::responses::Refused))]
+#[utoipa::path(post, path = "/me/password", tag = "auth", request_body = ChangePassword,
+    security(("session" = [])),
+    responses((status = 200, body = CommandAnswer), answers::Invalid, answers::Unauthorized,
+        answers::Refused))]
 pub async fn change_password(
     State(state): State<AppState>,
     me: SignedIn,

@@ -4,6 +4,7 @@
 use super::lists::hidden_from;
 use crate::http::auth::SignedIn;
 use crate::http::error::{ApiQuery, AppError};
+use crate::http::openapi::responses as answers;
 use crate::http::queries::{consistent, PageQuery};
 use crate::social::read_models::home::{self, Item};
 use crate::social::read_models::timeline::{self, rows};
@@ -16,8 +17,9 @@ use std::collections::HashSet;
 const ROUND: usize = 50;
 const MAX_ROUNDS: usize = 8;
 
-#[utoipa::path(get, path = "/timeline/home", tag = "social", params(PageQuery), security(("session" = [])),
-    responses((status = 200, body = Page<HomeItem>), crate::http::openapi::responses::Invalid, crate::http::openapi::responses::Unauthorized))]
+#[utoipa::path(get, path = "/timeline/home", tag = "social", params(PageQuery),
+    security(("session" = [])),
+    responses((status = 200, body = Page<HomeItem>), answers::Invalid, answers::Unauthorized))]
 pub async fn home_timeline(
     State(state): State<AppState>,
     me: SignedIn,

@@ -3,6 +3,7 @@
 use super::lists::hidden_from;
 use crate::http::auth::SignedIn;
 use crate::http::error::{ApiQuery, AppError};
+use crate::http::openapi::responses as answers;
 use crate::http::queries::{consistent, PageQuery};
 use crate::social::read_models::notifications::{self, Row};
 use crate::social::read_models::{people, timeline};
@@ -35,8 +36,10 @@ const ROUND: usize = 100;
 const MAX_ROUNDS: usize = 10;
 const ACTORS_SHOWN: usize = 5;
 
-#[utoipa::path(get, path = "/notifications", tag = "social", params(PageQuery, Grouping), security(("session" = [])),
-    responses((status = 200, body = NotificationPage<NotificationItem>), crate::http::openapi::responses::Invalid, crate::http::openapi::responses::Unauthorized))]
+#[utoipa::path(get, path = "/notifications", tag = "social", params(PageQuery, Grouping),
+    security(("session" = [])),
+    responses((status = 200, body = NotificationPage<NotificationItem>), answers::Invalid,
+        answers::Unauthorized))]
 pub async fn list(
     State(state): State<AppState>,
     me: SignedIn,

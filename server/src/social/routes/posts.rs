@@ -3,6 +3,7 @@
 use super::lists::hidden_from;
 use crate::http::auth::Viewer;
 use crate::http::error::{ApiPath, ApiQuery, AppError};
+use crate::http::openapi::responses as answers;
 use crate::http::queries::{consistent, PageQuery};
 use crate::social::read_models::timeline;
 use crate::state::AppState;
@@ -15,8 +16,9 @@ fn post_id(id: &str) -> Result<Uuid, AppError> {
     Uuid::parse_str(id).map_err(|_| AppError::NotFound("no such post".into()))
 }
 
-#[utoipa::path(get, path = "/posts/{id}", tag = "social", params(("id" = String, Path, description = "A post's id (a UUID)"), PageQuery), security((), ("session" = [])),
-    responses((status = 200, body = Thread), crate::http::openapi::responses::Invalid, crate::http::openapi::responses::NotFound))]
+#[utoipa::path(get, path = "/posts/{id}", tag = "social", params(("id" = String, Path,
+    description = "A post's id (a UUID)"), PageQuery), security((), ("session" = [])),
+    responses((status = 200, body = Thread), answers::Invalid, answers::NotFound))]
 pub async fn thread(
     State(state): State<AppState>,
     Viewer(viewer): Viewer,
@@ -42,9 +44,10 @@ pub async fn thread(
     }))
 }
 
-#[utoipa::path(get, path = "/posts/{id}/history", tag = "social", params(("id" = String, Path, description = "A post's id (a UUID)"), PageQuery),
+#[utoipa::path(get, path = "/posts/{id}/history", tag = "social", params(("id" = String, Path,
+    description = "A post's id (a UUID)"), PageQuery),
     security((), ("session" = [])),
-    responses((status = 200, body = Page<PostVersion>), crate::http::openapi::responses::Invalid, crate::http::openapi::responses::NotFound))]
+    responses((status = 200, body = Page<PostVersion>), answers::Invalid, answers::NotFound))]
 pub async fn history(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,

@@ -3,6 +3,7 @@
 use super::lists::hidden_from;
 use crate::http::auth::Viewer;
 use crate::http::error::{ApiQuery, AppError};
+use crate::http::openapi::responses as answers;
 use crate::http::queries::{consistent, PageQuery};
 use crate::social::read_models::timeline::rows;
 use crate::social::read_models::{people, search, timeline};
@@ -23,8 +24,9 @@ pub struct Words {
 
 const MAX_QUERY: usize = 200;
 
-#[utoipa::path(get, path = "/search", tag = "social", params(Words, PageQuery), security((), ("session" = [])),
-    responses((status = 200, body = SearchResults), crate::http::openapi::responses::Invalid))]
+#[utoipa::path(get, path = "/search", tag = "social", params(Words, PageQuery), security((),
+    ("session" = [])),
+    responses((status = 200, body = SearchResults), answers::Invalid))]
 pub async fn search(
     State(state): State<AppState>,
     Viewer(viewer): Viewer,

@@ -3,6 +3,7 @@
 use super::lists::{hidden_from, reader};
 use crate::http::auth::Viewer;
 use crate::http::error::{ApiPath, ApiQuery, AppError};
+use crate::http::openapi::responses as answers;
 use crate::http::queries::{consistent, PageQuery};
 use crate::projections::{time_travel, Generation};
 use crate::social::domain::user::valid_handle;
@@ -12,8 +13,9 @@ use app::wire::{Page, Post};
 use axum::extract::State;
 use axum::Json;
 
-#[utoipa::path(get, path = "/timeline/public", tag = "social", params(PageQuery), security((), ("session" = [])),
-    responses((status = 200, body = Page<Post>), crate::http::openapi::responses::Invalid, crate::http::openapi::responses::Forbidden))]
+#[utoipa::path(get, path = "/timeline/public", tag = "social", params(PageQuery), security((),
+    ("session" = [])),
+    responses((status = 200, body = Page<Post>), answers::Invalid, answers::Forbidden))]
 pub async fn public_timeline(
     State(state): State<AppState>,
     Viewer(viewer): Viewer,
@@ -38,8 +40,9 @@ pub async fn public_timeline(
 }
 
 #[utoipa::path(get, path = "/users/{handle}/posts", tag = "social",
-    params(("handle" = String, Path, description = "A person's handle"), PageQuery), security((), ("session" = [])),
-    responses((status = 200, body = Page<Post>), crate::http::openapi::responses::Invalid, crate::http::openapi::responses::NotFound))]
+    params(("handle" = String, Path, description = "A person's handle"), PageQuery), security((),
+    ("session" = [])),
+    responses((status = 200, body = Page<Post>), answers::Invalid, answers::NotFound))]
 pub async fn user_posts(
     State(state): State<AppState>,
     Viewer(viewer): Viewer,
@@ -67,8 +70,9 @@ fn valid_tag(tag: &str) -> bool {
 }
 
 #[utoipa::path(get, path = "/tags/{tag}", tag = "social",
-    params(("tag" = String, Path, description = "A tag, with or without `#`"), PageQuery), security((), ("session" = [])),
-    responses((status = 200, body = Page<Post>), crate::http::openapi::responses::Invalid))]
+    params(("tag" = String, Path, description = "A tag, with or without `#`"), PageQuery),
+    security((), ("session" = [])),
+    responses((status = 200, body = Page<Post>), answers::Invalid))]
 pub async fn tag(
     State(state): State<AppState>,
     Viewer(viewer): Viewer,

@@ -2,6 +2,7 @@
 
 use crate::http::auth::{SignedIn, Viewer};
 use crate::http::error::{ApiPath, ApiQuery, AppError};
+use crate::http::openapi::responses as answers;
 use crate::http::queries::{consistent, PageQuery};
 use crate::social::domain::user::valid_handle;
 use crate::social::read_models::people::{self, List};
@@ -27,8 +28,9 @@ fn checked(handle: &str) -> Result<(), AppError> {
     }
 }
 
-#[utoipa::path(get, path = "/users/{handle}", tag = "social", params(("handle" = String, Path, description = "A person's handle"), PageQuery), security((), ("session" = [])),
-    responses((status = 200, body = ProfileAnswer), crate::http::openapi::responses::Invalid, crate::http::openapi::responses::NotFound))]
+#[utoipa::path(get, path = "/users/{handle}", tag = "social", params(("handle" = String, Path,
+    description = "A person's handle"), PageQuery), security((), ("session" = [])),
+    responses((status = 200, body = ProfileAnswer), answers::Invalid, answers::NotFound))]
 pub async fn profile(
     State(state): State<AppState>,
     Viewer(viewer): Viewer,
@@ -74,8 +76,9 @@ async fn list(
 }
 
 #[utoipa::path(get, path = "/users/{handle}/followers", tag = "social",
-    params(("handle" = String, Path, description = "A person's handle"), PageQuery), security((), ("session" = [])),
-    responses((status = 200, body = Page<UserSummary>), crate::http::openapi::responses::Invalid, crate::http::openapi::responses::NotFound))]
+    params(("handle" = String, Path, description = "A person's handle"), PageQuery), security((),
+    ("session" = [])),
+    responses((status = 200, body = Page<UserSummary>), answers::Invalid, answers::NotFound))]
 pub async fn followers(
     State(state): State<AppState>,
     ApiPath(handle): ApiPath<String>,
@@ -85,8 +88,9 @@ pub async fn followers(
 }
 
 #[utoipa::path(get, path = "/users/{handle}/following", tag = "social",
-    params(("handle" = String, Path, description = "A person's handle"), PageQuery), security((), ("session" = [])),
-    responses((status = 200, body = Page<UserSummary>), crate::http::openapi::responses::Invalid, crate::http::openapi::responses::NotFound))]
+    params(("handle" = String, Path, description = "A person's handle"), PageQuery), security((),
+    ("session" = [])),
+    responses((status = 200, body = Page<UserSummary>), answers::Invalid, answers::NotFound))]
 pub async fn following(
     State(state): State<AppState>,
     ApiPath(handle): ApiPath<String>,
@@ -95,8 +99,9 @@ pub async fn following(
     list(&state, &handle, List::Following, &query).await
 }
 
-#[utoipa::path(get, path = "/me/muted", tag = "social", params(PageQuery), security(("session" = [])),
-    responses((status = 200, body = Page<UserSummary>), crate::http::openapi::responses::Invalid, crate::http::openapi::responses::Unauthorized))]
+#[utoipa::path(get, path = "/me/muted", tag = "social", params(PageQuery),
+    security(("session" = [])),
+    responses((status = 200, body = Page<UserSummary>), answers::Invalid, answers::Unauthorized))]
 pub async fn muted(
     State(state): State<AppState>,
     me: SignedIn,
@@ -105,8 +110,9 @@ pub async fn muted(
     list(&state, &me.handle, List::Muted, &query).await
 }
 
-#[utoipa::path(get, path = "/me/blocked", tag = "social", params(PageQuery), security(("session" = [])),
-    responses((status = 200, body = Page<UserSummary>), crate::http::openapi::responses::Invalid, crate::http::openapi::responses::Unauthorized))]
+#[utoipa::path(get, path = "/me/blocked", tag = "social", params(PageQuery),
+    security(("session" = [])),
+    responses((status = 200, body = Page<UserSummary>), answers::Invalid, answers::Unauthorized))]
 pub async fn blocked(
     State(state): State<AppState>,
     me: SignedIn,

@@ -5,6 +5,7 @@ mod statements;
 
 use crate::http::auth::SignedIn;
 use crate::http::error::{ApiPath, ApiQuery, AppError};
+use crate::http::openapi::responses as answers;
 use crate::http::queries::{consistent, PageQuery};
 use crate::state::AppState;
 use crate::wallet::domain::FUND;
@@ -60,8 +61,10 @@ impl WalletQuery {
     }
 }
 
-#[utoipa::path(get, path = "/wallet", tag = "wallet", params(WalletQuery, PageQuery), security(("session" = [])),
-    responses((status = 200, body = Wallet), crate::http::openapi::responses::Invalid, crate::http::openapi::responses::Unauthorized, crate::http::openapi::responses::Forbidden, crate::http::openapi::responses::NotFound))]
+#[utoipa::path(get, path = "/wallet", tag = "wallet", params(WalletQuery, PageQuery),
+    security(("session" = [])),
+    responses((status = 200, body = Wallet), answers::Invalid, answers::Unauthorized,
+        answers::Forbidden, answers::NotFound))]
 async fn wallet(
     State(state): State<AppState>,
     me: SignedIn,
@@ -78,8 +81,8 @@ async fn wallet(
 
 #[utoipa::path(get, path = "/wallet/movements", tag = "wallet", params(WalletQuery, PageQuery),
     security(("session" = [])),
-    responses((status = 200, body = Page<Movement>), crate::http::openapi::responses::Invalid, crate::http::openapi::responses::Unauthorized,
-        crate::http::openapi::responses::Forbidden, crate::http::openapi::responses::NotFound))]
+    responses((status = 200, body = Page<Movement>), answers::Invalid, answers::Unauthorized,
+        answers::Forbidden, answers::NotFound))]
 async fn movements_page(
     State(state): State<AppState>,
     me: SignedIn,
@@ -101,8 +104,8 @@ async fn movements_page(
 
 #[utoipa::path(get, path = "/wallet/transfers", tag = "wallet", params(WalletQuery, PageQuery),
     security(("session" = [])),
-    responses((status = 200, body = Page<Transfer>), crate::http::openapi::responses::Invalid, crate::http::openapi::responses::Unauthorized,
-        crate::http::openapi::responses::Forbidden, crate::http::openapi::responses::NotFound))]
+    responses((status = 200, body = Page<Transfer>), answers::Invalid, answers::Unauthorized,
+        answers::Forbidden, answers::NotFound))]
 async fn transfers_page(
     State(state): State<AppState>,
     me: SignedIn,
@@ -123,9 +126,10 @@ async fn transfers_page(
 }
 
 #[utoipa::path(get, path = "/wallet/transfers/{id}", tag = "wallet",
-    params(("id" = String, Path, description = "A transfer's id (a UUID)"), PageQuery), security(("session" = [])),
-    responses((status = 200, body = TransferAnswer), crate::http::openapi::responses::Invalid, crate::http::openapi::responses::Unauthorized,
-        crate::http::openapi::responses::NotFound))]
+    params(("id" = String, Path, description = "A transfer's id (a UUID)"), PageQuery),
+    security(("session" = [])),
+    responses((status = 200, body = TransferAnswer), answers::Invalid, answers::Unauthorized,
+        answers::NotFound))]
 async fn transfer(
     State(state): State<AppState>,
     me: SignedIn,
@@ -158,8 +162,10 @@ struct TransferAnswer {
     stale: bool,
 }
 
-#[utoipa::path(get, path = "/wallet/why", tag = "wallet", params(WalletQuery, PageQuery), security(("session" = [])),
-    responses((status = 200, body = BalanceWhy), crate::http::openapi::responses::Invalid, crate::http::openapi::responses::Unauthorized, crate::http::openapi::responses::Forbidden, crate::http::openapi::responses::NotFound))]
+#[utoipa::path(get, path = "/wallet/why", tag = "wallet", params(WalletQuery, PageQuery),
+    security(("session" = [])),
+    responses((status = 200, body = BalanceWhy), answers::Invalid, answers::Unauthorized,
+        answers::Forbidden, answers::NotFound))]
 async fn why(
     State(state): State<AppState>,
     me: SignedIn,

@@ -5,6 +5,7 @@
 use super::WalletQuery;
 use crate::http::auth::SignedIn;
 use crate::http::error::{ApiPath, ApiQuery, AppError};
+use crate::http::openapi::responses as answers;
 use crate::http::queries::{consistent, PageQuery};
 use crate::state::AppState;
 use crate::wallet::read_models::statements::{self, csv_line, CSV_HEADER, NAME};
@@ -18,13 +19,14 @@ use axum::Json;
 const YEARS: std::ops::RangeInclusive<i32> = 2000..=9999;
 
 #[utoipa::path(get, path = "/wallet/statements/{year}", tag = "wallet",
-    params(("year" = String, Path, description = "A year from 2000 to 9999"), WalletQuery, PageQuery),
+    params(("year" = String, Path, description = "A year from 2000 to 9999"), WalletQuery,
+    PageQuery),
     security(("session" = [])),
     responses(
         (status = 200, content(
             (Statement = "application/json"),
-            (String = "text/csv"))),
-        crate::http::openapi::responses::Invalid, crate::http::openapi::responses::Unauthorized, crate::http::openapi::responses::Forbidden, crate::http::openapi::responses::NotFound))]
+            (String = "text/csv"))), answers::Invalid, answers::Unauthorized, answers::Forbidden,
+        answers::NotFound))]
 pub async fn statement(
     State(state): State<AppState>,
     me: SignedIn,
