@@ -50,13 +50,25 @@ pub async fn run(
     sql: impl Into<String>,
     vars: Value,
 ) -> Result<surrealdb::IndexedResults, surrealdb::Error> {
-    let query = db.query(sql.into());
+    let sql = sql.into();
+    // `RUST_LOG=agora::db=debug` logs every statement with its time: where a slow request goes.
+    let traced =
+        tracing::enabled!(tracing::Level::DEBUG).then(|| (std::time::Instant::now(), sql.clone()));
+    let query = db.query(sql);
     let query = if vars.is_null() {
         query
     } else {
         query.bind(vars)
     };
     let mut results = query.await?;
+    if let Some((started, sql)) = traced {
+        let shown: String = sql.chars().take(160).collect();
+        tracing::debug!(
+            micros = started.elapsed().as_micros() as u64,
+            sql = shown,
+            "query"
+        );
+    }
     let mut errors: Vec<(usize, surrealdb::Error)> = results.take_errors().into_iter().collect();
     if errors.is_empty() {
         return Ok(results);

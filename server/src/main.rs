@@ -166,8 +166,8 @@ async fn run_bench(bench: &Bench) -> anyhow::Result<()> {
                 );
                 for q in report.queries.iter().chain([&report.page]) {
                     println!(
-                        "{:>14} at {}/s: p50 {:>6.2} ms  p99 {:>6.2} ms  ({} requests, {} errors)",
-                        q.name, report.requests_per_s, q.p50_ms, q.p99_ms, q.requests, q.errors
+                        "{:>14} at {}/s: p50 {:>6.2} ms  p99 {:>6.2} ms  ({} requests, {} errors); alone p50 {:.2} ms",
+                        q.name, report.requests_per_s, q.p50_ms, q.p99_ms, q.requests, q.errors, q.alone_p50_ms
                     );
                 }
                 println!(

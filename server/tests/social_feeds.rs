@@ -118,6 +118,55 @@ async fn notifications_tell_of_follows_likes_reposts_replies_and_mentions() {
     assert_eq!(items(&after)[0]["read"], true);
 }
 
+/// The unread count goes on past what a page reads (100 rows a round), leaves out muted people
+/// even there, stops at 100 ("99+"), and is the same on every page.
+#[tokio::test]
+async fn unread_counts_past_the_page_and_stops_at_a_hundred() {
+    let app = spawn().await;
+    let ann = app.user("ann").await;
+    let (fan, bob) = (app.user("fan").await, app.user("bob").await);
+    let mut posts = vec![];
+    for n in 0..140 {
+        posts.push(ann.post_text(&format!("post {n}")).await.0);
+    }
+    let mut position = 0;
+    for post in &posts[..110] {
+        position = fan.act("LikePost", json!({ "post_id": post })).await;
+    }
+    let page = ann.read("/api/notifications?limit=5", position).await;
+    assert_eq!(page["unread"], 100, "110 unread say 99+: {page}");
+
+    // Bob's 30 likes are the newest; once he is muted, a page's first 100 rows show 70.
+    for post in &posts[110..] {
+        bob.act("LikePost", json!({ "post_id": post })).await;
+    }
+    position = ann.act("Mute", json!({ "handle": "bob" })).await;
+    let page = ann.read("/api/notifications?limit=5", position).await;
+    assert_eq!(
+        page["unread"], 100,
+        "counted on below the first round: {page}"
+    );
+    let next = page["next"].as_str().unwrap();
+    let later = ann
+        .read(
+            &format!("/api/notifications?limit=5&cursor={next}"),
+            position,
+        )
+        .await;
+    assert_eq!(later["unread"], 100, "the same on a later page: {later}");
+
+    let page = ann.read("/api/notifications?limit=60", position).await;
+    let mark = items(&page)[20]["position"].as_u64().unwrap();
+    position = ann
+        .act("MarkNotificationsRead", json!({ "up_to": mark }))
+        .await;
+    let page = ann.read("/api/notifications?limit=5", position).await;
+    assert_eq!(page["unread"], 20, "fan's 20 above the mark: {page}");
+    position = ann.act("Unmute", json!({ "handle": "bob" })).await;
+    let page = ann.read("/api/notifications?limit=5", position).await;
+    assert_eq!(page["unread"], 50, "and bob's 30 again: {page}");
+}
+
 #[tokio::test]
 async fn search_ranks_posts_by_relevance_and_finds_people_by_prefix() {
     let app = spawn().await;

@@ -4,6 +4,7 @@
 use super::connection::{Connection, ConnectionBadge};
 use super::session::Session;
 use super::user_bar::UserBar;
+use crate::wire::MAX_UNREAD;
 use leptos::prelude::*;
 
 #[component]
@@ -18,7 +19,7 @@ pub fn SiteHeader(connection: RwSignal<Connection>, unread: RwSignal<u64>) -> im
     };
     let badge = move || match unread.get() {
         0 => String::new(),
-        n if n > 999 => "999+".to_owned(),
+        n if n > MAX_UNREAD => format!("{MAX_UNREAD}+"),
         n => n.to_string(),
     };
     view! {

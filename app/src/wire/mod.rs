@@ -230,7 +230,11 @@ pub struct NotificationGroup {
     pub position: u64,
 }
 
-/// A page of notifications with the unread count.
+/// The most unread notifications counted: past this a count says "99+" (as most apps' badges do;
+/// counting further would read every unread row on every page, for the header's badge).
+pub const MAX_UNREAD: u64 = 99;
+
+/// A page of notifications with the unread count (at most `MAX_UNREAD + 1`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NotificationPage<T> {

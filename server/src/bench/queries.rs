@@ -18,6 +18,8 @@ pub struct Latency {
     pub errors: usize,
     pub p50_ms: f64,
     pub p99_ms: f64,
+    /// The p50 of the same requests sent one at a time (no queue): what one request costs.
+    pub alone_p50_ms: f64,
 }
 
 #[derive(Debug, Serialize)]
@@ -178,6 +180,7 @@ pub(super) struct Run {
 impl Run {
     /// Sends `paths` at `rate` a second (request n leaves at n / rate), as the sessions in turn.
     pub(super) async fn at_rate(&self, name: &str, paths: Vec<String>, rate: u64) -> Latency {
+        let alone_p50_ms = self.alone(&paths[..paths.len().min(ALONE)]).await;
         let started = Instant::now();
         let mut tasks = Vec::with_capacity(paths.len());
         for (n, path) in paths.into_iter().enumerate() {
@@ -219,6 +222,33 @@ impl Run {
             errors,
             p50_ms: percentile(0.50),
             p99_ms: percentile(0.99),
+            alone_p50_ms,
         }
     }
+
+    /// The p50 of `paths` sent one after the other, each after the last answered.
+    async fn alone(&self, paths: &[String]) -> f64 {
+        let mut latencies = Vec::with_capacity(paths.len());
+        for (n, path) in paths.iter().enumerate() {
+            let sent = Instant::now();
+            let answered = self
+                .client
+                .get(format!("{}{path}", self.base_url))
+                .header("cookie", &self.cookies[n % self.cookies.len()])
+                .send()
+                .await;
+            if let Ok(response) = answered {
+                if response.bytes().await.is_ok() {
+                    latencies.push(sent.elapsed());
+                }
+            }
+        }
+        latencies.sort_unstable();
+        latencies
+            .get(latencies.len() / 2)
+            .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    }
 }
+
+/// How many of a kind's requests are also sent one at a time.
+const ALONE: usize = 200;

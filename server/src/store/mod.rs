@@ -336,12 +336,7 @@ impl Store {
         &self,
         streams: &[String],
     ) -> Result<std::collections::HashMap<String, u64>, StoreError> {
-        Ok(self
-            .first_events(streams)
-            .await?
-            .into_iter()
-            .map(|(stream, event)| (stream, event.position))
-            .collect())
+        read::first_positions(&self.inner.db, streams).await
     }
 
     /// The first event of each stream that exists (a post's creation: its author, its position).

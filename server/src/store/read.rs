@@ -96,6 +96,38 @@ pub async fn all(
     envelopes(db::rows(db, sql, Value::Null).await?)
 }
 
+/// Where each stream that exists began: its first event's position alone, so that nothing is
+/// decoded or opened (a page of notifications asks this of every post it names).
+pub async fn first_positions(
+    db: &Db,
+    streams: &[String],
+) -> Result<HashMap<String, u64>, StoreError> {
+    if streams.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sql: String = (0..streams.len())
+        .map(|i| format!("SELECT VALUE position FROM event WHERE stream = $s{i} AND version = 1;"))
+        .collect();
+    let mut results = db::run(db, sql, Value::Object(stream_vars(streams))).await?;
+    let mut first = HashMap::new();
+    for (i, stream) in streams.iter().enumerate() {
+        let positions: Vec<Value> = results.take(i)?;
+        if let Some(position) = positions.first().and_then(Value::as_u64) {
+            first.insert(stream.clone(), position);
+        }
+    }
+    Ok(first)
+}
+
+/// `$s0`, `$s1`, … bound to the streams.
+fn stream_vars(streams: &[String]) -> Map<String, Value> {
+    streams
+        .iter()
+        .enumerate()
+        .map(|(i, stream)| (format!("s{i}"), json!(stream)))
+        .collect()
+}
+
 /// The first event of each stream that exists: one indexed lookup per stream (`stream = $s AND
 /// version = 1` meets the unique index exactly), in one round trip.
 pub async fn first_events(
@@ -108,12 +140,7 @@ pub async fn first_events(
     let sql: String = (0..streams.len())
         .map(|i| format!("SELECT {FIELDS} FROM event WHERE stream = $s{i} AND version = 1;"))
         .collect();
-    let vars: Map<String, Value> = streams
-        .iter()
-        .enumerate()
-        .map(|(i, stream)| (format!("s{i}"), json!(stream)))
-        .collect();
-    let mut results = db::run(db, sql, Value::Object(vars)).await?;
+    let mut results = db::run(db, sql, Value::Object(stream_vars(streams))).await?;
     let mut first = HashMap::new();
     for (i, stream) in streams.iter().enumerate() {
         if let Some(event) = envelopes(results.take(i)?)?.into_iter().next() {

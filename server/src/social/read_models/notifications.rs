@@ -10,9 +10,10 @@
 use crate::aggregate::decode;
 use crate::db::{self, Db};
 use crate::live::Change;
-use crate::projections::keys::{minus, newest_first, Key};
+use crate::projections::keys::{minus, newest_first, quote, Key};
 use crate::projections::{Definition, Generation, Output, Scope};
 use crate::social::domain::Event;
+use app::wire::MAX_UNREAD;
 use app::wire::{ChangeKind, Envelope};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -301,50 +302,74 @@ pub async fn seen(db: &Db, g: Generation, owner: &str, posts: &[Uuid]) -> anyhow
     })
 }
 
-/// The most unread notifications counted: past this the badge says "999+".
-pub const MAX_UNREAD: usize = 999;
+/// Of an unread row, what decides whether its owner sees it.
+#[derive(Deserialize)]
+struct UnreadRow {
+    actor: String,
+    #[serde(default)]
+    post_id: Option<Uuid>,
+    position: u64,
+}
 
-/// Unread notifications of `owner` that the owner sees (not of hidden people, not of posts that left).
+/// What a page's own scan already saw of the unread rows.
+pub struct Counted {
+    /// Visible unread rows the scan found.
+    pub visible: u64,
+    /// The lowest position the scan read down to (`Some(0)`: every row), or `None` if it did not
+    /// start at the top.
+    pub down_to: Option<u64>,
+}
+
+/// Rounds of the unread count past a page's scan (a muted flood is not counted forever).
+const UNREAD_ROUNDS: usize = 5;
+
+/// Unread notifications of `owner` that the owner sees (not of hidden people, not of posts that
+/// left), counted up to `MAX_UNREAD + 1`: what the page's scan counted, and the rest read on
+/// from where it stopped.
 pub async fn unread(
     db: &Db,
     g: Generation,
     owner: &str,
     read_up_to: u64,
     hidden: &HashSet<String>,
+    counted: Counted,
 ) -> anyhow::Result<u64> {
-    let range = format!(
-        "{}:[{o}, {}]..=[{o}, {}]",
-        g.table("notification"),
-        -(i64::MAX),
-        minus(read_up_to.saturating_add(1)),
-        o = crate::projections::keys::quote(owner)
-    );
-    let sql = format!(
-        "SELECT actor, post_id FROM {range} LIMIT {}",
-        MAX_UNREAD + 1
-    );
-    let rows = db::rows(db, sql, Value::Null).await?;
-    let posts: Vec<Uuid> = rows
-        .iter()
-        .filter_map(|row| {
-            row["post_id"]
-                .as_str()
-                .and_then(|id| Uuid::parse_str(id).ok())
-        })
-        .collect();
-    let gone = seen(db, g, owner, &posts).await?.gone;
-    Ok(rows
-        .iter()
-        .filter(|row| {
-            !row["actor"]
-                .as_str()
-                .is_some_and(|actor| hidden.contains(actor))
-        })
-        .filter(|row| {
-            !row["post_id"]
-                .as_str()
-                .and_then(|id| Uuid::parse_str(id).ok())
-                .is_some_and(|id| gone.contains(&id))
-        })
-        .count() as u64)
+    let cap = MAX_UNREAD + 1;
+    let (table, o) = (g.table("notification"), quote(owner));
+    // Keys are [owner, -position]: the unread rows below the scan run from just past its last
+    // row to just above the read mark.
+    let last = minus(read_up_to.saturating_add(1));
+    let mut total = counted.visible;
+    let mut down_to = counted.down_to;
+    for _ in 0..UNREAD_ROUNDS {
+        let wanted = cap.saturating_sub(total);
+        if wanted == 0 || down_to.is_some_and(|d| d <= read_up_to.saturating_add(1)) {
+            break;
+        }
+        let range = match down_to {
+            Some(d) => format!("{table}:[{o}, {}]>..=[{o}, {last}]", minus(d)),
+            None => format!("{table}:[{o}, {}]..=[{o}, {last}]", -(i64::MAX)),
+        };
+        let sql = format!(
+            "SELECT actor, post_id, -record::id(id)[1] AS position FROM {range} LIMIT {wanted}"
+        );
+        let rows: Vec<UnreadRow> = db::rows(db, sql, Value::Null)
+            .await?
+            .into_iter()
+            .map(serde_json::from_value)
+            .collect::<Result<_, _>>()?;
+        let posts: Vec<Uuid> = rows.iter().filter_map(|row| row.post_id).collect();
+        let gone = seen(db, g, owner, &posts).await?.gone;
+        total += rows
+            .iter()
+            .filter(|row| {
+                !hidden.contains(&row.actor) && !row.post_id.is_some_and(|id| gone.contains(&id))
+            })
+            .count() as u64;
+        if (rows.len() as u64) < wanted {
+            break;
+        }
+        down_to = rows.last().map(|row| row.position);
+    }
+    Ok(total.min(cap))
 }

@@ -70,7 +70,21 @@ pub async fn list(
             break;
         }
     }
-    let unread = notifications::unread(db, g, &me.handle, read_up_to, &hidden).await?;
+    // A first page's scan has seen the newest rows: the count goes on from where it stopped.
+    let counted = match (cursor, exhausted) {
+        (Some(_), _) => notifications::Counted {
+            visible: 0,
+            down_to: None,
+        },
+        (None, _) => notifications::Counted {
+            visible: visible
+                .iter()
+                .filter(|row| row.position > read_up_to)
+                .count() as u64,
+            down_to: if exhausted { Some(0) } else { below },
+        },
+    };
+    let unread = notifications::unread(db, g, &me.handle, read_up_to, &hidden, counted).await?;
     let shown = Shown::of(&state, &visible).await?;
     // Where a page cut short by many hidden rows goes on.
     let scanned_to = (!exhausted).then_some(below).flatten();
@@ -151,7 +165,7 @@ impl Shown {
         posts.sort_unstable();
         posts.dedup();
         let timeline_g = state.projections.generation(timeline::NAME);
-        let texts = timeline::texts(db, &state.store, timeline_g, &posts).await?;
+        let texts = timeline::texts(db, timeline_g, &posts).await?;
         Ok(Shown { names, texts })
     }
 

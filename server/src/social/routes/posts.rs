@@ -31,10 +31,9 @@ pub async fn thread(
     let generation = state.projections.generation(timeline::NAME);
     let viewer = viewer.as_ref().map(|v| v.handle.as_str());
     let db = state.store.db();
-    let (post, ancestors, replies) =
-        timeline::thread(db, &state.store, generation, post_id, viewer, &hidden)
-            .await?
-            .ok_or_else(|| AppError::NotFound("no such post".into()))?;
+    let (post, ancestors, replies) = timeline::thread(db, generation, post_id, viewer, &hidden)
+        .await?
+        .ok_or_else(|| AppError::NotFound("no such post".into()))?;
     Ok(Json(Thread {
         post,
         ancestors,
@@ -56,7 +55,7 @@ pub async fn history(
     let post_id = post_id(&id)?;
     let (position, stale) = consistent(&state, timeline::NAME, &query).await;
     let generation = state.projections.generation(timeline::NAME);
-    let items = timeline::history(state.store.db(), &state.store, generation, post_id)
+    let items = timeline::history(state.store.db(), generation, post_id)
         .await?
         .ok_or_else(|| AppError::NotFound("no such post".into()))?;
     Ok(Json(Page {

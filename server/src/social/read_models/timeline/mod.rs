@@ -5,7 +5,10 @@
 //! No secondary index: each one costs about as much as writing the row itself, and a rebuild writes
 //! a row for every post. Posts are keyed `timeline_post:<-position>` (key order is newest first, a
 //! page is a key-range scan); a list is a table of keys `[owner, -position]` (`[parent, position]`
-//! for replies, oldest first) whose scan is the list; authors are keyed by handle.
+//! for replies, oldest first) whose scan is the list; authors are keyed by handle. Where a post is
+//! kept is itself a row, `timeline_key:<post id>` {key}: a like, a notification or a thread names a
+//! post by its id, and this answers in one read what the log's stream index answered a statement
+//! per post.
 
 mod apply;
 pub mod queries;
@@ -27,6 +30,7 @@ DEFINE TABLE IF NOT EXISTS timeline_reply{g} SCHEMALESS;
 DEFINE TABLE IF NOT EXISTS timeline_like{g} SCHEMALESS;
 DEFINE TABLE IF NOT EXISTS timeline_repost{g} SCHEMALESS;
 DEFINE TABLE IF NOT EXISTS timeline_version{g} SCHEMALESS;
+DEFINE TABLE IF NOT EXISTS timeline_key{g} SCHEMALESS;
 ";
 
 const TABLES: &[&str] = &[
@@ -38,12 +42,14 @@ const TABLES: &[&str] = &[
     "timeline_like",
     "timeline_repost",
     "timeline_version",
+    "timeline_key",
 ];
 
-/// Version 3: counts, edits, and the author, tag, reply, like and repost lists.
+/// Version 3: counts, edits, and the author, tag, reply, like and repost lists; 4: the key of each
+/// post by its id.
 pub const TIMELINE: Definition = Definition {
     name: NAME,
-    version: 3,
+    version: 4,
     schema: SCHEMA,
     tables: TABLES,
     in_order: false,

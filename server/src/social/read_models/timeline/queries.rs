@@ -2,12 +2,10 @@
 //! post's edit history. Posts of people the viewer muted or blocked (or who blocked the viewer) are
 //! left out as the page is read, so a mute reaches back to every past post.
 
-use super::rows::{posts, rows_at, Row, Tables};
+use super::rows::{keys_of, posts, rows_at, Row, Tables};
 use crate::db::{self, Db};
 use crate::projections::keys::{minus, newest_first, oldest_first};
 use crate::projections::Generation;
-use crate::social::domain::post;
-use crate::store::Store;
 use app::wire::{Page, Post, PostVersion};
 use serde_json::{json, Value};
 use std::collections::HashSet;
@@ -138,14 +136,10 @@ pub async fn tagged(
     page(db, &t, source, reader, position).await
 }
 
-/// The visible rows of these posts, found by where their streams began in the log.
-async fn rows_of(db: &Db, store: &Store, t: &Tables, ids: &[Uuid]) -> anyhow::Result<Vec<Row>> {
-    let streams: Vec<String> = ids.iter().map(|id| post::stream(*id)).collect();
-    let began = store.first_positions(&streams).await?;
-    let keys: Vec<i64> = streams
-        .iter()
-        .filter_map(|stream| began.get(stream).map(|p| minus(*p)))
-        .collect();
+/// The visible rows of these posts, found by their ids in the key table.
+async fn rows_of(db: &Db, t: &Tables, ids: &[Uuid]) -> anyhow::Result<Vec<Row>> {
+    let found = keys_of(db, t, ids).await?;
+    let keys: Vec<i64> = ids.iter().filter_map(|id| found.get(id).copied()).collect();
     Ok(rows_at(db, t, &keys)
         .await?
         .into_iter()
@@ -156,12 +150,11 @@ async fn rows_of(db: &Db, store: &Store, t: &Tables, ids: &[Uuid]) -> anyhow::Re
 /// The text of each of these posts that is visible.
 pub async fn texts(
     db: &Db,
-    store: &Store,
     g: Generation,
     ids: &[Uuid],
 ) -> anyhow::Result<std::collections::HashMap<Uuid, String>> {
     let t = Tables::of(g);
-    Ok(rows_of(db, store, &t, ids)
+    Ok(rows_of(db, &t, ids)
         .await?
         .into_iter()
         .map(|row| (row.post_id, row.text))
@@ -176,20 +169,19 @@ const MAX_REPLIES: usize = 200;
 /// first). `None` when the post is not visible.
 pub async fn thread(
     db: &Db,
-    store: &Store,
     g: Generation,
     post_id: Uuid,
     viewer: Option<&str>,
     hidden: &HashSet<String>,
 ) -> anyhow::Result<Option<(Post, Vec<Post>, Vec<Post>)>> {
     let t = Tables::of(g);
-    let Some(row) = rows_of(db, store, &t, &[post_id]).await?.pop() else {
+    let Some(row) = rows_of(db, &t, &[post_id]).await?.pop() else {
         return Ok(None);
     };
     let mut ancestors = vec![];
     let mut parent = row.reply_to;
     while let Some(id) = parent.filter(|_| ancestors.len() < MAX_ANCESTORS) {
-        let Some(above) = rows_of(db, store, &t, &[id]).await?.pop() else {
+        let Some(above) = rows_of(db, &t, &[id]).await?.pop() else {
             break;
         };
         parent = above.reply_to;
@@ -208,23 +200,27 @@ pub async fn thread(
         .into_iter()
         .filter(|row| !row.hidden && !hidden.contains(&row.author))
         .collect();
-    let mut shown = posts(db, &t, &[row], viewer).await?;
-    Ok(Some((
-        shown.remove(0),
-        posts(db, &t, &ancestors, viewer).await?,
-        posts(db, &t, &replies, viewer).await?,
-    )))
+    // One read of names and marks for the whole thread: the post, its ancestors, its replies.
+    let (above, below) = (ancestors.len(), replies.len());
+    let all: Vec<Row> = std::iter::once(row)
+        .chain(ancestors)
+        .chain(replies)
+        .collect();
+    let mut shown = posts(db, &t, &all, viewer).await?;
+    let replies = shown.split_off(1 + above);
+    let ancestors = shown.split_off(1);
+    debug_assert_eq!(replies.len(), below);
+    Ok(Some((shown.remove(0), ancestors, replies)))
 }
 
 /// `GET /api/posts/{id}/history`: every version of a visible post, oldest first.
 pub async fn history(
     db: &Db,
-    store: &Store,
     g: Generation,
     post_id: Uuid,
 ) -> anyhow::Result<Option<Vec<PostVersion>>> {
     let t = Tables::of(g);
-    let Some(row) = rows_of(db, store, &t, &[post_id]).await?.pop() else {
+    let Some(row) = rows_of(db, &t, &[post_id]).await?.pop() else {
         return Ok(None);
     };
     let sql = format!(

@@ -19,6 +19,7 @@ pub struct Tables {
     pub like: String,
     pub repost: String,
     pub version: String,
+    pub key: String,
 }
 
 impl Tables {
@@ -32,6 +33,7 @@ impl Tables {
             like: g.table("timeline_like"),
             repost: g.table("timeline_repost"),
             version: g.table("timeline_version"),
+            key: g.table("timeline_key"),
         }
     }
 }
@@ -117,6 +119,26 @@ pub async fn rows_at(db: &Db, t: &Tables, keys: &[i64]) -> anyhow::Result<Vec<Ro
         .collect())
 }
 
+/// The row key (minus position) of each of these posts that the timeline holds, by its id.
+pub async fn keys_of(db: &Db, t: &Tables, ids: &[Uuid]) -> anyhow::Result<HashMap<Uuid, i64>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+    let sql = format!(
+        "SELECT record::id(id) AS post_id, key FROM array::map($ids, |$i| type::record('{}', $i))",
+        t.key
+    );
+    Ok(db::rows(db, sql, json!({ "ids": ids }))
+        .await?
+        .into_iter()
+        .filter_map(|row| {
+            let post_id = Uuid::parse_str(row["post_id"].as_str()?).ok()?;
+            Some((post_id, row["key"].as_i64()?))
+        })
+        .collect())
+}
+
 /// The stored display names of these handles, in one read of their records.
 pub async fn display_names(
     db: &Db,
@@ -126,60 +148,68 @@ pub async fn display_names(
     if handles.is_empty() {
         return Ok(HashMap::new());
     }
-    let sql = format!(
-        "SELECT handle, display_name FROM array::map($handles, |$h| type::record('{}', $h))",
-        t.author
-    );
+    let sql = names_of(t);
     let rows = db::rows(db, sql, json!({ "handles": handles })).await?;
-    Ok(rows
-        .into_iter()
+    Ok(names_from(rows))
+}
+
+/// The statement reading the display names of `$handles`.
+fn names_of(t: &Tables) -> String {
+    format!(
+        "SELECT handle, display_name FROM array::map($handles, |$h| type::record('{}', $h));",
+        t.author
+    )
+}
+
+fn names_from(rows: Vec<serde_json::Value>) -> HashMap<String, String> {
+    rows.into_iter()
         .filter_map(|row| {
             Some((
                 row["handle"].as_str()?.to_owned(),
                 row["display_name"].as_str()?.to_owned(),
             ))
         })
-        .collect())
+        .collect()
 }
 
-/// Which of these posts `viewer` has a row for in `table` (likes or reposts).
-async fn marked(
-    db: &Db,
-    table: &str,
-    viewer: &str,
-    posts: &[Uuid],
-) -> anyhow::Result<HashSet<Uuid>> {
-    let ids: Vec<String> = posts.iter().map(Uuid::to_string).collect();
-    let sql = format!(
-        "SELECT VALUE post_id FROM array::map($ids, |$p| type::record('{table}', [{}, $p]))",
-        quote(viewer)
-    );
-    Ok(db::rows(db, sql, json!({ "ids": ids }))
-        .await?
-        .into_iter()
-        .filter_map(|id| id.as_str().and_then(|id| Uuid::parse_str(id).ok()))
-        .collect())
-}
-
-/// Rows as the contract's posts for `viewer`: display names, and what `viewer` liked and reposted.
+/// Rows as the contract's posts for `viewer`: display names, and what `viewer` liked and reposted,
+/// read in one round trip.
 pub async fn posts(
     db: &Db,
     t: &Tables,
     rows: &[Row],
     viewer: Option<&str>,
 ) -> anyhow::Result<Vec<Post>> {
+    if rows.is_empty() {
+        return Ok(vec![]);
+    }
     let mut handles: Vec<&str> = rows.iter().map(|row| row.author.as_str()).collect();
     handles.sort_unstable();
     handles.dedup();
-    let names = display_names(db, t, &handles).await?;
-    let ids: Vec<Uuid> = rows.iter().map(|row| row.post_id).collect();
-    let (liked, reposted) = match viewer {
-        Some(viewer) if !ids.is_empty() => (
-            marked(db, &t.like, viewer, &ids).await?,
-            marked(db, &t.repost, viewer, &ids).await?,
-        ),
-        _ => (HashSet::new(), HashSet::new()),
+    let ids: Vec<String> = rows.iter().map(|row| row.post_id.to_string()).collect();
+    let mut sql = names_of(t);
+    // Which of the posts `viewer` has a row for in the likes, then in the reposts.
+    if let Some(viewer) = viewer {
+        for table in [&t.like, &t.repost] {
+            sql.push_str(&format!(
+                "SELECT VALUE post_id FROM array::map($ids, |$p| type::record('{table}', [{}, $p]));",
+                quote(viewer)
+            ));
+        }
+    }
+    let mut results = db::run(db, sql, json!({ "handles": handles, "ids": ids })).await?;
+    let names = names_from(results.take(0)?);
+    let mut marked = |i: usize| -> anyhow::Result<HashSet<Uuid>> {
+        if viewer.is_none() {
+            return Ok(HashSet::new());
+        }
+        let ids: Vec<serde_json::Value> = results.take(i)?;
+        Ok(ids
+            .iter()
+            .filter_map(|id| id.as_str().and_then(|id| Uuid::parse_str(id).ok()))
+            .collect())
     };
+    let (liked, reposted) = (marked(1)?, marked(2)?);
     Ok(rows
         .iter()
         .map(|row| {

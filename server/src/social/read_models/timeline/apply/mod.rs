@@ -6,7 +6,7 @@ mod erase;
 mod live;
 mod write;
 
-use super::rows::{rows_at, Row, Tables};
+use super::rows::{self, rows_at, Row, Tables};
 use crate::aggregate::decode;
 use crate::projections::keys::minus;
 use crate::projections::{Output, Scope};
@@ -279,23 +279,31 @@ fn read(b: &mut Batch, envelope: &Envelope) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The row key (minus position) of each post, from this batch or from the log.
+/// The row key (minus position) of each stored post: from the key table, and for a post it does
+/// not hold (one whose creation was parked) from where its stream began in the log.
 async fn keys_of(
     scope: Scope<'_>,
     b: &Batch,
     posts: &HashSet<Uuid>,
 ) -> anyhow::Result<HashMap<Uuid, i64>> {
-    let streams: Vec<String> = posts
+    let wanted: Vec<Uuid> = posts
         .iter()
         .filter(|id| !b.created.contains_key(id))
+        .copied()
+        .collect();
+    let mut keys = rows::keys_of(scope.db, &Tables::of(scope.generation), &wanted).await?;
+    let streams: Vec<String> = wanted
+        .iter()
+        .filter(|id| !keys.contains_key(id))
         .map(|id| post::stream(*id))
         .collect();
     let began = scope.store.first_positions(&streams).await?;
-    Ok(posts
-        .iter()
-        .filter(|id| !b.created.contains_key(id))
-        .filter_map(|id| Some((*id, minus(*began.get(&post::stream(*id))?))))
-        .collect())
+    keys.extend(
+        wanted
+            .iter()
+            .filter_map(|id| Some((*id, minus(*began.get(&post::stream(*id))?)))),
+    );
+    Ok(keys)
 }
 
 /// Marks the posts that leave as hidden, once each (a hidden post deleted later leaves once), and

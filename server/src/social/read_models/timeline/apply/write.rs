@@ -41,6 +41,13 @@ pub(super) fn write(t: &Tables, b: Batch, stored: Stored<'_>, writes: &mut Write
             .collect();
         let rows = writes.bind(rows);
         writes.push(format!("INSERT INTO {} {rows} RETURN NONE", t.post));
+        let keys: Vec<Value> = b
+            .created_order
+            .iter()
+            .filter_map(|id| b.created.get(id))
+            .map(|row| json!({ "id": row.post_id.to_string(), "key": minus(row.position) }))
+            .collect();
+        writes.insert_rows(&t.key, keys);
     }
     for (list, rows) in &b.lists {
         let table = match *list {
