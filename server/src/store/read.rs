@@ -102,52 +102,53 @@ pub async fn first_positions(
     db: &Db,
     streams: &[String],
 ) -> Result<HashMap<String, u64>, StoreError> {
-    if streams.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let sql: String = (0..streams.len())
-        .map(|i| format!("SELECT VALUE position FROM event WHERE stream = $s{i} AND version = 1;"))
-        .collect();
-    let mut results = db::run(db, sql, Value::Object(stream_vars(streams))).await?;
     let mut first = HashMap::new();
-    for (i, stream) in streams.iter().enumerate() {
-        let positions: Vec<Value> = results.take(i)?;
-        if let Some(position) = positions.first().and_then(Value::as_u64) {
+    for (stream, rows) in first_rows(db, streams, "VALUE position").await? {
+        if let Some(position) = rows.first().and_then(Value::as_u64) {
             first.insert(stream.clone(), position);
         }
     }
     Ok(first)
 }
 
-/// `$s0`, `$s1`, … bound to the streams.
-fn stream_vars(streams: &[String]) -> Map<String, Value> {
-    streams
-        .iter()
-        .enumerate()
-        .map(|(i, stream)| (format!("s{i}"), json!(stream)))
-        .collect()
-}
-
-/// The first event of each stream that exists: one indexed lookup per stream (`stream = $s AND
-/// version = 1` meets the unique index exactly), in one round trip.
+/// The first event of each stream that exists.
 pub async fn first_events(
     db: &Db,
     streams: &[String],
 ) -> Result<HashMap<String, Envelope>, StoreError> {
-    if streams.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let sql: String = (0..streams.len())
-        .map(|i| format!("SELECT {FIELDS} FROM event WHERE stream = $s{i} AND version = 1;"))
-        .collect();
-    let mut results = db::run(db, sql, Value::Object(stream_vars(streams))).await?;
     let mut first = HashMap::new();
-    for (i, stream) in streams.iter().enumerate() {
-        if let Some(event) = envelopes(results.take(i)?)?.into_iter().next() {
+    for (stream, rows) in first_rows(db, streams, FIELDS).await? {
+        if let Some(event) = envelopes(rows)?.into_iter().next() {
             first.insert(stream.clone(), event);
         }
     }
     Ok(first)
+}
+
+/// `fields` of each stream's first event: one indexed lookup per stream (`stream = $s AND
+/// version = 1` meets the unique index exactly), in one round trip.
+async fn first_rows<'a>(
+    db: &Db,
+    streams: &'a [String],
+    fields: &str,
+) -> Result<Vec<(&'a String, Vec<Value>)>, StoreError> {
+    if streams.is_empty() {
+        return Ok(vec![]);
+    }
+    let sql: String = (0..streams.len())
+        .map(|i| format!("SELECT {fields} FROM event WHERE stream = $s{i} AND version = 1;"))
+        .collect();
+    let vars: Map<String, Value> = streams
+        .iter()
+        .enumerate()
+        .map(|(i, stream)| (format!("s{i}"), json!(stream)))
+        .collect();
+    let mut results = db::run(db, sql, Value::Object(vars)).await?;
+    let mut rows = Vec::with_capacity(streams.len());
+    for (i, stream) in streams.iter().enumerate() {
+        rows.push((stream, results.take(i)?));
+    }
+    Ok(rows)
 }
 
 pub async fn find_command(db: &Db, command_id: Uuid) -> Result<Option<CommandRecord>, StoreError> {
