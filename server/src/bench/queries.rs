@@ -237,7 +237,8 @@ impl Run {
                 .header("cookie", &self.cookies[n % self.cookies.len()])
                 .send()
                 .await;
-            if let Ok(response) = answered {
+            // Only answers that succeed are timed, as in the run at a rate.
+            if let Ok(response) = answered.and_then(|r| r.error_for_status()) {
                 if response.bytes().await.is_ok() {
                     latencies.push(sent.elapsed());
                 }

@@ -10,7 +10,7 @@
 use crate::aggregate::decode;
 use crate::db::{self, Db};
 use crate::live::Change;
-use crate::projections::keys::{minus, newest_first, quote, Key};
+use crate::projections::keys::{minus, newest_first, Key};
 use crate::projections::{Definition, Generation, Output, Scope};
 use crate::social::domain::Event;
 use app::wire::MAX_UNREAD;
@@ -262,6 +262,13 @@ pub struct Seen {
     pub gone: HashSet<Uuid>,
 }
 
+impl Seen {
+    /// Whether the owner sees `row`: not by someone `hidden`, not of a post that left.
+    pub fn shows(&self, row: &Row, hidden: &HashSet<String>) -> bool {
+        !hidden.contains(&row.actor) && !row.post_id.is_some_and(|id| self.gone.contains(&id))
+    }
+}
+
 /// Raw notification rows of `owner`, newest first, below `cursor`.
 pub async fn rows(
     db: &Db,
@@ -302,15 +309,6 @@ pub async fn seen(db: &Db, g: Generation, owner: &str, posts: &[Uuid]) -> anyhow
     })
 }
 
-/// Of an unread row, what decides whether its owner sees it.
-#[derive(Deserialize)]
-struct UnreadRow {
-    actor: String,
-    #[serde(default)]
-    post_id: Option<Uuid>,
-    position: u64,
-}
-
 /// What a page's own scan already saw of the unread rows.
 pub struct Counted {
     /// Visible unread rows the scan found.
@@ -335,41 +333,26 @@ pub async fn unread(
     counted: Counted,
 ) -> anyhow::Result<u64> {
     let cap = MAX_UNREAD + 1;
-    let (table, o) = (g.table("notification"), quote(owner));
-    // Keys are [owner, -position]: the unread rows below the scan run from just past its last
-    // row to just above the read mark.
-    let last = minus(read_up_to.saturating_add(1));
     let mut total = counted.visible;
-    let mut down_to = counted.down_to;
+    let mut below = counted.down_to;
     for _ in 0..UNREAD_ROUNDS {
-        let wanted = cap.saturating_sub(total);
-        if wanted == 0 || down_to.is_some_and(|d| d <= read_up_to.saturating_add(1)) {
+        let wanted = cap.saturating_sub(total) as usize;
+        if wanted == 0 || below.is_some_and(|b| b <= read_up_to.saturating_add(1)) {
             break;
         }
-        let range = match down_to {
-            Some(d) => format!("{table}:[{o}, {}]>..=[{o}, {last}]", minus(d)),
-            None => format!("{table}:[{o}, {}]..=[{o}, {last}]", -(i64::MAX)),
-        };
-        let sql = format!(
-            "SELECT actor, post_id, -record::id(id)[1] AS position FROM {range} LIMIT {wanted}"
-        );
-        let rows: Vec<UnreadRow> = db::rows(db, sql, Value::Null)
-            .await?
-            .into_iter()
-            .map(serde_json::from_value)
-            .collect::<Result<_, _>>()?;
-        let posts: Vec<Uuid> = rows.iter().filter_map(|row| row.post_id).collect();
-        let gone = seen(db, g, owner, &posts).await?.gone;
-        total += rows
+        let rows = rows(db, g, owner, below, wanted).await?;
+        let unread: Vec<&Row> = rows
             .iter()
-            .filter(|row| {
-                !hidden.contains(&row.actor) && !row.post_id.is_some_and(|id| gone.contains(&id))
-            })
-            .count() as u64;
-        if (rows.len() as u64) < wanted {
+            .take_while(|row| row.position > read_up_to)
+            .collect();
+        let posts: Vec<Uuid> = unread.iter().filter_map(|row| row.post_id).collect();
+        let seen = seen(db, g, owner, &posts).await?;
+        total += unread.iter().filter(|row| seen.shows(row, hidden)).count() as u64;
+        // Short of what was asked: the read mark or the end was reached.
+        if unread.len() < wanted {
             break;
         }
-        down_to = rows.last().map(|row| row.position);
+        below = unread.last().map(|row| row.position);
     }
     Ok(total.min(cap))
 }

@@ -63,20 +63,18 @@ pub async fn list(
         let posts: Vec<Uuid> = rows.iter().filter_map(|row| row.post_id).collect();
         let seen = notifications::seen(db, g, &me.handle, &posts).await?;
         read_up_to = seen.read_up_to;
-        visible.extend(rows.into_iter().filter(|row| {
-            !hidden.contains(&row.actor) && !row.post_id.is_some_and(|id| seen.gone.contains(&id))
-        }));
+        visible.extend(rows.into_iter().filter(|row| seen.shows(row, &hidden)));
         if exhausted || enough(&visible, limit, grouping.grouped) {
             break;
         }
     }
     // A first page's scan has seen the newest rows: the count goes on from where it stopped.
-    let counted = match (cursor, exhausted) {
-        (Some(_), _) => notifications::Counted {
+    let counted = match cursor {
+        Some(_) => notifications::Counted {
             visible: 0,
             down_to: None,
         },
-        (None, _) => notifications::Counted {
+        None => notifications::Counted {
             visible: visible
                 .iter()
                 .filter(|row| row.position > read_up_to)
