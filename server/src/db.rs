@@ -90,6 +90,26 @@ fn is_placeholder(error: &surrealdb::Error) -> bool {
         || text.contains("aborted due to a prior error")
 }
 
+/// Runs SurrealQL that is safe to run again (an upsert to a maximum, a checkpoint), retrying it when
+/// it lost a write-write race: a few records are written by every rebuild and by erasures, which
+/// may all finish at once.
+pub async fn run_retrying(
+    db: &Db,
+    sql: &str,
+    vars: Value,
+) -> Result<surrealdb::IndexedResults, surrealdb::Error> {
+    const ATTEMPTS: u64 = 20;
+    for attempt in 1.. {
+        match run(db, sql, vars.clone()).await {
+            Err(error) if attempt < ATTEMPTS && is_retryable(&error) => {
+                tokio::time::sleep(std::time::Duration::from_millis(5 * attempt)).await;
+            }
+            done => return done,
+        }
+    }
+    unreachable!("the last attempt returns")
+}
+
 /// Runs one statement and returns its rows as JSON.
 pub async fn rows(
     db: &Db,

@@ -252,7 +252,11 @@ pub fn write_late(writes: &mut Writes, position: u64, topics: &[String]) {
 
 /// Records that a read model was rebuilt and serves from `position`: resumes below it refetch.
 pub async fn record_rebuild(db: &Db, position: u64) -> anyhow::Result<()> {
-    let sql = "UPSERT live_meta:journal SET rebuilt_at = math::max([rebuilt_at ?? 0, $position])";
-    db::run(db, sql, json!({ "position": position })).await?;
+    db::run_retrying(db, &rebuilt_at(position), Value::Null).await?;
     Ok(())
+}
+
+/// The statement of [`record_rebuild`], for a caller that writes it in its own transaction.
+pub fn rebuilt_at(position: u64) -> String {
+    format!("UPSERT live_meta:journal SET rebuilt_at = math::max([rebuilt_at ?? 0, {position}])")
 }

@@ -15,6 +15,7 @@ use super::checkpoint::{checkpoint, drop_generation};
 use super::runner::Runner;
 use super::{Generation, Output};
 use crate::db;
+use crate::live::journal;
 use crate::store::{Store, StoreError};
 use app::wire::{Envelope, RebuildProgress};
 use serde_json::Value;
@@ -135,11 +136,18 @@ impl Runner {
                 .fill(next, position, self.target(until), started)
                 .await?;
             let old = self.generation();
-            db::run(&self.db, checkpoint(projector, position, next), Value::Null).await?;
+            // The checkpoint names the new generation, and the journal says that what clients saw
+            // before came from the old one (resumes refetch), in one transaction: until it commits
+            // the old generation serves, so a failure here may start the rebuild again safely.
+            // Rebuilds finishing together all write the journal's record: their race is retried.
+            let switch = format!(
+                "BEGIN; {}; {}; COMMIT;",
+                checkpoint(projector, position, next),
+                journal::rebuilt_at(position)
+            );
+            db::run_retrying(&self.db, &switch, Value::Null).await?;
             self.saved.store(position, Ordering::SeqCst);
             self.generation.store(next.0, Ordering::SeqCst);
-            // What clients saw before the switch came from the old generation: resumes refetch.
-            crate::live::journal::record_rebuild(&self.db, position).await?;
             self.hub.rebuilt(position);
             self.journal_from.store(position, Ordering::SeqCst);
             if until == Until::Head {
