@@ -186,6 +186,27 @@ pub enum Bench {
         #[arg(long)]
         json: bool,
     },
+    /// Live push shaped as a social network: a seeded network, some of its people on one socket
+    /// each (home and notifications), acting at a rate (posts, replies, mentions, likes, follows);
+    /// each change's latency from its command's answer, duplicates, order, and missed items.
+    SocialLive {
+        #[arg(long, default_value = "surrealkv:///tmp/agora-bench")]
+        db: String,
+        #[arg(long, default_value_t = 10_000)]
+        users: usize,
+        #[arg(long, default_value_t = 20_000)]
+        posts: usize,
+        /// People connected, one socket each.
+        #[arg(long, default_value_t = 1000)]
+        connected: usize,
+        /// Commands a second.
+        #[arg(long, default_value_t = 1000)]
+        rate: u64,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        #[arg(long)]
+        json: bool,
+    },
     /// The bare broadcast `bench live` compares against (run by it as a child process).
     #[command(hide = true)]
     LiveCeiling {

@@ -216,6 +216,30 @@ async fn run_bench(bench: &Bench) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Bench::SocialLive {
+            db,
+            users,
+            posts,
+            connected,
+            rate,
+            seconds,
+            json,
+        } => {
+            let args = agora::bench::live::social::SocialArgs {
+                db: db.clone(),
+                users: *users,
+                posts: *posts,
+                connected: *connected,
+                rate: *rate,
+                seconds: *seconds,
+            };
+            let report = agora::bench::live::social::social_live(args).await?;
+            match json {
+                true => println!("{}", serde_json::to_string_pretty(&report)?),
+                false => report.print(),
+            }
+            Ok(())
+        }
         Bench::LiveCeiling { addr } => agora::bench::live::ceiling::serve(*addr).await,
         Bench::Erase {
             db,

@@ -12,6 +12,8 @@ pub mod ceiling;
 mod children;
 mod fleet;
 mod posting;
+pub mod social;
+mod social_traffic;
 
 use children::Child;
 use fleet::{percentile, Fleet, Sent};
