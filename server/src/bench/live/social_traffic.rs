@@ -188,12 +188,12 @@ impl Traffic {
         let (kind, payload, post) = match n % 20 {
             // 35 %: posts — one in three mentions a connected person, one in two is tagged.
             0..=6 => {
-                let mention = if n % 3 == 0 {
+                let mention = if n.is_multiple_of(3) {
                     format!(" cc @{}", other.handle)
                 } else {
                     String::new()
                 };
-                let tag = if n % 2 == 0 { " #live" } else { "" };
+                let tag = if n.is_multiple_of(2) { " #live" } else { "" };
                 let text = format!("note {n} from the social live benchmark{mention}{tag}");
                 let payload = json!({ "post_id": post_id, "text": text });
                 ("CreatePost", payload, Some(post_id))
