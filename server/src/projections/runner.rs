@@ -317,6 +317,7 @@ impl Runner {
         }
         let generation = self.generation();
         let mut out = Output::default();
+        let started = std::time::Instant::now();
         self.projector
             .apply(self.scope(generation, self.live_at(last)), events, &mut out)
             .await?;
@@ -329,7 +330,17 @@ impl Runner {
         let (sql, vars) = out
             .writes
             .into_transaction(&self.checkpoint_statement(last));
+        let applied = started.elapsed();
         db::run(&self.db, sql, vars).await?;
+        // `RUST_LOG=agora::projections=debug`: where a change's way to the sockets goes.
+        tracing::debug!(
+            projector = self.projector.name(),
+            events = events.len(),
+            changes = out.changes.len(),
+            apply_micros = applied.as_micros() as u64,
+            commit_micros = (started.elapsed() - applied).as_micros() as u64,
+            "batch"
+        );
         self.saved_at(last);
         self.advanced(last, out.changes);
         Ok(())

@@ -22,7 +22,11 @@ impl Child {
             .args(args)
             .arg("--addr")
             .arg(addr.to_string())
-            .env("RUST_LOG", "warn")
+            // `AGORA_BENCH_CHILD_LOG` sets the child's `RUST_LOG`, to see inside a run.
+            .env(
+                "RUST_LOG",
+                std::env::var("AGORA_BENCH_CHILD_LOG").unwrap_or_else(|_| "warn".into()),
+            )
             .stdout(Stdio::null())
             .stderr(log)
             .kill_on_drop(true)
