@@ -140,7 +140,8 @@ impl Hub {
             .into()
     }
 
-    /// Publishes changes (in position order) and records that the feed reached `position`.
+    /// Publishes a batch's changes (sent in position order, see [`super::frames`]) and records
+    /// that the feed reached `position`.
     pub fn publish(&self, position: u64, changes: Vec<Change>) {
         let frames = super::frames(&self.topics, changes);
         let mut state = self.lock();

@@ -158,3 +158,31 @@ fn a_late_change_makes_listeners_and_older_resumes_refetch() {
     let (later, _r, _) = subscriber(&hub, 8);
     assert!(hub.subscribe("public", Some(5), |_| vec![], later).is_ok());
 }
+
+#[test]
+fn a_batch_made_out_of_position_order_reaches_subscribers_in_order() {
+    let hub = hub(0);
+    let (sub, mut receiver, _) = subscriber(&hub, 8);
+    hub.subscribe("public", None, |_| vec![], sub).unwrap();
+    // As the home read model makes them: a post at 7, then what a follow at 5 copied in (two items).
+    let mut backfill = change("public", 5);
+    backfill.data = Value::from("second at 5");
+    hub.publish(7, vec![change("public", 7), change("public", 5), backfill]);
+    let got = frames(&mut receiver);
+    assert_eq!(positions(&got), vec![5, 5, 7]);
+    let more: Vec<(Value, bool)> = got
+        .into_iter()
+        .filter_map(|frame| match frame {
+            ServerFrame::Change { data, more, .. } => Some((data, more)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        more,
+        vec![
+            (Value::from(5), true),
+            (Value::from("second at 5"), false),
+            (Value::from(7), false)
+        ]
+    );
+}

@@ -45,9 +45,14 @@ pub(crate) struct Framed {
     pub position: u64,
 }
 
-/// The frames of changes, in their order, each serialised once. A frame says `more` when another
+/// The frames of changes in position order, each serialised once. A frame says `more` when another
 /// change of its topic at its position follows, so a client knows when it has seen a position whole.
-pub(crate) fn frames(topics: &Topics, changes: Vec<Change>) -> Vec<(Framed, Utf8Bytes)> {
+///
+/// A read model may make a batch's changes out of position order (home's follow backfill comes
+/// after the batch's later posts; notifications' read marks after its new rows): the sort is stable,
+/// so the changes of one position keep the order their read model gave them.
+pub(crate) fn frames(topics: &Topics, mut changes: Vec<Change>) -> Vec<(Framed, Utf8Bytes)> {
+    changes.sort_by_key(|change| change.position);
     // A change says `more` when a later change of the batch has its topic and position.
     let more: Vec<bool> = {
         let mut seen: HashSet<(&str, u64)> = HashSet::new();
