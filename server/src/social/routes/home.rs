@@ -31,8 +31,8 @@ pub async fn home_timeline(
     // Items come from home, their posts from the timeline: both must have reached the position.
     let (home_at, home_stale) = consistent(&state, home::NAME, &query).await;
     let (posts_at, posts_stale) = consistent(&state, timeline::NAME, &query).await;
-    let (position, stale) = (home_at.min(posts_at), home_stale || posts_stale);
-    let hidden = hidden_from(&state, Some(&me)).await?;
+    let hidden = hidden_from(&state, Some(&me), &query).await?;
+    let (position, stale) = hidden.join((home_at.min(posts_at), home_stale || posts_stale));
     let db = state.store.db();
     let home_g = state.projections.generation(home::NAME);
     let tables = rows::Tables::of(state.projections.generation(timeline::NAME));

@@ -47,10 +47,10 @@ pub async fn list(
     ApiQuery(grouping): ApiQuery<Grouping>,
 ) -> Result<Json<NotificationPage<NotificationItem>>, AppError> {
     let (limit, cursor) = (query.limit()?, query.cursor()?);
-    let (position, stale) = consistent(&state, notifications::NAME, &query).await;
+    let hidden = hidden_from(&state, Some(&me), &query).await?;
+    let (position, stale) = hidden.join(consistent(&state, notifications::NAME, &query).await);
     let db = state.store.db();
     let g = state.projections.generation(notifications::NAME);
-    let hidden = hidden_from(&state, Some(&me)).await?;
     // Rows the owner sees, newest first: enough for a page and one more (or one more group).
     let mut visible: Vec<Row> = vec![];
     let mut below = cursor;
@@ -63,7 +63,10 @@ pub async fn list(
         let posts: Vec<Uuid> = rows.iter().filter_map(|row| row.post_id).collect();
         let seen = notifications::seen(db, g, &me.handle, &posts).await?;
         read_up_to = seen.read_up_to;
-        visible.extend(rows.into_iter().filter(|row| seen.shows(row, &hidden)));
+        visible.extend(
+            rows.into_iter()
+                .filter(|row| seen.shows(row, &hidden.people)),
+        );
         if exhausted || enough(&visible, limit, grouping.grouped) {
             break;
         }
@@ -82,7 +85,8 @@ pub async fn list(
             down_to: if exhausted { Some(0) } else { below },
         },
     };
-    let unread = notifications::unread(db, g, &me.handle, read_up_to, &hidden, counted).await?;
+    let unread =
+        notifications::unread(db, g, &me.handle, read_up_to, &hidden.people, counted).await?;
     let shown = Shown::of(&state, &visible).await?;
     // Where a page cut short by many hidden rows goes on.
     let scanned_to = (!exhausted).then_some(below).flatten();

@@ -26,14 +26,15 @@ pub async fn thread(
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<Json<Thread>, AppError> {
     let post_id = post_id(&id)?;
-    let hidden = hidden_from(&state, viewer.as_ref()).await?;
-    let (position, stale) = consistent(&state, timeline::NAME, &query).await;
+    let hidden = hidden_from(&state, viewer.as_ref(), &query).await?;
+    let (position, stale) = hidden.join(consistent(&state, timeline::NAME, &query).await);
     let generation = state.projections.generation(timeline::NAME);
     let viewer = viewer.as_ref().map(|v| v.handle.as_str());
     let db = state.store.db();
-    let (post, ancestors, replies) = timeline::thread(db, generation, post_id, viewer, &hidden)
-        .await?
-        .ok_or_else(|| AppError::NotFound("no such post".into()))?;
+    let (post, ancestors, replies) =
+        timeline::thread(db, generation, post_id, viewer, &hidden.people)
+            .await?
+            .ok_or_else(|| AppError::NotFound("no such post".into()))?;
     Ok(Json(Thread {
         post,
         ancestors,

@@ -40,8 +40,8 @@ pub async fn search(
         )));
     }
     let limit = query.limit()?.min(search::MAX_RESULTS);
-    let (position, stale) = consistent(&state, search::NAME, &query).await;
-    let hidden = hidden_from(&state, viewer.as_ref()).await?;
+    let hidden = hidden_from(&state, viewer.as_ref(), &query).await?;
+    let (position, stale) = hidden.join(consistent(&state, search::NAME, &query).await);
     let db = state.store.db();
     let g = state.projections.generation(search::NAME);
     let tables = rows::Tables::of(state.projections.generation(timeline::NAME));

@@ -21,7 +21,7 @@ pub async fn public_timeline(
     Viewer(viewer): Viewer,
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<Json<Page<Post>>, AppError> {
-    let hidden = hidden_from(&state, viewer.as_ref()).await?;
+    let hidden = hidden_from(&state, viewer.as_ref(), &query).await?;
     let reader = reader(viewer.as_ref(), &hidden, &query)?;
     if let Some(at) = query.at {
         if !viewer.as_ref().is_some_and(|viewer| viewer.is_admin) {
@@ -32,7 +32,7 @@ pub async fn public_timeline(
         let page = timeline::public(&past, Generation(1), &reader, position).await?;
         return Ok(Json(page));
     }
-    let (position, stale) = consistent(&state, timeline::NAME, &query).await;
+    let (position, stale) = hidden.join(consistent(&state, timeline::NAME, &query).await);
     let generation = state.projections.generation(timeline::NAME);
     let mut page = timeline::public(state.store.db(), generation, &reader, position).await?;
     page.stale = stale;
@@ -52,9 +52,9 @@ pub async fn user_posts(
     if !valid_handle(&handle) {
         return Err(AppError::NotFound(format!("no user @{handle}")));
     }
-    let hidden = hidden_from(&state, viewer.as_ref()).await?;
+    let hidden = hidden_from(&state, viewer.as_ref(), &query).await?;
     let reader = reader(viewer.as_ref(), &hidden, &query)?;
-    let (position, stale) = consistent(&state, timeline::NAME, &query).await;
+    let (position, stale) = hidden.join(consistent(&state, timeline::NAME, &query).await);
     let generation = state.projections.generation(timeline::NAME);
     let db = state.store.db();
     let mut page = timeline::by_author(db, generation, &handle, &reader, position).await?;
@@ -83,9 +83,9 @@ pub async fn tag(
     if !valid_tag(&tag) {
         return Err(AppError::Invalid("a tag is letters, digits and _".into()));
     }
-    let hidden = hidden_from(&state, viewer.as_ref()).await?;
+    let hidden = hidden_from(&state, viewer.as_ref(), &query).await?;
     let reader = reader(viewer.as_ref(), &hidden, &query)?;
-    let (position, stale) = consistent(&state, timeline::NAME, &query).await;
+    let (position, stale) = hidden.join(consistent(&state, timeline::NAME, &query).await);
     let generation = state.projections.generation(timeline::NAME);
     let db = state.store.db();
     let mut page = timeline::tagged(db, generation, &tag, &reader, position).await?;
