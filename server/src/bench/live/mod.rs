@@ -13,6 +13,8 @@ mod children;
 mod fleet;
 mod posting;
 pub mod social;
+mod social_check;
+mod social_stream;
 mod social_traffic;
 
 use children::Child;

@@ -100,6 +100,17 @@ fn client() -> reqwest::Client {
         .expect("a client")
 }
 
+/// The `name=value` of the session cookie a sign-up or sign-in answered with.
+pub fn session_cookie(response: &reqwest::Response) -> anyhow::Result<String> {
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .ok_or_else(|| anyhow::anyhow!("no session cookie"))?;
+    Ok(cookie.to_owned())
+}
+
 /// People who post through `POST /api/commands`.
 pub struct Poster {
     client: reqwest::Client,
@@ -118,13 +129,7 @@ impl Poster {
                 .send()
                 .await?
                 .error_for_status()?;
-            let cookie = response
-                .headers()
-                .get("set-cookie")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(';').next())
-                .ok_or_else(|| anyhow::anyhow!("no session cookie"))?;
-            cookies.push(cookie.to_owned());
+            cookies.push(session_cookie(&response)?);
         }
         Ok(Poster {
             client,

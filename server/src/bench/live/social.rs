@@ -12,21 +12,15 @@
 
 use super::children::Child;
 use super::fleet::client_config;
+use super::social_check::{check, wait_quiet};
+use super::social_stream::{Order, Stream};
 use super::social_traffic::{Acted, Person, Traffic};
 use futures::{SinkExt, StreamExt};
 use serde::Serialize;
-use serde_json::Value;
-use std::collections::{HashMap, HashSet};
-use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
-
-/// Quiet at the sockets for this long after the last command: everything has arrived.
-const QUIET: Duration = Duration::from_secs(3);
-/// The connected people who read their lists afterwards, to check nothing was missed.
-const CHECKED: usize = 100;
 
 pub struct SocialArgs {
     pub db: String,
@@ -66,24 +60,6 @@ pub struct SocialReport {
     pub checked_people: usize,
     pub checked_items: u64,
     pub missed: u64,
-}
-
-/// One change as a socket received it.
-struct Received {
-    home: bool,
-    position: u64,
-    /// The post's id, for a home upsert (what the check afterwards looks for).
-    post: Option<String>,
-    at: Instant,
-}
-
-/// What one socket received, and what it found wrong in its own stream.
-#[derive(Default)]
-struct Stream {
-    received: Vec<Received>,
-    duplicates: u64,
-    out_of_order: u64,
-    resyncs: u64,
 }
 
 pub async fn social_live(args: SocialArgs) -> anyhow::Result<SocialReport> {
@@ -188,125 +164,6 @@ async fn listen(
     }
 }
 
-/// A socket's own check of its stream, per topic: the last position seen whole, and the changes
-/// at the position being received (one event may change a topic several times).
-#[derive(Default)]
-struct Order {
-    last: HashMap<bool, u64>,
-    at_last: HashMap<bool, HashSet<u64>>,
-}
-
-impl Order {
-    fn receive(&mut self, text: &str, at: Instant, stream: &mut Stream) {
-        if text.starts_with("{\"op\":\"resync\"") {
-            stream.resyncs += 1;
-            return;
-        }
-        if !text.starts_with("{\"op\":\"change\"") {
-            return;
-        }
-        let home = text.contains("\"topic\":\"home\"");
-        let Some(position) = field_u64(text, "\"position\":") else {
-            return;
-        };
-        let last = self.last.entry(home).or_default();
-        let seen = self.at_last.entry(home).or_default();
-        if position < *last {
-            stream.out_of_order += 1;
-        } else if position > *last {
-            *last = position;
-            seen.clear();
-        }
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        text.hash(&mut hasher);
-        if position == *last && !seen.insert(hasher.finish()) {
-            stream.duplicates += 1;
-        }
-        let post = (home && text.contains("\"kind\":\"upsert\""))
-            .then(|| data_id(text))
-            .flatten();
-        stream.received.push(Received {
-            home,
-            position,
-            post,
-            at,
-        });
-    }
-}
-
-/// Waits until no socket has received anything for [`QUIET`].
-async fn wait_quiet(streams: &[Arc<Mutex<Stream>>]) {
-    let count = || -> usize {
-        streams
-            .iter()
-            .map(|s| s.lock().unwrap_or_else(|p| p.into_inner()).received.len())
-            .sum()
-    };
-    let (mut before, mut since) = (count(), Instant::now());
-    while since.elapsed() < QUIET {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        let now = count();
-        if now != before {
-            (before, since) = (now, Instant::now());
-        }
-    }
-}
-
-/// Items of the run in a sample of the connected people's home and notifications that their
-/// socket never received: a post by its id, a notification by its position.
-async fn check(
-    server: &Child,
-    people: &[Person],
-    streams: &[Arc<Mutex<Stream>>],
-    acted: &Acted,
-) -> anyhow::Result<(usize, u64, u64)> {
-    let client = reqwest::Client::new();
-    let step = (people.len() / CHECKED).max(1);
-    let (mut checked, mut items, mut missed) = (0, 0, 0);
-    for (person, stream) in people.iter().zip(streams).step_by(step) {
-        let get = |path: &str| {
-            client
-                .get(server.url(path))
-                .header("cookie", &person.cookie)
-                .send()
-        };
-        let home: Value = get("/api/timeline/home?limit=100").await?.json().await?;
-        let notes: Value = get("/api/notifications?limit=100").await?.json().await?;
-        let stream = stream.lock().unwrap_or_else(|p| p.into_inner());
-        let posts: HashSet<&str> = stream
-            .received
-            .iter()
-            .filter_map(|r| r.post.as_deref())
-            .collect();
-        let noted: HashSet<u64> = stream
-            .received
-            .iter()
-            .filter(|r| !r.home)
-            .map(|r| r.position)
-            .collect();
-        for item in home["items"].as_array().into_iter().flatten() {
-            let Some(id) = item["id"].as_str() else {
-                continue;
-            };
-            if acted.posts.contains(id) {
-                items += 1;
-                missed += u64::from(!posts.contains(id));
-            }
-        }
-        for note in notes["items"].as_array().into_iter().flatten() {
-            let Some(position) = note["position"].as_u64() else {
-                continue;
-            };
-            if position > acted.first_position {
-                items += 1;
-                missed += u64::from(!noted.contains(&position));
-            }
-        }
-        checked += 1;
-    }
-    Ok((checked, items, missed))
-}
-
 fn report(
     args: &SocialArgs,
     seed_s: f64,
@@ -382,24 +239,6 @@ fn rank(sorted: &[f64], p: f64) -> f64 {
         return 0.0;
     }
     sorted[((p / 100.0) * (sorted.len() - 1) as f64).round() as usize]
-}
-
-/// The integer after `key` in a frame's text, without parsing the frame.
-fn field_u64(text: &str, key: &str) -> Option<u64> {
-    let start = text.find(key)? + key.len();
-    let end = text[start..]
-        .find(|c: char| !c.is_ascii_digit())
-        .map_or(text.len(), |n| start + n);
-    text[start..end].parse().ok()
-}
-
-/// The `post_id` of a home change's `data`, without parsing the frame.
-fn data_id(text: &str) -> Option<String> {
-    let data = text.find("\"data\":")?;
-    let key = "\"post_id\":\"";
-    let start = text[data..].find(key)? + data + key.len();
-    let end = text[start..].find('"')? + start;
-    Some(text[start..end].to_owned())
 }
 
 impl SocialReport {

@@ -47,13 +47,7 @@ impl Person {
                         .send()
                         .await?
                         .error_for_status()?;
-                    let cookie = response
-                        .headers()
-                        .get("set-cookie")
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.split(';').next())
-                        .ok_or_else(|| anyhow::anyhow!("no session cookie for {handle}"))?
-                        .to_owned();
+                    let cookie = super::posting::session_cookie(&response)?;
                     anyhow::Ok(Person { handle, cookie })
                 }
             })
