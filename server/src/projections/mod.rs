@@ -6,6 +6,7 @@
 //! with backoff; after [`runner::MAX_TRIES`] tries the events are applied one by one, and the one that
 //! still fails is parked (kept with its error) so the projector moves on.
 
+mod batches;
 mod checkpoint;
 pub mod keys;
 pub(crate) mod parked;

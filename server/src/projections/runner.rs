@@ -1,6 +1,7 @@
 //! One task per projector: read a batch, apply it with its checkpoint in one transaction, retry with
 //! backoff, park what keeps failing, and wake whoever waits for a position.
 
+use super::batches::{next_batch, read_ahead, READ_AHEAD};
 use super::checkpoint::{define_runtime_tables, prepare, Start};
 use super::parked::count_parked;
 use super::rebuild::RebuildRefused;
@@ -16,23 +17,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
 
-/// Events per transaction while catching up (live, batches are as small as the traffic).
-pub(super) const BATCH: usize = 500;
-/// Pages read ahead of the batch being applied.
-const READ_AHEAD: usize = 4;
-/// At most this many events in one transaction when pages queue up.
-const MAX_COALESCED: usize = 4 * BATCH;
 /// A batch that changes nothing in a read model (another context's events, say) commits nothing:
 /// its position is kept in memory, and saved with the next batch that writes, or alone once it is
 /// this far ahead of the saved one. A restart redelivers at most this many events the projector
 /// ignored, which it ignores again (its tables are as they were when it first saw them).
-/// A live batch smaller than this waits up to [`GATHER`] for more events before it commits: under
-/// steady traffic (hundreds of commands a second) each fsynced commit then carries a few
-/// milliseconds of events instead of one or two, which halves the commits and the time projectors
-/// take from the write side; an idle system pays the wait once per event, far below what a person
-/// notices (measured in docs/benchmarks.md).
-const GATHER_BELOW: usize = 64;
-const GATHER: Duration = Duration::from_millis(4);
 pub(super) const UNSAVED_LAG: u64 = 5_000;
 /// Tries of a batch (and then of a lone event) before it is split (or parked).
 pub const MAX_TRIES: u32 = 5;
@@ -219,28 +207,6 @@ impl Projections {
     }
 }
 
-/// Sends the log's pages to a runner until it stops listening or the store closes.
-async fn read_ahead(
-    name: &'static str,
-    mut subscription: crate::store::Subscription,
-    batches: tokio::sync::mpsc::Sender<Vec<Envelope>>,
-) {
-    while !batches.is_closed() {
-        match subscription.next_batch(BATCH).await {
-            Ok(batch) => {
-                if batches.send(batch).await.is_err() {
-                    return;
-                }
-            }
-            Err(crate::store::StoreError::Closed) => return,
-            Err(error) => {
-                tracing::error!(projector = name, %error, "reading the log failed");
-                tokio::time::sleep(MAX_BACKOFF).await;
-            }
-        }
-    }
-}
-
 impl Runner {
     /// Reads ahead while it writes: the next pages are fetched while this batch commits, by a reader
     /// on a thread of its own (see [`crate::dedicated`]), so a catch-up uses both cores.
@@ -251,21 +217,7 @@ impl Runner {
         if let Err(error) = crate::dedicated::spawn(&format!("{name}-reader"), reader) {
             return tracing::error!(projector = name, %error, "the reader did not start");
         }
-        while let Some(mut batch) = next.recv().await {
-            // Catching up, pages wait in the channel: one transaction takes several of them.
-            while batch.len() < MAX_COALESCED {
-                match next.try_recv() {
-                    Ok(more) => batch.extend(more),
-                    Err(_) => break,
-                }
-            }
-            let deadline = tokio::time::Instant::now() + GATHER;
-            while batch.len() < GATHER_BELOW {
-                match tokio::time::timeout_at(deadline, next.recv()).await {
-                    Ok(Some(more)) => batch.extend(more),
-                    Ok(None) | Err(_) => break,
-                }
-            }
+        while let Some(batch) = next_batch(&mut next).await {
             if self.stopped.load(Ordering::SeqCst) {
                 return;
             }
