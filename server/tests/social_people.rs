@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{assert_error, spawn};
+use common::{assert_error, spawn, ADMIN};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -115,6 +115,62 @@ async fn a_mute_reaches_back_to_past_posts_and_notifications_and_an_unmute_bring
     let position = ann.act("Unmute", json!({ "handle": "bob" })).await;
     let back = ann.read("/api/timeline/public", position).await;
     assert_eq!(back["items"].as_array().unwrap().len(), 2);
+}
+
+/// Lists hide muted people using the people read model, a projector of its own. While it is
+/// behind a Mute, every list read at the Mute's position must say it is stale, not pass off a page
+/// that still shows the muted person as up to date. The people projector is held back the way a
+/// real fault holds it: a write it cannot make, retried, then parked.
+#[tokio::test]
+async fn a_list_read_while_the_mutes_are_behind_is_stale_until_the_mute_is_applied() {
+    let app = spawn().await;
+    let admin = app.user(ADMIN).await;
+    let ann = app.user("ann").await;
+    let bob = app.user("bob").await;
+    ann.act("Follow", json!({ "handle": "bob" })).await;
+    bob.post_text("noise from bob").await;
+    let db = app.state.store.db();
+    // An operator's mistake: the mutes' table now refuses the position a mute is kept with.
+    let break_mutes = "DEFINE FIELD position ON muted_g1 TYPE string";
+    agora::db::run(db, break_mutes, Value::Null).await.unwrap();
+
+    let position = ann.act("Mute", json!({ "handle": "bob" })).await;
+    for list in [
+        "/api/timeline/public",
+        "/api/timeline/home",
+        "/api/users/bob/posts",
+    ] {
+        let (status, page) = ann
+            .get(&format!("{list}?min_position={position}&wait_ms=50"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{list}: {page}");
+        assert_eq!(page["stale"], true, "{list}: {page}");
+        assert!(
+            page["position"].as_u64().unwrap() < position,
+            "{list}: {page}"
+        );
+    }
+
+    admin
+        .wait_for_row("/api/admin/projections", "people", |s| s["parked"] == 1)
+        .await;
+    let remove = "REMOVE FIELD position ON muted_g1";
+    agora::db::run(db, remove, Value::Null).await.unwrap();
+    let (status, _) = admin
+        .post("/api/admin/projections/people/parked/retry", json!(null))
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    admin
+        .wait_for_row("/api/admin/projections", "people", |s| s["parked"] == 0)
+        .await;
+    for list in [
+        "/api/timeline/public",
+        "/api/timeline/home",
+        "/api/users/bob/posts",
+    ] {
+        let page = ann.read(list, position).await;
+        assert_eq!(page["items"], json!([]), "{list}: {page}");
+    }
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 
 use super::error::AppError;
 use crate::state::AppState;
+use futures::future::join_all;
 use serde::Deserialize;
 use std::time::Duration;
 
@@ -47,15 +48,23 @@ impl PageQuery {
     }
 }
 
-/// Waits (if asked) for a projector to reach `min_position`; answers its position and staleness.
-pub async fn consistent(state: &AppState, projector: &str, query: &PageQuery) -> (u64, bool) {
-    match query.min_position {
-        None => (state.projections.position(projector), false),
-        Some(min) => {
-            let wait =
-                Duration::from_millis(query.wait_ms.unwrap_or(DEFAULT_WAIT_MS).min(MAX_WAIT_MS));
-            let (reached, position) = state.projections.wait_for(projector, min, wait).await;
-            (position, !reached)
-        }
-    }
+/// Waits (if asked) for every read model a query reads to reach `min_position`, all at once, so
+/// a query of several read models waits `wait_ms` at most, not once per model. Answers the
+/// position of the least recent of them (the page is only as recent as that) and whether any
+/// did not reach `min_position` in time.
+pub async fn consistent(state: &AppState, projectors: &[&str], query: &PageQuery) -> (u64, bool) {
+    let Some(min) = query.min_position else {
+        let position = projectors
+            .iter()
+            .map(|name| state.projections.position(name))
+            .min();
+        return (position.unwrap_or(0), false);
+    };
+    let wait = Duration::from_millis(query.wait_ms.unwrap_or(DEFAULT_WAIT_MS).min(MAX_WAIT_MS));
+    let waits = projectors
+        .iter()
+        .map(|name| state.projections.wait_for(name, min, wait));
+    let answers = join_all(waits).await;
+    let position = answers.iter().map(|(_, at)| *at).min().unwrap_or(0);
+    (position, answers.iter().any(|(reached, _)| !reached))
 }

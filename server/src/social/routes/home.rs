@@ -1,11 +1,11 @@
 //! `GET /api/timeline/home`: the signed-in person's own posts, their followees' posts and reposts,
 //! and posts that mention them, newest first, each with why it is there.
 
-use super::lists::hidden_from;
+use super::lists::list_at;
 use crate::http::auth::SignedIn;
 use crate::http::error::{ApiQuery, AppError};
 use crate::http::openapi::responses as answers;
-use crate::http::queries::{consistent, PageQuery};
+use crate::http::queries::PageQuery;
 use crate::social::read_models::home::{self, Item};
 use crate::social::read_models::timeline::{self, rows};
 use crate::state::AppState;
@@ -29,10 +29,7 @@ pub async fn home_timeline(
 ) -> Result<Json<Page<HomeItem>>, AppError> {
     let (limit, cursor) = (query.limit()?, query.cursor()?);
     // Items come from home, their posts from the timeline: both must have reached the position.
-    let (home_at, home_stale) = consistent(&state, home::NAME, &query).await;
-    let (posts_at, posts_stale) = consistent(&state, timeline::NAME, &query).await;
-    let hidden = hidden_from(&state, Some(&me), &query).await?;
-    let (position, stale) = hidden.join((home_at.min(posts_at), home_stale || posts_stale));
+    let at = list_at(&state, Some(&me), &query, &[home::NAME, timeline::NAME]).await?;
     let db = state.store.db();
     let home_g = state.projections.generation(home::NAME);
     let tables = rows::Tables::of(state.projections.generation(timeline::NAME));
@@ -51,8 +48,11 @@ pub async fn home_timeline(
             let Some(row) = found.iter().find(|row| -(row.position as i64) == item.post) else {
                 continue;
             };
-            let by_hidden = item.by.as_ref().is_some_and(|by| hidden.contains(by));
-            if row.hidden || hidden.contains(&row.author) || by_hidden || !seen.insert(row.post_id)
+            let by_hidden = item.by.as_ref().is_some_and(|by| at.hidden.contains(by));
+            if row.hidden
+                || at.hidden.contains(&row.author)
+                || by_hidden
+                || !seen.insert(row.post_id)
             {
                 continue;
             }
@@ -87,7 +87,7 @@ pub async fn home_timeline(
     Ok(Json(Page {
         items,
         next,
-        position,
-        stale,
+        position: at.position,
+        stale: at.stale,
     }))
 }

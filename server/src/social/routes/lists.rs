@@ -8,40 +8,36 @@ use crate::social::read_models::timeline::queries::Reader;
 use crate::state::AppState;
 use std::collections::HashSet;
 
-/// The people a viewer does not see, read from the people read model at a position.
-pub struct Hidden {
-    pub people: HashSet<String>,
-    position: u64,
-    stale: bool,
+/// What one page of a list is read at: the people its viewer does not see, and how recent the
+/// read models it reads are.
+pub struct ListAt {
+    pub hidden: HashSet<String>,
+    /// The position of the least recent read model the page reads.
+    pub position: u64,
+    /// Whether any of them had not reached the query's `min_position` when the wait ran out.
+    pub stale: bool,
 }
 
-impl Hidden {
-    /// A list's own consistency joined with the people read model's: the list is only as recent
-    /// as the older of the two, and stale when either did not reach `min_position`.
-    pub fn join(&self, (position, stale): (u64, bool)) -> (u64, bool) {
-        (position.min(self.position), stale || self.stale)
-    }
-
-    pub fn contains(&self, handle: &str) -> bool {
-        self.people.contains(handle)
-    }
-}
-
-/// The people whose posts and notifications `viewer` does not see: erased, muted, blocked, or
-/// blocking. Waits for the query's `min_position` like the list itself, or a page read right
-/// after a Mute would still show the muted person: the people read model is a projector of its
-/// own and may be behind the list's.
-pub async fn hidden_from(
+/// Waits for `projectors` and the people read model together to reach the query's `min_position`,
+/// then reads the people whose posts and notifications `viewer` does not see (erased, muted,
+/// blocked, or blocking). The people read model is a projector of its own and may be behind the
+/// list's: without waiting for it a page read right after a Mute would still show the muted
+/// person. Naming it here, once, keeps every list from forgetting it.
+pub async fn list_at(
     state: &AppState,
     viewer: Option<&SignedIn>,
     query: &PageQuery,
-) -> Result<Hidden, AppError> {
-    let (position, stale) = consistent(state, people::NAME, query).await;
+    projectors: &[&str],
+) -> Result<ListAt, AppError> {
+    let read: Vec<&str> = std::iter::once(people::NAME)
+        .chain(projectors.iter().copied())
+        .collect();
+    let (position, stale) = consistent(state, &read, query).await;
     let generation = state.projections.generation(people::NAME);
     let viewer = viewer.map(|viewer| viewer.handle.as_str());
-    let people = people::hidden_from(state.store.db(), generation, viewer).await?;
-    Ok(Hidden {
-        people,
+    let hidden = people::hidden_from(state.store.db(), generation, viewer).await?;
+    Ok(ListAt {
+        hidden,
         position,
         stale,
     })
@@ -50,12 +46,12 @@ pub async fn hidden_from(
 /// A reader of one page of a list.
 pub fn reader<'a>(
     viewer: Option<&'a SignedIn>,
-    hidden: &'a Hidden,
+    at: &'a ListAt,
     query: &PageQuery,
 ) -> Result<Reader<'a>, AppError> {
     Ok(Reader {
         viewer: viewer.map(|viewer| viewer.handle.as_str()),
-        hidden: &hidden.people,
+        hidden: &at.hidden,
         cursor: query.cursor()?,
         limit: query.limit()?,
     })

@@ -1,10 +1,10 @@
 //! `GET /api/notifications` (single, or `?grouped=true`), with the unread count.
 
-use super::lists::hidden_from;
+use super::lists::list_at;
 use crate::http::auth::SignedIn;
 use crate::http::error::{ApiQuery, AppError};
 use crate::http::openapi::responses as answers;
-use crate::http::queries::{consistent, PageQuery};
+use crate::http::queries::PageQuery;
 use crate::social::read_models::notifications::{self, Row};
 use crate::social::read_models::{people, timeline};
 use crate::state::AppState;
@@ -47,8 +47,7 @@ pub async fn list(
     ApiQuery(grouping): ApiQuery<Grouping>,
 ) -> Result<Json<NotificationPage<NotificationItem>>, AppError> {
     let (limit, cursor) = (query.limit()?, query.cursor()?);
-    let hidden = hidden_from(&state, Some(&me), &query).await?;
-    let (position, stale) = hidden.join(consistent(&state, notifications::NAME, &query).await);
+    let at = list_at(&state, Some(&me), &query, &[notifications::NAME]).await?;
     let db = state.store.db();
     let g = state.projections.generation(notifications::NAME);
     // Rows the owner sees, newest first: enough for a page and one more (or one more group).
@@ -63,10 +62,7 @@ pub async fn list(
         let posts: Vec<Uuid> = rows.iter().filter_map(|row| row.post_id).collect();
         let seen = notifications::seen(db, g, &me.handle, &posts).await?;
         read_up_to = seen.read_up_to;
-        visible.extend(
-            rows.into_iter()
-                .filter(|row| seen.shows(row, &hidden.people)),
-        );
+        visible.extend(rows.into_iter().filter(|row| seen.shows(row, &at.hidden)));
         if exhausted || enough(&visible, limit, grouping.grouped) {
             break;
         }
@@ -85,8 +81,7 @@ pub async fn list(
             down_to: if exhausted { Some(0) } else { below },
         },
     };
-    let unread =
-        notifications::unread(db, g, &me.handle, read_up_to, &hidden.people, counted).await?;
+    let unread = notifications::unread(db, g, &me.handle, read_up_to, &at.hidden, counted).await?;
     let shown = Shown::of(&state, &visible).await?;
     // Where a page cut short by many hidden rows goes on.
     let scanned_to = (!exhausted).then_some(below).flatten();
@@ -97,8 +92,8 @@ pub async fn list(
             items: groups.into_iter().map(NotificationItem::Group).collect(),
             next,
             unread,
-            position,
-            stale,
+            position: at.position,
+            stale: at.stale,
         };
         return Ok(Json(page));
     }
@@ -124,8 +119,8 @@ pub async fn list(
         items,
         next,
         unread,
-        position,
-        stale,
+        position: at.position,
+        stale: at.stale,
     };
     Ok(Json(page))
 }

@@ -1,6 +1,6 @@
 //! `GET /api/posts/{id}` (a thread) and `GET /api/posts/{id}/history` (every version of a post).
 
-use super::lists::hidden_from;
+use super::lists::list_at;
 use crate::http::auth::Viewer;
 use crate::http::error::{ApiPath, ApiQuery, AppError};
 use crate::http::openapi::responses as answers;
@@ -26,21 +26,19 @@ pub async fn thread(
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<Json<Thread>, AppError> {
     let post_id = post_id(&id)?;
-    let hidden = hidden_from(&state, viewer.as_ref(), &query).await?;
-    let (position, stale) = hidden.join(consistent(&state, timeline::NAME, &query).await);
+    let at = list_at(&state, viewer.as_ref(), &query, &[timeline::NAME]).await?;
     let generation = state.projections.generation(timeline::NAME);
     let viewer = viewer.as_ref().map(|v| v.handle.as_str());
     let db = state.store.db();
-    let (post, ancestors, replies) =
-        timeline::thread(db, generation, post_id, viewer, &hidden.people)
-            .await?
-            .ok_or_else(|| AppError::NotFound("no such post".into()))?;
+    let (post, ancestors, replies) = timeline::thread(db, generation, post_id, viewer, &at.hidden)
+        .await?
+        .ok_or_else(|| AppError::NotFound("no such post".into()))?;
     Ok(Json(Thread {
         post,
         ancestors,
         replies,
-        position,
-        stale,
+        position: at.position,
+        stale: at.stale,
     }))
 }
 
@@ -54,7 +52,7 @@ pub async fn history(
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<Json<Page<PostVersion>>, AppError> {
     let post_id = post_id(&id)?;
-    let (position, stale) = consistent(&state, timeline::NAME, &query).await;
+    let (position, stale) = consistent(&state, &[timeline::NAME], &query).await;
     let generation = state.projections.generation(timeline::NAME);
     let items = timeline::history(state.store.db(), generation, post_id)
         .await?

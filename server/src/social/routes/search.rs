@@ -1,10 +1,10 @@
 //! `GET /api/search?q=`: posts by full text (BM25), people by handle or display-name prefix.
 
-use super::lists::hidden_from;
+use super::lists::list_at;
 use crate::http::auth::Viewer;
 use crate::http::error::{ApiQuery, AppError};
 use crate::http::openapi::responses as answers;
-use crate::http::queries::{consistent, PageQuery};
+use crate::http::queries::PageQuery;
 use crate::social::read_models::timeline::rows;
 use crate::social::read_models::{people, search, timeline};
 use crate::state::AppState;
@@ -40,8 +40,14 @@ pub async fn search(
         )));
     }
     let limit = query.limit()?.min(search::MAX_RESULTS);
-    let hidden = hidden_from(&state, viewer.as_ref(), &query).await?;
-    let (position, stale) = hidden.join(consistent(&state, search::NAME, &query).await);
+    // Hits come from search, their posts from the timeline: both must have reached the position.
+    let at = list_at(
+        &state,
+        viewer.as_ref(),
+        &query,
+        &[search::NAME, timeline::NAME],
+    )
+    .await?;
     let db = state.store.db();
     let g = state.projections.generation(search::NAME);
     let tables = rows::Tables::of(state.projections.generation(timeline::NAME));
@@ -49,7 +55,7 @@ pub async fn search(
     let found: Vec<rows::Row> = rows::rows_at(db, &tables, &keys)
         .await?
         .into_iter()
-        .filter(|row| !row.hidden && !hidden.contains(&row.author))
+        .filter(|row| !row.hidden && !at.hidden.contains(&row.author))
         .collect();
     let viewer_handle = viewer.as_ref().map(|v| v.handle.as_str());
     let posts = rows::posts(db, &tables, &found, viewer_handle).await?;
@@ -57,14 +63,14 @@ pub async fn search(
     let handles: Vec<String> = search::people(db, g, handle_prefix, limit)
         .await?
         .into_iter()
-        .filter(|handle| !hidden.contains(handle))
+        .filter(|handle| !at.hidden.contains(handle))
         .collect();
     let people_g = state.projections.generation(people::NAME);
     let users = people::summaries(db, people_g, &handles).await?;
     Ok(Json(SearchResults {
         posts,
         users,
-        position,
-        stale,
+        position: at.position,
+        stale: at.stale,
     }))
 }

@@ -1,10 +1,10 @@
 //! `GET /api/timeline/public`, `GET /api/users/{handle}/posts` and `GET /api/tags/{tag}`.
 
-use super::lists::{hidden_from, reader};
+use super::lists::{list_at, reader};
 use crate::http::auth::Viewer;
 use crate::http::error::{ApiPath, ApiQuery, AppError};
 use crate::http::openapi::responses as answers;
-use crate::http::queries::{consistent, PageQuery};
+use crate::http::queries::PageQuery;
 use crate::projections::{time_travel, Generation};
 use crate::social::domain::user::valid_handle;
 use crate::social::read_models::timeline;
@@ -21,21 +21,24 @@ pub async fn public_timeline(
     Viewer(viewer): Viewer,
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<Json<Page<Post>>, AppError> {
-    let hidden = hidden_from(&state, viewer.as_ref(), &query).await?;
-    let reader = reader(viewer.as_ref(), &hidden, &query)?;
-    if let Some(at) = query.at {
+    if let Some(past_at) = query.at {
         if !viewer.as_ref().is_some_and(|viewer| viewer.is_admin) {
             return Err(AppError::Forbidden("time travel is for admins".into()));
         }
-        let past = time_travel::build(&state.store, &timeline::TIMELINE, at).await?;
-        let position = at.min(state.store.head());
+        // The past is rebuilt from the log, so only the people read model is waited for.
+        let at = list_at(&state, viewer.as_ref(), &query, &[]).await?;
+        let reader = reader(viewer.as_ref(), &at, &query)?;
+        let past = time_travel::build(&state.store, &timeline::TIMELINE, past_at).await?;
+        let position = past_at.min(state.store.head());
         let page = timeline::public(&past, Generation(1), &reader, position).await?;
         return Ok(Json(page));
     }
-    let (position, stale) = hidden.join(consistent(&state, timeline::NAME, &query).await);
+    let at = list_at(&state, viewer.as_ref(), &query, &[timeline::NAME]).await?;
+    let reader = reader(viewer.as_ref(), &at, &query)?;
     let generation = state.projections.generation(timeline::NAME);
-    let mut page = timeline::public(state.store.db(), generation, &reader, position).await?;
-    page.stale = stale;
+    let db = state.store.db();
+    let mut page = timeline::public(db, generation, &reader, at.position).await?;
+    page.stale = at.stale;
     Ok(Json(page))
 }
 
@@ -52,13 +55,12 @@ pub async fn user_posts(
     if !valid_handle(&handle) {
         return Err(AppError::NotFound(format!("no user @{handle}")));
     }
-    let hidden = hidden_from(&state, viewer.as_ref(), &query).await?;
-    let reader = reader(viewer.as_ref(), &hidden, &query)?;
-    let (position, stale) = hidden.join(consistent(&state, timeline::NAME, &query).await);
+    let at = list_at(&state, viewer.as_ref(), &query, &[timeline::NAME]).await?;
+    let reader = reader(viewer.as_ref(), &at, &query)?;
     let generation = state.projections.generation(timeline::NAME);
     let db = state.store.db();
-    let mut page = timeline::by_author(db, generation, &handle, &reader, position).await?;
-    page.stale = stale;
+    let mut page = timeline::by_author(db, generation, &handle, &reader, at.position).await?;
+    page.stale = at.stale;
     Ok(Json(page))
 }
 
@@ -83,12 +85,11 @@ pub async fn tag(
     if !valid_tag(&tag) {
         return Err(AppError::Invalid("a tag is letters, digits and _".into()));
     }
-    let hidden = hidden_from(&state, viewer.as_ref(), &query).await?;
-    let reader = reader(viewer.as_ref(), &hidden, &query)?;
-    let (position, stale) = hidden.join(consistent(&state, timeline::NAME, &query).await);
+    let at = list_at(&state, viewer.as_ref(), &query, &[timeline::NAME]).await?;
+    let reader = reader(viewer.as_ref(), &at, &query)?;
     let generation = state.projections.generation(timeline::NAME);
     let db = state.store.db();
-    let mut page = timeline::tagged(db, generation, &tag, &reader, position).await?;
-    page.stale = stale;
+    let mut page = timeline::tagged(db, generation, &tag, &reader, at.position).await?;
+    page.stale = at.stale;
     Ok(Json(page))
 }

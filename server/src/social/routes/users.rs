@@ -38,7 +38,7 @@ pub async fn profile(
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<Json<ProfileAnswer>, AppError> {
     checked(&handle)?;
-    let (position, stale) = consistent(&state, people::NAME, &query).await;
+    let (position, stale) = consistent(&state, &[people::NAME], &query).await;
     let generation = state.projections.generation(people::NAME);
     let viewer = viewer.as_ref().map(|v| v.handle.as_str());
     let profile = match people::profile(state.store.db(), generation, &handle, viewer).await? {
@@ -67,7 +67,7 @@ async fn list(
             "the cursor is not one this API gave".into(),
         ));
     }
-    let (position, stale) = consistent(state, people::NAME, query).await;
+    let (position, stale) = consistent(state, &[people::NAME], query).await;
     let generation = state.projections.generation(people::NAME);
     let db = state.store.db();
     let mut page = people::list(db, generation, handle, which, cursor, limit, position).await?;

@@ -72,7 +72,7 @@ async fn wallet(
     ApiQuery(page): ApiQuery<PageQuery>,
 ) -> Result<Json<Wallet>, AppError> {
     let owner = query.owner(&state, &me).await?;
-    let (position, stale) = consistent(&state, NAME, &page).await;
+    let (position, stale) = consistent(&state, &[NAME], &page).await;
     let g = state.projections.generation(NAME);
     let mut wallet = accounts::account(state.store.db(), g, &owner).await?;
     (wallet.position, wallet.stale) = (position, stale);
@@ -91,7 +91,7 @@ async fn movements_page(
 ) -> Result<Json<Page<Movement>>, AppError> {
     let owner = query.owner(&state, &me).await?;
     let (limit, cursor) = (page.limit()?, page.cursor()?);
-    let (position, stale) = consistent(&state, NAME, &page).await;
+    let (position, stale) = consistent(&state, &[NAME], &page).await;
     let g = state.projections.generation(NAME);
     let (items, next) = movements::page(state.store.db(), g, &owner, cursor, limit).await?;
     Ok(Json(Page {
@@ -114,7 +114,7 @@ async fn transfers_page(
 ) -> Result<Json<Page<Transfer>>, AppError> {
     let owner = query.owner(&state, &me).await?;
     let (limit, cursor) = (page.limit()?, page.cursor()?);
-    let (position, stale) = consistent(&state, NAME, &page).await;
+    let (position, stale) = consistent(&state, &[NAME], &page).await;
     let g = state.projections.generation(NAME);
     let (items, next) = transfers::list(state.store.db(), g, &owner, cursor, limit).await?;
     Ok(Json(Page {
@@ -138,7 +138,7 @@ async fn transfer(
 ) -> Result<Json<TransferAnswer>, AppError> {
     let not_found = || AppError::NotFound("no such transfer".into());
     let id = Uuid::parse_str(&id).map_err(|_| not_found())?;
-    let (position, stale) = consistent(&state, NAME, &page).await;
+    let (position, stale) = consistent(&state, &[NAME], &page).await;
     let g = state.projections.generation(NAME);
     let transfer = transfers::transfer(state.store.db(), g, id)
         .await?
@@ -174,7 +174,7 @@ async fn why(
 ) -> Result<Json<BalanceWhy>, AppError> {
     let owner = query.owner(&state, &me).await?;
     let (limit, cursor) = (page.limit()?, page.cursor()?);
-    let (position, stale) = consistent(&state, NAME, &page).await;
+    let (position, stale) = consistent(&state, &[NAME], &page).await;
     let at = page.at.unwrap_or(position).min(position);
     let g = state.projections.generation(NAME);
     let db = state.store.db();

@@ -43,7 +43,7 @@ pub async fn statement(
     let owner = query.owner(&state, &me).await?;
     let (statement, stale) = match query.source.as_deref() {
         None => {
-            let (_, stale) = consistent(&state, NAME, &page).await;
+            let (_, stale) = consistent(&state, &[NAME], &page).await;
             let g = state.projections.generation(NAME);
             let statement = statements::statement(state.store.db(), g, &owner, year).await?;
             (statement, stale)
