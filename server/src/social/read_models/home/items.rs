@@ -1,7 +1,7 @@
 //! Reading a home: its items, newest first.
 
 use crate::db::{self, Db};
-use crate::projections::keys::newest_first;
+use crate::projections::keys::{newest_first, range_after};
 use crate::projections::Generation;
 use serde::Deserialize;
 use serde_json::Value;
@@ -22,7 +22,8 @@ pub struct Item {
     pub position: u64,
 }
 
-/// Items of `owner`'s home, newest first, below `cursor`.
+/// Items of `owner`'s home, newest first, below `cursor`: its own rows merged with the rows of the
+/// wide authors it follows (`wide.rs`), one key-range scan each, in one round trip.
 pub async fn items(
     db: &Db,
     g: Generation,
@@ -30,13 +31,42 @@ pub async fn items(
     cursor: Option<u64>,
     limit: usize,
 ) -> anyhow::Result<Vec<Item>> {
-    let range = newest_first(&g.table("home"), owner, cursor);
-    let sql = format!(
-        "SELECT post, author, why, by, why_at, -record::id(id)[1] AS position FROM {range} LIMIT {limit}"
-    );
-    Ok(db::rows(db, sql, Value::Null)
+    let followed = range_after(&g.table("home_wide_followed"), owner, None);
+    let wide_followees = format!("SELECT VALUE record::id(id)[1] FROM {followed}");
+    let wide: Vec<String> = db::rows(db, wide_followees, Value::Null)
         .await?
         .into_iter()
-        .map(serde_json::from_value)
-        .collect::<Result<_, _>>()?)
+        .filter_map(|author| author.as_str().map(str::to_owned))
+        .collect();
+    let ranges = std::iter::once(newest_first(&g.table("home"), owner, cursor)).chain(
+        wide.iter()
+            .map(|author| newest_first(&g.table("home_wide_post"), author, cursor)),
+    );
+    let sql: String = ranges
+        .map(|range| {
+            format!(
+                "SELECT post, author, why, by, why_at, -record::id(id)[1] AS position \
+                 FROM {range} LIMIT {limit};"
+            )
+        })
+        .collect();
+    let mut results = db::run(db, sql, Value::Null).await?;
+    let mut items: Vec<Item> = vec![];
+    for n in 0..=wide.len() {
+        let rows: Vec<Value> = results.take(n)?;
+        let rows: Vec<Item> = rows
+            .into_iter()
+            .map(serde_json::from_value)
+            .collect::<Result<_, _>>()?;
+        // A person is not shown reposts of their own posts (fanned out, they are never written).
+        items.extend(
+            rows.into_iter()
+                .filter(|item| n == 0 || !(item.why == "repost" && item.author == owner)),
+        );
+    }
+    // Newest first; the home's own rows first at one position (a mention of this person in a
+    // wide author's post is the same post: the home's row, which says why, is kept).
+    items.sort_by_key(|item| std::cmp::Reverse(item.position));
+    items.truncate(limit);
+    Ok(items)
 }

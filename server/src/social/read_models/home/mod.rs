@@ -8,6 +8,9 @@
 //! The projector keeps its own copy of the follow graph (`home_follower:[followee, follower]`) and
 //! of each author's posts (`home_authored:[author, -position]`), so it never reads another read
 //! model's tables (each is rebuilt on its own).
+//!
+//! The most-followed authors are the exception (`wide.rs`): their posts are written once and merged
+//! into their followers' homes when read.
 
 use crate::aggregate::decode;
 use crate::db::{self, Db};
@@ -21,8 +24,11 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use uuid::Uuid;
 
 mod items;
+mod wide;
 
 pub use items::{items, Item};
+use wide::Wide;
+pub use wide::WIDE_AT;
 
 pub const NAME: &str = "home";
 
@@ -33,13 +39,24 @@ const SCHEMA: &str = "
 DEFINE TABLE IF NOT EXISTS home{g} SCHEMALESS;
 DEFINE TABLE IF NOT EXISTS home_follower{g} SCHEMALESS;
 DEFINE TABLE IF NOT EXISTS home_authored{g} SCHEMALESS;
+DEFINE TABLE IF NOT EXISTS home_wide{g} SCHEMALESS;
+DEFINE TABLE IF NOT EXISTS home_wide_followed{g} SCHEMALESS;
+DEFINE TABLE IF NOT EXISTS home_wide_post{g} SCHEMALESS;
 ";
 
 pub const HOME: Definition = Definition {
     name: NAME,
-    version: 1,
+    // 2: the most-followed authors' posts are written once (`wide.rs`).
+    version: 2,
     schema: SCHEMA,
-    tables: &["home", "home_follower", "home_authored"],
+    tables: &[
+        "home",
+        "home_follower",
+        "home_authored",
+        "home_wide",
+        "home_wide_followed",
+        "home_wide_post",
+    ],
     in_order: false,
     apply: |scope, events, out| Box::pin(apply(scope, events, out)),
 };
@@ -56,6 +73,7 @@ struct Batch {
     follows: Vec<(String, String, u64)>,
     /// Posts that left: no longer copied in by a follow.
     gone: Vec<Uuid>,
+    wide: Wide,
 }
 
 async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> anyhow::Result<()> {
@@ -71,6 +89,8 @@ async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> anyho
     // Whose followers the batch needs: everyone who posts or reposts in it, read once.
     let mut posters: BTreeSet<String> = BTreeSet::new();
     let mut reposted: Vec<String> = vec![];
+    // Whose wide marks it needs: theirs, and those of everyone followed or unfollowed in it.
+    let mut followees: BTreeSet<String> = BTreeSet::new();
     for (event, _) in &parsed {
         match event {
             Event::PostCreated { author, .. } => {
@@ -80,9 +100,13 @@ async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> anyho
                 posters.insert(by.clone());
                 reposted.push(post::stream(*post_id));
             }
+            Event::UserFollowed { followee, .. } | Event::UserUnfollowed { followee, .. } => {
+                followees.insert(followee.clone());
+            }
             _ => {}
         }
     }
+    followees.extend(posters.iter().cloned());
     let mut b = Batch {
         followers: followers_of(scope.db, g, &posters).await?,
         rows: vec![],
@@ -92,6 +116,7 @@ async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> anyho
         unfollowed: vec![],
         follows: vec![],
         gone: vec![],
+        wide: Wide::of(scope.db, g, &followees).await?,
     };
     let originals = scope.store.first_positions(&reposted).await?;
     for (event, envelope) in parsed {
@@ -115,15 +140,18 @@ async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> anyho
                 // Replies reach the people mentioned, not every follower.
                 if reply_to.is_none() {
                     let followers: Vec<String> = b.followers_now(&author);
+                    let wide = b.wide.is_wide(&author, &followers, position);
+                    if wide {
+                        b.wide
+                            .put(&author, position, (post_id, key), &author, "follow");
+                    }
                     for follower in followers {
-                        b.put(
-                            &follower,
-                            (post_id, key),
-                            &author,
-                            "follow",
-                            Some(&author),
-                            position,
-                        );
+                        let by = Some(author.as_str());
+                        if wide {
+                            b.announce(&follower, post_id, "follow", by, position);
+                        } else {
+                            b.put(&follower, (post_id, key), &author, "follow", by, position);
+                        }
                         reached.insert(follower);
                     }
                 }
@@ -153,10 +181,19 @@ async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> anyho
                     .map(|(_, key, _)| *key)
                     .or_else(|| originals.get(&post::stream(post_id)).map(|p| minus(*p)));
                 if let Some(key) = key {
-                    for follower in b.followers_now(&by) {
-                        if follower != author {
+                    let followers = b.followers_now(&by);
+                    let wide = b.wide.is_wide(&by, &followers, position);
+                    if wide {
+                        b.wide.put(&by, position, (post_id, key), &author, "repost");
+                    }
+                    // The author is not shown a repost of their own post (a wide one is skipped
+                    // when read).
+                    for follower in followers.iter().filter(|f| **f != author) {
+                        if wide {
+                            b.announce(follower, post_id, "repost", Some(&by), position);
+                        } else {
                             b.put(
-                                &follower,
+                                follower,
                                 (post_id, key),
                                 &author,
                                 "repost",
@@ -173,6 +210,7 @@ async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> anyho
                     .or_default()
                     .insert(follower.clone());
                 b.edges.push((followee.clone(), follower.clone(), true));
+                b.wide.follow(&follower, &followee, true);
                 b.follows.push((follower, followee, position));
             }
             Event::UserUnfollowed { follower, followee } => {
@@ -188,6 +226,7 @@ async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> anyho
                         && row["why"] != "mention")
                 });
                 b.edges.push((followee.clone(), follower.clone(), false));
+                b.wide.follow(&follower, &followee, false);
                 b.unfollowed.push((follower, followee));
             }
             Event::PostHidden { post_id, .. } | Event::PostDeleted { post_id, .. } => {
@@ -198,6 +237,7 @@ async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> anyho
     }
     let gone = authored_keys_of(scope, &b).await?;
     backfill(scope, &mut b).await?;
+    std::mem::take(&mut b.wide).write(g, &mut out.writes);
     if scope.live {
         out.changes = std::mem::take(&mut b.changes)
             .into_iter()
@@ -250,8 +290,13 @@ impl Batch {
             "id": [owner, place], "post": post, "post_id": post_id, "author": author, "why": why,
             "by": by, "why_at": position,
         }));
-        // The live change names the post; the page reads it from the timeline (its counts, its
-        // visibility), as a query would.
+        self.announce(owner, post_id, why, by, position);
+    }
+
+    /// The live change of an item in `owner`'s home (whether its row is theirs or a wide
+    /// author's). It names the post; the page reads it from the timeline (its counts, its
+    /// visibility), as a query would.
+    fn announce(&mut self, owner: &str, post_id: Uuid, why: &str, by: Option<&str>, position: u64) {
         self.changes.push((
             owner.to_owned(),
             position,
@@ -340,8 +385,14 @@ async fn backfill(scope: Scope<'_>, b: &mut Batch) -> anyhow::Result<()> {
         );
         posts.sort_unstable();
         posts.dedup();
+        let wide_since = b.wide.since(&followee);
         for (key, post_id) in posts.into_iter().take(BACKFILL) {
             let by = Some(followee.as_str());
+            // A wide author's posts since the mark are merged in when read: only announced.
+            if wide_since.is_some_and(|since| key.unsigned_abs() >= since) {
+                b.announce(&follower, post_id, "follow", by, position);
+                continue;
+            }
             b.put_at(
                 &follower,
                 key,
