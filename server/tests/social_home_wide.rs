@@ -19,7 +19,7 @@ use uuid::Uuid;
 async fn followers(app: &TestApp, author: &str) -> u64 {
     let bus = &app.state.bus;
     let mut last = 0;
-    for chunk in (0..home::WIDE_AT).collect::<Vec<_>>().chunks(100) {
+    for chunk in (0..home::wide_at()).collect::<Vec<_>>().chunks(100) {
         let signups = chunk.iter().map(|n| async move {
             let handle = format!("fan{n}");
             let register = UserCommand::Register {

@@ -28,7 +28,7 @@ mod wide;
 
 pub use items::{items, Item};
 use wide::Wide;
-pub use wide::WIDE_AT;
+pub use wide::{wide_at, WIDE_AT};
 
 pub const NAME: &str = "home";
 

@@ -1,7 +1,7 @@
 //! The most-followed authors, written once instead of into every follower's home (the hybrid of
 //! Twitter's timelines; docs/read-side.md, "The home timeline and the most-followed authors").
 //!
-//! An author becomes *wide* at a post or repost made with [`WIDE_AT`] followers or more; the mark
+//! An author becomes *wide* at a post or repost made with [`wide_at`] followers or more; the mark
 //! is sticky, so no post is ever in neither place. A wide author's posts and reposts are one row
 //! each, `home_wide_post:[author, -position]`; `home_wide_followed:[follower, author]` says whose
 //! rows a home merges in (written for every follower at the mark, then on each follow, deleted on
@@ -12,6 +12,7 @@ use crate::projections::keys::{quote, Key};
 use crate::projections::{Generation, Writes};
 use serde_json::{json, Value};
 use std::collections::{BTreeSet, HashMap};
+use std::sync::OnceLock;
 use uuid::Uuid;
 
 /// Followers from which an author's posts are written once, not once per follower. At 1,000 a post
@@ -19,6 +20,19 @@ use uuid::Uuid;
 /// in the seeded 10,000-person network about seven authors are above it, so a home page merges a
 /// handful of key ranges at most.
 pub const WIDE_AT: usize = 1_000;
+
+/// [`WIDE_AT`], or `AGORA_HOME_WIDE_AT` where an operator set another (a measurement sets it past
+/// every author to compare with plain fan-out). Homes read the same either way; only where their
+/// rows are kept differs.
+pub fn wide_at() -> usize {
+    static AT: OnceLock<usize> = OnceLock::new();
+    *AT.get_or_init(|| {
+        std::env::var("AGORA_HOME_WIDE_AT")
+            .ok()
+            .and_then(|at| at.parse().ok())
+            .unwrap_or(WIDE_AT)
+    })
+}
 
 /// The wide authors a batch knows of, and what it writes for them.
 #[derive(Default)]
@@ -60,7 +74,7 @@ impl Wide {
         if self.marked.contains_key(author) {
             return true;
         }
-        if followers.len() < WIDE_AT {
+        if followers.len() < wide_at() {
             return false;
         }
         self.marked.insert(author.to_owned(), position);
