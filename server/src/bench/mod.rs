@@ -49,3 +49,13 @@ fn fresh_url(base: &str, name: &str) -> String {
         None => base.to_owned(),
     }
 }
+
+/// Serves the whole app on a loopback port, as `agora serve` does (its listener: no Nagle delay,
+/// which held every streamed page ~40 ms behind its last chunk); answers its base URL.
+async fn serve_on_loopback(state: crate::state::AppState) -> anyhow::Result<String> {
+    let listener = crate::http::listen("127.0.0.1:0".parse()?)?;
+    let base_url = format!("http://{}", listener.local_addr()?);
+    let app = crate::http::app(state);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok(base_url)
+}

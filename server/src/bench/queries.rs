@@ -63,10 +63,7 @@ pub async fn queries(base: &str, load: Load) -> anyhow::Result<QueriesReport> {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let catch_up_s = started.elapsed().as_secs_f64();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base_url = format!("http://{}", listener.local_addr()?);
-    let app = crate::http::app(state.clone());
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let base_url = super::serve_on_loopback(state.clone()).await?;
 
     // A hundred people's sessions, most of them among the most followed (who see the busiest homes).
     let mut cookies = vec![];

@@ -91,10 +91,7 @@ pub async fn wallet(base: &str, accounts: usize, transfers: usize) -> anyhow::Re
         append.push(baseline);
     }
     caught_up().await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base_url = format!("http://{}", listener.local_addr()?);
-    let app = crate::http::app(state.clone());
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let base_url = super::serve_on_loopback(state.clone()).await?;
     let mut cookies = vec![];
     // Every account but the hot one (its year is thousands of movements: a different question).
     for handle in handles.iter().skip(1).take(100) {
