@@ -38,8 +38,9 @@ pub async fn home_timeline(
     let mut below = cursor;
     let mut exhausted = false;
     let round = limit + 1 + SLACK;
+    let wide = home::wide_followees(db, home_g, &me.handle).await?;
     for _ in 0..MAX_ROUNDS {
-        let items = home::items(db, home_g, &me.handle, below, round).await?;
+        let items = home::items(db, home_g, &me.handle, &wide, below, round).await?;
         exhausted = items.len() < round;
         below = items.last().map(|item| item.position).or(below);
         let keys: Vec<i64> = items.iter().map(|item| item.post).collect();

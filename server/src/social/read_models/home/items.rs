@@ -22,22 +22,28 @@ pub struct Item {
     pub position: u64,
 }
 
+/// The wide authors `owner` follows (`wide.rs`), whose rows their home merges in.
+pub async fn wide_followees(db: &Db, g: Generation, owner: &str) -> anyhow::Result<Vec<String>> {
+    let followed = range_after(&g.table("home_wide_followed"), owner, None);
+    let sql = format!("SELECT VALUE record::id(id)[1] FROM {followed}");
+    Ok(db::rows(db, sql, Value::Null)
+        .await?
+        .into_iter()
+        .filter_map(|author| author.as_str().map(str::to_owned))
+        .collect())
+}
+
 /// Items of `owner`'s home, newest first, below `cursor`: its own rows merged with the rows of the
-/// wide authors it follows (`wide.rs`), one key-range scan each, in one round trip.
+/// wide authors it follows (`wide`, from [`wide_followees`]), one key-range scan each, in one
+/// round trip.
 pub async fn items(
     db: &Db,
     g: Generation,
     owner: &str,
+    wide: &[String],
     cursor: Option<u64>,
     limit: usize,
 ) -> anyhow::Result<Vec<Item>> {
-    let followed = range_after(&g.table("home_wide_followed"), owner, None);
-    let wide_followees = format!("SELECT VALUE record::id(id)[1] FROM {followed}");
-    let wide: Vec<String> = db::rows(db, wide_followees, Value::Null)
-        .await?
-        .into_iter()
-        .filter_map(|author| author.as_str().map(str::to_owned))
-        .collect();
     let ranges = std::iter::once(newest_first(&g.table("home"), owner, cursor)).chain(
         wide.iter()
             .map(|author| newest_first(&g.table("home_wide_post"), author, cursor)),

@@ -28,7 +28,7 @@ mod wide;
 
 use follows::{backfill, followers_of};
 
-pub use items::{items, Item};
+pub use items::{items, wide_followees, Item};
 use wide::Wide;
 pub use wide::{wide_at, WIDE_AT};
 
