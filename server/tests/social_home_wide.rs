@@ -124,6 +124,17 @@ async fn a_wide_authors_posts_are_written_once_and_read_in_every_followers_home(
         ]
     );
 
+    // Mentioned in a wide post before following: once in the home, saying why (the mention).
+    let carl = app.user("carl").await;
+    star.post_text("hello @carl").await;
+    let followed = carl.act("Follow", json!({ "handle": "star" })).await;
+    let carls = carl.read("/api/timeline/home", followed).await;
+    let hellos: Vec<_> = items(&carls)
+        .into_iter()
+        .filter(|(text, ..)| text == "hello @carl")
+        .collect();
+    assert_eq!(hellos, [item("hello @carl", "mention", "star")], "{carls}");
+
     // A wide repost of ann's post: ann is not shown a repost of her own post, bob is.
     let (anns, _) = ann.post_text("ann's thought").await;
     let reposted = star.act("Repost", json!({ "post_id": anns })).await;
@@ -131,7 +142,7 @@ async fn a_wide_authors_posts_are_written_once_and_read_in_every_followers_home(
     assert_eq!(items(&bobs)[0], item("ann's thought", "repost", "star"));
     let home = ann.read("/api/timeline/home", reposted).await;
     assert_eq!(items(&home)[0], item("ann's thought", "own", ""));
-    assert_eq!(items(&home).len(), 3, "{home}");
+    assert_eq!(items(&home).len(), 4, "{home}");
 
     // Paging runs through both kinds of rows.
     let path = format!("/api/timeline/home?limit=1&min_position={reposted}");
@@ -140,7 +151,7 @@ async fn a_wide_authors_posts_are_written_once_and_read_in_every_followers_home(
     let path = format!("/api/timeline/home?limit=5&cursor={next}");
     let (_, rest) = bob.get(&path).await;
     let texts: Vec<String> = items(&rest).into_iter().map(|(text, ..)| text).collect();
-    assert_eq!(texts, ["to the crowd", "before the crowd"]);
+    assert_eq!(texts, ["hello @carl", "to the crowd", "before the crowd"]);
 
     // A rebuild answers the same homes.
     let admin = app.user(ADMIN).await;
@@ -149,7 +160,7 @@ async fn a_wide_authors_posts_are_written_once_and_read_in_every_followers_home(
         bob.read("/api/timeline/home", reposted).await["items"],
         bobs["items"]
     );
-    assert_eq!(rows_of(&app, "home_wide_post").await, 2);
+    assert_eq!(rows_of(&app, "home_wide_post").await, 3);
 
     // An unfollow takes every post of star's out of ann's home, before the mark and since.
     let unfollowed = ann.act("Unfollow", json!({ "handle": "star" })).await;

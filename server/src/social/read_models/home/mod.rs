@@ -141,21 +141,8 @@ async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> anyho
                 reached.insert(author.clone());
                 // Replies reach the people mentioned, not every follower.
                 if reply_to.is_none() {
-                    let followers: Vec<String> = b.followers_now(&author);
-                    let wide = b.wide.is_wide(&author, &followers, position);
-                    if wide {
-                        b.wide
-                            .put(&author, position, (post_id, key), &author, "follow");
-                    }
-                    for follower in followers {
-                        let by = Some(author.as_str());
-                        if wide {
-                            b.announce(&follower, post_id, "follow", by, position);
-                        } else {
-                            b.put(&follower, (post_id, key), &author, "follow", by, position);
-                        }
-                        reached.insert(follower);
-                    }
+                    let followers = b.fan_out(&author, (post_id, key), &author, "follow", position);
+                    reached.extend(followers);
                 }
                 for mentioned in mentions {
                     if reached.insert(mentioned.clone()) {
@@ -183,27 +170,7 @@ async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> anyho
                     .map(|(_, key, _)| *key)
                     .or_else(|| originals.get(&post::stream(post_id)).map(|p| minus(*p)));
                 if let Some(key) = key {
-                    let followers = b.followers_now(&by);
-                    let wide = b.wide.is_wide(&by, &followers, position);
-                    if wide {
-                        b.wide.put(&by, position, (post_id, key), &author, "repost");
-                    }
-                    // The author is not shown a repost of their own post (a wide one is skipped
-                    // when read).
-                    for follower in followers.iter().filter(|f| **f != author) {
-                        if wide {
-                            b.announce(follower, post_id, "repost", Some(&by), position);
-                        } else {
-                            b.put(
-                                follower,
-                                (post_id, key),
-                                &author,
-                                "repost",
-                                Some(&by),
-                                position,
-                            );
-                        }
-                    }
+                    b.fan_out(&by, (post_id, key), &author, "repost", position);
                 }
             }
             Event::UserFollowed { follower, followee } => {
@@ -274,6 +241,32 @@ impl Batch {
             .get(author)
             .map(|set| set.iter().cloned().collect())
             .unwrap_or_default()
+    }
+
+    /// A post (why `follow`) or repost (why `repost`) by `by` to each of their followers but the
+    /// post's author (who is not shown a repost of their own post): a row in each home, or for a
+    /// wide author one row merged in when read, and a live change to each. Answers the followers.
+    fn fan_out(
+        &mut self,
+        by: &str,
+        post: (Uuid, i64),
+        author: &str,
+        why: &str,
+        position: u64,
+    ) -> Vec<String> {
+        let followers = self.followers_now(by);
+        let wide = self.wide.is_wide(by, &followers, position);
+        if wide {
+            self.wide.put(by, position, post, author, why);
+        }
+        for follower in followers.iter().filter(|f| *f != author) {
+            if wide {
+                self.announce(follower, post.0, why, Some(by), position);
+            } else {
+                self.put(follower, post, author, why, Some(by), position);
+            }
+        }
+        followers
     }
 
     /// An item in `owner`'s home, placed at `place` (minus a position) and caused at `position`.
