@@ -1,7 +1,9 @@
 //! The home timeline with a most-followed ("wide") author: their posts are written once and merged
-//! into each follower's home when read, instead of one row per follower. Through the HTTP API and
-//! `/ws`: the homes read as if fanned out, live changes still reach every follower, follows and
-//! unfollows after the mark, reposts, and a rebuild that answers the same.
+//! into each follower's home when read, instead of one row per follower, and pushed once, on the
+//! author's source topic, which the hub sends to every follower's `home`. Through the HTTP API and
+//! `/ws`: the homes read as if fanned out, live changes reach every follower, follows and unfollows
+//! after the mark make the home refetch, reposts, a resume across a restart that equals the live
+//! stream, and a rebuild that answers the same.
 
 mod common;
 
@@ -9,10 +11,13 @@ use agora::aggregate::Actor;
 use agora::commands::Origin;
 use agora::social::domain::user::{self, User, UserCommand};
 use agora::social::read_models::home;
-use common::live::{connect_as, next_frame, send};
-use common::{spawn, TestApp, ADMIN};
+use common::live::{connect_as, frames_until_quiet, next_frame, send};
+use common::{spawn_on, Client, Socket, TestApp, ADMIN};
 use serde_json::{json, Value};
+use std::time::Duration;
 use uuid::Uuid;
+
+const QUIET: Duration = Duration::from_millis(700);
 
 /// Enough people following `author` to make them wide: signed up and following through the
 /// command bus (the same commands as the HTTP API, without a password for each).
@@ -67,6 +72,45 @@ fn item(text: &str, why: &str, by: &str) -> (String, String, String) {
     (text.into(), why.into(), by.into())
 }
 
+/// The topics of the live journal's rows at `position` that are homes or home sources.
+async fn journaled_homes(app: &TestApp, position: u64) -> Vec<String> {
+    let sql = "SELECT VALUE record::id(id)[0] FROM live_change WHERE position = $position";
+    let rows = agora::db::rows(app.state.store.db(), sql, json!({ "position": position }))
+        .await
+        .unwrap();
+    let mut topics: Vec<String> = rows
+        .iter()
+        .filter_map(|topic| topic.as_str())
+        .filter(|topic| topic.starts_with("home"))
+        .map(str::to_owned)
+        .collect();
+    topics.sort();
+    topics
+}
+
+/// The same browser, talking to another server on this machine (its cookies go with it).
+fn at(client: &Client, app: &TestApp) -> Client {
+    Client {
+        base: app.url(""),
+        ..client.clone()
+    }
+}
+
+async fn subscribe_home(socket: &mut Socket, after: Option<u64>) -> Value {
+    send(
+        socket,
+        json!({ "op": "subscribe", "topic": "home", "after": after }),
+    )
+    .await;
+    let subscribed = next_frame(socket).await;
+    assert_eq!(subscribed["op"], "subscribed", "{subscribed}");
+    subscribed
+}
+
+fn changes(frames: Vec<Value>) -> Vec<Value> {
+    frames.into_iter().filter(|f| f["op"] == "change").collect()
+}
+
 async fn rows_of(app: &TestApp, table: &str) -> u64 {
     let table = app.state.projections.generation(home::NAME).table(table);
     let sql = format!("SELECT count() AS n FROM {table} GROUP ALL");
@@ -78,7 +122,8 @@ async fn rows_of(app: &TestApp, table: &str) -> u64 {
 
 #[tokio::test]
 async fn a_wide_authors_posts_are_written_once_and_read_in_every_followers_home() {
-    let app = spawn().await;
+    let db = agora::db::connect("mem://").await.unwrap();
+    let app = spawn_on(db.clone()).await;
     let star = app.user("star").await;
     let ann = app.user("ann").await;
     ann.act("Follow", json!({ "handle": "star" })).await;
@@ -87,15 +132,20 @@ async fn a_wide_authors_posts_are_written_once_and_read_in_every_followers_home(
     ann.read("/api/timeline/home", crowd).await;
     let home_rows = rows_of(&app, "home").await;
     let mut socket = connect_as(&app, &ann).await;
-    send(&mut socket, json!({ "op": "subscribe", "topic": "home" })).await;
-    assert_eq!(next_frame(&mut socket).await["op"], "subscribed");
+    subscribe_home(&mut socket, None).await;
 
-    // The post that makes star wide: one row, not one per follower; ann still sees it live.
+    // The post that makes star wide: one row, not one per follower; one journal row, on star's
+    // source topic; ann still sees it live.
     let (wide_post, position) = star.post_text("to the crowd").await;
     let change = next_frame(&mut socket).await;
     assert_eq!(change["topic"], "home", "{change}");
     assert_eq!(change["position"], position, "{change}");
     assert_eq!(change["data"]["post_id"], wide_post, "{change}");
+    assert_eq!(
+        journaled_homes(&app, position).await,
+        ["home:star", "home_wide:star"],
+        "star's own home and the one change every follower's home gets"
+    );
     let home = ann.read("/api/timeline/home", position).await;
     assert_eq!(
         items(&home),
@@ -112,9 +162,18 @@ async fn a_wide_authors_posts_are_written_once_and_read_in_every_followers_home(
     );
     assert!(crowd < position);
 
-    // A follow after the mark: the wide posts are merged in, the earlier one copied in.
+    // A follow after the mark: the wide posts are merged in, the earlier one copied in; bob's open
+    // home is told to refetch, as no frame says what the merge adds.
     let bob = app.user("bob").await;
+    let mut bobs_socket = connect_as(&app, &bob).await;
+    subscribe_home(&mut bobs_socket, None).await;
     let followed = bob.act("Follow", json!({ "handle": "star" })).await;
+    // The socket joins home again from now, and says why.
+    let resubscribed = next_frame(&mut bobs_socket).await;
+    assert_eq!(resubscribed["op"], "subscribed", "{resubscribed}");
+    let resync = next_frame(&mut bobs_socket).await;
+    assert_eq!(resync["op"], "resync", "{resync}");
+    assert_eq!(resync["topic"], "home", "{resync}");
     let bobs = bob.read("/api/timeline/home", followed).await;
     assert_eq!(
         items(&bobs),
@@ -152,6 +211,26 @@ async fn a_wide_authors_posts_are_written_once_and_read_in_every_followers_home(
     let (_, rest) = bob.get(&path).await;
     let texts: Vec<String> = items(&rest).into_iter().map(|(text, ..)| text).collect();
     assert_eq!(texts, ["hello @carl", "to the crowd", "before the crowd"]);
+
+    // What ann's socket got: the wide posts from star's source, her own post, not star's repost of
+    // it. Then the server restarts, and a resume from before the wide post, answered from the
+    // journals of her home and of star's source, is that stream, frame for frame.
+    let live = changes(frames_until_quiet(&mut socket, QUIET).await);
+    let mut seen = vec![change];
+    seen.extend(live);
+    let ids: Vec<&Value> = seen
+        .iter()
+        .map(|change| &change["data"]["post_id"])
+        .collect();
+    assert_eq!(ids.len(), 3, "{seen:?}");
+    assert_eq!(ids[2], &json!(anns), "{seen:?}");
+    app.state.projections.stop().await;
+    let app = spawn_on(db).await;
+    let (ann, bob) = (at(&ann, &app), at(&bob, &app));
+    let mut resumed = connect_as(&app, &ann).await;
+    subscribe_home(&mut resumed, Some(crowd)).await;
+    let replayed = changes(frames_until_quiet(&mut resumed, QUIET).await);
+    assert_eq!(replayed, seen, "the resumed stream is the live one");
 
     // A rebuild answers the same homes.
     let admin = app.user(ADMIN).await;

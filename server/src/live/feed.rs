@@ -6,7 +6,7 @@ use super::{Change, Hub};
 use crate::policies::Policies;
 use crate::projections::Projections;
 use crate::store::Store;
-use app::wire::ChangeKind;
+use app::wire::{ChangeKind, Envelope};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::time::Duration;
@@ -23,15 +23,7 @@ pub async fn feed_events(store: Store, hub: Hub) {
         match subscription.next_batch(500).await {
             Ok(events) => {
                 let last = events.last().map_or(0, |e| e.position);
-                let changes = events
-                    .into_iter()
-                    .map(|event| Change {
-                        topic: ADMIN_EVENTS.into(),
-                        position: event.position,
-                        kind: ChangeKind::Event,
-                        data: serde_json::to_value(&event).unwrap_or_default(),
-                    })
-                    .collect();
+                let changes = events.iter().map(event_change).collect();
                 hub.publish(last, changes);
             }
             Err(error) => {
@@ -84,15 +76,16 @@ impl Dashboard {
     }
 }
 
+/// A durable event as its change on `admin:events`.
+pub fn event_change(event: &Envelope) -> Change {
+    let data = serde_json::to_value(event).unwrap_or_default();
+    Change::new(ADMIN_EVENTS.into(), event.position, ChangeKind::Event, data)
+}
+
 /// The rows as `upsert` changes of `admin:projections` at `position`.
 pub fn dashboard_changes(rows: Vec<Value>, position: u64) -> Vec<Change> {
     rows.into_iter()
-        .map(|data| Change {
-            topic: ADMIN_PROJECTIONS.into(),
-            position,
-            kind: ChangeKind::Upsert,
-            data,
-        })
+        .map(|data| Change::new(ADMIN_PROJECTIONS.into(), position, ChangeKind::Upsert, data))
         .collect()
 }
 

@@ -2,14 +2,13 @@
 //! topics, the log itself for `admin:events`, and the projectors' current rows for
 //! `admin:projections` (a dashboard of states, each row's latest being all it needs).
 
-use super::feed::{dashboard_changes, Dashboard};
+use super::feed::{dashboard_changes, event_change, Dashboard};
 use super::journal::{Journal, MAX_REPLAY};
 use super::topics::Topics;
 use super::topics::{ADMIN_EVENTS, ADMIN_PROJECTIONS};
 use super::{frames, Change};
 use crate::projections::Projections;
 use crate::store::Store;
-use app::wire::ChangeKind;
 use axum::extract::ws::Utf8Bytes;
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,11 +22,13 @@ pub struct History {
 }
 
 impl History {
-    /// The changes of `topic` above `after` up to `through` (a position the hub has published up
-    /// to), in order; `Err` with the reason to resync when they cannot be told.
+    /// The changes of `topic` (and of its `sources`, see [`super::Membership`]) above `after` up
+    /// to `through` (a position the hub has published up to), in order; `Err` with the reason to
+    /// resync when they cannot be told.
     pub async fn after(
         &self,
         topic: &str,
+        sources: &[String],
         after: u64,
         through: u64,
         wait: Duration,
@@ -67,7 +68,7 @@ impl History {
                     return Err("the read models are still catching up; refetch".into());
                 }
                 self.journal
-                    .frames(topic, after, through, topics)
+                    .frames(topic, sources, after, through, topics)
                     .await
                     .map_err(failed)?
             }
@@ -91,12 +92,7 @@ impl History {
         Ok(Ok(events
             .into_iter()
             .filter(|event| event.position <= through)
-            .map(|event| Change {
-                topic: ADMIN_EVENTS.into(),
-                position: event.position,
-                kind: ChangeKind::Event,
-                data: serde_json::to_value(&event).unwrap_or_default(),
-            })
+            .map(|event| event_change(&event))
             .collect()))
     }
 }

@@ -5,18 +5,16 @@
 //! subscription is answered (what it missed, from the ring) and joins the live flow, so nothing
 //! falls between the replay and the live changes, and nothing arrives out of order.
 
+use super::members::Members;
+use super::ring::{Kept, Topic};
 use super::topics::Topics;
-use super::Change;
+use super::{Change, Framed, Membership};
 use app::wire::ServerFrame;
 use axum::extract::ws::Utf8Bytes;
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
-
-/// How many recent changes each topic keeps for resuming subscribers: the cache in front of the
-/// journal.
-const KEPT_PER_TOPIC: usize = 1000;
 
 /// What a socket's send task is handed: a frame's text, or the close that ends the socket.
 #[derive(Debug, Clone)]
@@ -35,51 +33,115 @@ pub struct Subscriber {
     pub lagged: mpsc::UnboundedSender<String>,
 }
 
-/// A change kept for resumes: its position and its frame's text (`None` marks a point below which
-/// the topic cannot be resumed, see [`Hub::invalidate`]).
-struct Kept {
-    position: u64,
-    frame: Option<Utf8Bytes>,
-}
-
-struct Topic {
-    recent: VecDeque<Kept>,
-    /// Every change of this topic above this position is in `recent`.
-    complete_after: u64,
-    /// The last position published on this topic (or the floor).
-    last: u64,
-    subscribers: HashMap<u64, Subscriber>,
-}
-
-impl Topic {
-    fn new(floor: u64) -> Topic {
-        Topic {
-            recent: VecDeque::new(),
-            complete_after: floor,
-            last: floor,
-            subscribers: HashMap::new(),
-        }
-    }
-
-    fn keep(&mut self, kept: Kept) {
-        self.last = self.last.max(kept.position);
-        self.recent.push_back(kept);
-        if self.recent.len() > KEPT_PER_TOPIC {
-            if let Some(dropped) = self.recent.pop_front() {
-                self.complete_after = dropped.position;
-            }
-        }
-    }
-}
-
 struct State {
     topics: HashMap<String, Topic>,
+    members: Members,
     /// Changes at or below this position were published before this hub started.
     floor: u64,
     /// The highest position the feeding read models have reached.
     position: u64,
     /// A read model was rebuilt at this position: what a client saw before it may not match.
     rebuilt_at: u64,
+}
+
+impl State {
+    fn topic(&mut self, name: &str) -> &mut Topic {
+        let floor = self.floor;
+        self.topics
+            .entry(name.to_owned())
+            .or_insert_with(|| Topic::new(floor))
+    }
+
+    /// Sends a change to its topic's subscribers and, from a source, to its members' (but the one
+    /// it skips), and keeps it in its topic's ring.
+    fn deliver(&mut self, topics: &Topics, change: Framed, text: Utf8Bytes) {
+        if change.position <= self.floor {
+            return;
+        }
+        let topic = self.topic(&change.topic);
+        topic.send(&text, &change.client_topic);
+        topic.keep(Kept {
+            position: change.position,
+            frame: Some(text.clone()),
+            except: change.except.clone(),
+        });
+        for member in self.members.reached(&change.topic) {
+            if change.except.as_ref() == Some(member) {
+                continue;
+            }
+            if let Some(topic) = self.topics.get_mut(member) {
+                topic.send(&text, topics.client_topic(member));
+            }
+        }
+    }
+
+    fn join(&mut self, topics: &Topics, membership: &Membership) {
+        self.members.apply(membership);
+        if membership.refetch && membership.position > self.floor {
+            self.invalidate(topics, &membership.member, membership.position);
+        }
+    }
+
+    fn invalidate(&mut self, topics: &Topics, name: &str, position: u64) {
+        let topic = self.topic(name);
+        for (_, subscriber) in topic.subscribers.drain() {
+            let _ = subscriber.lagged.send(topics.client_topic(name).to_owned());
+        }
+        topic.keep(Kept {
+            position,
+            frame: None,
+            except: None,
+        });
+    }
+
+    /// What the rings of `member` and of its sources hold above `after`, merged by position.
+    fn replay(
+        &self,
+        member: &str,
+        sources: &[String],
+        after: u64,
+    ) -> Result<Vec<Utf8Bytes>, Missing> {
+        let rings: Vec<&Topic> = std::iter::once(member)
+            .chain(sources.iter().map(String::as_str))
+            .filter_map(|name| self.topics.get(name))
+            .collect();
+        let complete_after = rings
+            .iter()
+            .map(|ring| ring.complete_after)
+            .max()
+            .unwrap_or(self.floor);
+        if after < complete_after {
+            return Err(Missing::Before(complete_after));
+        }
+        let mut missed: Vec<&Kept> = rings
+            .iter()
+            .flat_map(|ring| ring.recent.iter())
+            .filter(|kept| kept.position > after && kept.except.as_deref() != Some(member))
+            .collect();
+        // Stable: the member's own changes first at one position, as the journal merges them.
+        missed.sort_by_key(|kept| kept.position);
+        missed
+            .into_iter()
+            .map(|kept| {
+                kept.frame.clone().ok_or_else(|| {
+                    Missing::Resync(format!(
+                        "changed at {} in a way no frame tells; refetch",
+                        kept.position
+                    ))
+                })
+            })
+            .collect()
+    }
+
+    /// The last position published on `member` or any of its sources.
+    fn last(&self, member: &str, sources: &[String]) -> u64 {
+        std::iter::once(member)
+            .chain(sources.iter().map(String::as_str))
+            .filter_map(|name| self.topics.get(name))
+            .map(|topic| topic.last)
+            .max()
+            .unwrap_or(self.floor)
+    }
 }
 
 /// Why a subscription was not answered from the ring.
@@ -103,6 +165,7 @@ impl Hub {
     pub fn new(position: u64, topics: Topics) -> Hub {
         let state = State {
             topics: HashMap::new(),
+            members: Members::default(),
             floor: position,
             position,
             rebuilt_at: 0,
@@ -143,54 +206,50 @@ impl Hub {
     /// Publishes a batch's changes (sent in position order, see [`super::frames`]) and records
     /// that the feed reached `position`.
     pub fn publish(&self, position: u64, changes: Vec<Change>) {
+        self.publish_with(position, changes, vec![]);
+    }
+
+    /// [`Hub::publish`], with the memberships the batch changed, all in position order: at one
+    /// position the memberships first, so the joins at an author's mark come before the post that
+    /// made them.
+    pub fn publish_with(
+        &self,
+        position: u64,
+        changes: Vec<Change>,
+        mut memberships: Vec<Membership>,
+    ) {
         let frames = super::frames(&self.topics, changes);
+        memberships.sort_by_key(|membership| membership.position);
+        let mut memberships = memberships.into_iter().peekable();
         let mut state = self.lock();
         state.position = state.position.max(position);
-        let floor = state.floor;
         for (change, text) in frames {
-            if change.position <= floor {
-                continue;
+            while let Some(membership) = memberships.next_if(|m| m.position <= change.position) {
+                state.join(&self.topics, &membership);
             }
-            let topic = state
-                .topics
-                .entry(change.topic)
-                .or_insert_with(|| Topic::new(floor));
-            topic.subscribers.retain(|_, subscriber| {
-                match subscriber.frames.try_send(Outgoing::Frame(text.clone())) {
-                    Ok(()) => true,
-                    Err(mpsc::error::TrySendError::Full(_)) => {
-                        let _ = subscriber.lagged.send(change.client_topic.clone());
-                        false
-                    }
-                    Err(mpsc::error::TrySendError::Closed(_)) => false,
-                }
-            });
-            topic.keep(Kept {
-                position: change.position,
-                frame: Some(text),
-            });
+            state.deliver(&self.topics, change, text);
         }
+        for membership in memberships {
+            state.join(&self.topics, &membership);
+        }
+    }
+
+    /// Sets the memberships of one family of sources to what a projector's tables hold.
+    pub fn replace_memberships(&self, family: &str, pairs: Vec<(String, String)>) {
+        self.lock().members.replace(family, pairs);
+    }
+
+    /// The sources whose changes also reach `member` (a resume from the journal reads them too).
+    pub fn sources(&self, member: &str) -> Vec<String> {
+        self.lock().members.sources(member)
     }
 
     /// Tells every subscriber of these topics to refetch, and refuses resumes from below `position`:
     /// a change was made to them out of order (a parked event applied late).
     pub fn invalidate(&self, position: u64, topics: &[String]) {
         let mut state = self.lock();
-        let floor = state.floor;
         for name in topics {
-            let topic = state
-                .topics
-                .entry(name.clone())
-                .or_insert_with(|| Topic::new(floor));
-            for (_, subscriber) in topic.subscribers.drain() {
-                let _ = subscriber
-                    .lagged
-                    .send(self.topics.client_topic(name).to_owned());
-            }
-            topic.keep(Kept {
-                position,
-                frame: None,
-            });
+            state.invalidate(&self.topics, name, position);
         }
     }
 
@@ -221,9 +280,9 @@ impl Hub {
     }
 
     /// Subscribes after `after` (`None`: from now). Under one lock: queues `prefix` (the
-    /// `subscribed` frame and whatever the journal answered), then what the ring holds above
-    /// `after`, and joins the live flow. Answers the `subscribed` position, or what is missing
-    /// (nothing was queued then, and the subscriber did not join).
+    /// `subscribed` frame and whatever the journal answered), then what the rings of the topic and
+    /// of its sources hold above `after`, and joins the live flow. Answers the `subscribed`
+    /// position, or what is missing (nothing was queued then, and the subscriber did not join).
     pub fn subscribe(
         &self,
         topic_name: &str,
@@ -232,11 +291,9 @@ impl Hub {
         subscriber: Subscriber,
     ) -> Result<(), Missing> {
         let mut state = self.lock();
-        let (floor, rebuilt_at) = (state.floor, state.rebuilt_at);
-        let topic = state
-            .topics
-            .entry(topic_name.to_owned())
-            .or_insert_with(|| Topic::new(floor));
+        let rebuilt_at = state.rebuilt_at;
+        let sources = state.members.sources(topic_name);
+        state.topic(topic_name);
         let replay: Vec<Utf8Bytes> = match after {
             None => vec![],
             Some(after) if after < rebuilt_at => {
@@ -244,27 +301,9 @@ impl Hub {
                     "the read model was rebuilt at {rebuilt_at}, after {after}; refetch"
                 )))
             }
-            Some(after) if after < topic.complete_after => {
-                return Err(Missing::Before(topic.complete_after))
-            }
-            Some(after) => {
-                let missed = topic.recent.iter().filter(|kept| kept.position > after);
-                let mut replay = vec![];
-                for kept in missed {
-                    match &kept.frame {
-                        Some(frame) => replay.push(frame.clone()),
-                        None => {
-                            return Err(Missing::Resync(format!(
-                                "changed out of order at {}; refetch",
-                                kept.position
-                            )))
-                        }
-                    }
-                }
-                replay
-            }
+            Some(after) => state.replay(topic_name, &sources, after)?,
         };
-        let position = after.unwrap_or(0).max(topic.last);
+        let position = after.unwrap_or(0).max(state.last(topic_name, &sources));
         for frame in prefix(position).into_iter().chain(replay) {
             if subscriber.frames.try_send(Outgoing::Frame(frame)).is_err() {
                 // Not even the replay fits: the client is far behind; it refetches instead.
@@ -274,7 +313,10 @@ impl Hub {
                 return Ok(());
             }
         }
-        topic.subscribers.insert(subscriber.id, subscriber);
+        state
+            .topic(topic_name)
+            .subscribers
+            .insert(subscriber.id, subscriber);
         Ok(())
     }
 

@@ -12,17 +12,19 @@ fn hub(position: u64) -> Hub {
         Topics::new(&[
             TopicRule::plain("public", Access::Anyone),
             TopicRule::plain("wallet", Access::Own),
+            TopicRule::plain("home", Access::Own),
+            TopicRule::source("home_wide", "home"),
         ]),
     )
 }
 
 fn change(topic: &str, position: u64) -> Change {
-    Change {
-        topic: topic.into(),
+    Change::new(
+        topic.into(),
         position,
-        kind: ChangeKind::Upsert,
-        data: Value::from(position),
-    }
+        ChangeKind::Upsert,
+        Value::from(position),
+    )
 }
 
 fn subscriber(
@@ -185,4 +187,137 @@ fn a_batch_made_out_of_position_order_reaches_subscribers_in_order() {
             (Value::from(7), false)
         ]
     );
+}
+
+fn membership(member: &str, position: u64, joined: bool, refetch: bool) -> Membership {
+    Membership {
+        member: member.into(),
+        source: "home_wide:star".into(),
+        position,
+        joined,
+        refetch,
+    }
+}
+
+fn source_change(position: u64, except: Option<&str>) -> Change {
+    let mut change = change("home_wide:star", position);
+    change.except = except.map(str::to_owned);
+    change
+}
+
+fn topics_of(frames: &[ServerFrame]) -> Vec<String> {
+    frames
+        .iter()
+        .filter_map(|frame| match frame {
+            ServerFrame::Change { topic, .. } => Some(topic.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_source_reaches_its_members_as_their_own_topic_but_the_one_it_skips() {
+    let hub = hub(0);
+    let (ann, mut anns, _) = subscriber(&hub, 8);
+    let (bob, mut bobs, _) = subscriber(&hub, 8);
+    hub.subscribe("home:ann", None, |_| vec![], ann).unwrap();
+    hub.subscribe("home:bob", None, |_| vec![], bob).unwrap();
+    let joins = vec![
+        membership("home:ann", 1, true, false),
+        membership("home:bob", 1, true, false),
+    ];
+    hub.publish_with(1, vec![], joins);
+    hub.publish(2, vec![source_change(2, Some("home:bob"))]);
+    hub.publish(3, vec![source_change(3, None)]);
+    let got = frames(&mut anns);
+    assert_eq!(positions(&got), vec![2, 3]);
+    assert_eq!(
+        topics_of(&got),
+        ["home", "home"],
+        "framed as the member's topic"
+    );
+    assert_eq!(positions(&frames(&mut bobs)), vec![3]);
+    assert_eq!(hub.sources("home:ann"), ["home_wide:star"]);
+}
+
+#[test]
+fn a_resume_merges_the_rings_of_a_member_and_its_sources_by_position() {
+    let hub = hub(0);
+    hub.publish_with(1, vec![], vec![membership("home:ann", 1, true, false)]);
+    hub.publish(2, vec![change("home:ann", 2)]);
+    hub.publish(3, vec![source_change(3, None)]);
+    hub.publish(4, vec![change("home:ann", 4)]);
+    hub.publish(5, vec![source_change(5, Some("home:ann"))]);
+    let (ann, mut anns, _) = subscriber(&hub, 8);
+    let subscribed = |at| {
+        vec![Hub::text(&ServerFrame::Subscribed {
+            topic: "home".into(),
+            position: at,
+        })]
+    };
+    hub.subscribe("home:ann", Some(1), subscribed, ann).unwrap();
+    let got = frames(&mut anns);
+    assert!(
+        matches!(got[0], ServerFrame::Subscribed { position: 5, .. }),
+        "the sources' last position counts: {got:?}"
+    );
+    assert_eq!(positions(&got), vec![2, 3, 4]);
+}
+
+#[test]
+fn a_membership_that_changes_a_list_makes_it_refetch_and_older_resumes_too() {
+    let hub = hub(0);
+    let (ann, _anns, mut behind) = subscriber(&hub, 8);
+    hub.subscribe("home:ann", None, |_| vec![], ann).unwrap();
+    hub.publish_with(3, vec![], vec![membership("home:ann", 3, true, true)]);
+    assert_eq!(behind.try_recv().ok().as_deref(), Some("home"));
+    let (again, _r, _) = subscriber(&hub, 8);
+    let answer = hub.subscribe("home:ann", Some(2), |_| vec![], again);
+    assert!(matches!(answer, Err(Missing::Resync(_))), "{answer:?}");
+    let (later, mut laters, _) = subscriber(&hub, 8);
+    hub.subscribe("home:ann", Some(3), |_| vec![], later)
+        .unwrap();
+    // An unfollow: the source reaches ann no more.
+    hub.publish_with(5, vec![], vec![membership("home:ann", 5, false, true)]);
+    let (last, mut lasts, _) = subscriber(&hub, 8);
+    hub.subscribe("home:ann", Some(5), |_| vec![], last)
+        .unwrap();
+    hub.publish(6, vec![source_change(6, None)]);
+    assert!(positions(&frames(&mut laters)).is_empty());
+    assert!(positions(&frames(&mut lasts)).is_empty());
+    assert!(hub.sources("home:ann").is_empty());
+}
+
+#[test]
+fn memberships_take_effect_in_position_order_with_the_changes_of_their_batch() {
+    let hub = hub(0);
+    let (ann, mut anns, _) = subscriber(&hub, 8);
+    hub.subscribe("home:ann", None, |_| vec![], ann).unwrap();
+    // An author's mark at 4 (ann joins), the post that made it, an unfollow at 6, a post at 7.
+    hub.publish_with(
+        7,
+        vec![source_change(7, None), source_change(4, None)],
+        vec![
+            membership("home:ann", 6, false, false),
+            membership("home:ann", 4, true, false),
+        ],
+    );
+    assert_eq!(positions(&frames(&mut anns)), vec![4]);
+}
+
+#[test]
+fn a_projectors_memberships_replace_those_of_its_family_only() {
+    let hub = hub(0);
+    hub.publish_with(1, vec![], vec![membership("home:ann", 1, true, false)]);
+    let other = Membership {
+        source: "other:x".into(),
+        ..membership("home:ann", 1, true, false)
+    };
+    hub.publish_with(1, vec![], vec![other]);
+    hub.replace_memberships(
+        "home_wide",
+        vec![("home:bob".into(), "home_wide:star".into())],
+    );
+    assert_eq!(hub.sources("home:ann"), ["other:x"]);
+    assert_eq!(hub.sources("home:bob"), ["home_wide:star"]);
 }

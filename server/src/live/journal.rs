@@ -53,7 +53,10 @@ pub type Replay = Result<Arc<Vec<Utf8Bytes>>, String>;
 /// Reads in flight or just answered, by `(topic, after, through)`: when a thousand clients resume
 /// the same topic from the same position (a server restart, a network blip), one read and one
 /// serialisation answer them all.
-type Shared = Mutex<HashMap<(String, u64, u64), (Instant, Arc<OnceCell<Replay>>)>>;
+type Shared = Mutex<HashMap<ReadKey, (Instant, Arc<OnceCell<Replay>>)>>;
+
+/// A read: the topic, its sources, and the positions after and through.
+type ReadKey = (String, Vec<String>, u64, u64);
 
 /// How long an answered read is kept for clients resuming from the same position.
 const SHARED_FOR: Duration = Duration::from_secs(5);
@@ -90,11 +93,13 @@ impl Journal {
         Ok((journal, meta))
     }
 
-    /// The frames of `topic`'s changes above `after` up to `through`, read once for everyone
-    /// who asks the same within a few seconds.
+    /// The frames of `topic`'s changes above `after` up to `through`, merged by position with
+    /// those of its `sources` (see [`super::Membership`]), read once for everyone who asks the same
+    /// within a few seconds.
     pub async fn frames(
         &self,
         topic: &str,
+        sources: &[String],
         after: u64,
         through: u64,
         topics: &Topics,
@@ -102,7 +107,7 @@ impl Journal {
         let cell = {
             let mut shared = self.shared.lock().unwrap_or_else(|p| p.into_inner());
             shared.retain(|_, (at, _)| at.elapsed() < SHARED_FOR);
-            let key = (topic.to_owned(), after, through);
+            let key = (topic.to_owned(), sources.to_vec(), after, through);
             let (_, cell) = shared
                 .entry(key)
                 .or_insert_with(|| (Instant::now(), Arc::default()));
@@ -110,7 +115,7 @@ impl Journal {
         };
         let replay = cell
             .get_or_try_init(|| async {
-                let read = self.read(topic, after, through).await?;
+                let read = self.merged(topic, sources, after, through).await?;
                 let framed = read.map(|changes| {
                     Arc::new(
                         frames(topics, changes)
@@ -125,11 +130,13 @@ impl Journal {
         Ok(replay.clone())
     }
 
-    /// The changes of `topic` above `after` up to `through`, in order; `Err` with the reason when
-    /// the journal cannot answer (the client refetches).
-    async fn read(
+    /// The changes of `member` and of its sources above `after` up to `through`, in position
+    /// order (the member's own first at one position); `Err` with the reason when the journal
+    /// cannot answer (the client refetches).
+    async fn merged(
         &self,
-        topic: &str,
+        member: &str,
+        sources: &[String],
         after: u64,
         through: u64,
     ) -> anyhow::Result<Result<Vec<Change>, String>> {
@@ -142,9 +149,36 @@ impl Journal {
         if through <= after {
             return Ok(Ok(vec![]));
         }
+        let topics = std::iter::once(member).chain(sources.iter().map(String::as_str));
+        let reads = topics.map(|topic| self.read(topic, after, through));
+        let mut changes = vec![];
+        for read in futures::future::try_join_all(reads).await? {
+            match read {
+                Ok(read) => changes.extend(read),
+                Err(reason) => return Ok(Err(reason)),
+            }
+        }
+        changes.retain(|change| change.except.as_deref() != Some(member));
+        if changes.len() > MAX_REPLAY {
+            return Ok(Err(format!(
+                "more than {MAX_REPLAY} changes after {after}; refetch"
+            )));
+        }
+        changes.sort_by_key(|change| change.position);
+        Ok(Ok(changes))
+    }
+
+    /// The changes of one topic above `after` up to `through`, in order, or why they cannot be
+    /// told.
+    async fn read(
+        &self,
+        topic: &str,
+        after: u64,
+        through: u64,
+    ) -> anyhow::Result<Result<Vec<Change>, String>> {
         let t = quote(topic);
         let sql = format!(
-            "SELECT position, kind, data FROM {TABLE}:[{t}, {}, 0]..=[{t}, {through}, {}] LIMIT {}",
+            "SELECT position, kind, data, except FROM {TABLE}:[{t}, {}, 0]..=[{t}, {through}, {}] LIMIT {}",
             after + 1,
             i64::MAX,
             MAX_REPLAY + 1
@@ -159,13 +193,16 @@ impl Journal {
         for row in rows {
             let position = row["position"].as_u64().unwrap_or_default();
             if row["kind"] == "late" {
-                return Ok(Err(format!("changed out of order at {position}; refetch")));
+                return Ok(Err(format!(
+                    "changed at {position} in a way no frame tells; refetch"
+                )));
             }
             changes.push(Change {
                 topic: topic.to_owned(),
                 position,
                 kind: serde_json::from_value::<ChangeKind>(row["kind"].clone())?,
                 data: row["data"].clone(),
+                except: row["except"].as_str().map(str::to_owned),
             });
         }
         Ok(Ok(changes))
@@ -229,16 +266,20 @@ pub fn write(writes: &mut Writes, changes: &[Change]) {
 }
 
 fn row(change: &Change, seq: u64) -> Value {
-    json!({
+    let mut row = json!({
         "id": [change.topic, change.position, seq],
         "position": change.position,
         "kind": change.kind,
         "data": change.data,
-    })
+    });
+    if let Some(except) = &change.except {
+        row["except"] = json!(except);
+    }
+    row
 }
 
-/// Marks that these topics changed out of order at `position` (a parked event applied late):
-/// a resume from below it must refetch.
+/// Marks that these topics changed at `position` in a way no frame tells (a parked event applied
+/// late, a membership that changes a list): a resume from below it must refetch.
 pub fn write_late(writes: &mut Writes, position: u64, topics: &[String]) {
     let rows = topics
         .iter()
@@ -248,6 +289,20 @@ pub fn write_late(writes: &mut Writes, position: u64, topics: &[String]) {
         })
         .collect();
     writes.insert_rows(TABLE, rows);
+}
+
+/// Marks the members of memberships that change their lists (`refetch`) at their positions.
+pub fn write_refetches(writes: &mut Writes, memberships: &[super::Membership]) {
+    let mut marks: Vec<(u64, &str)> = memberships
+        .iter()
+        .filter(|m| m.refetch)
+        .map(|m| (m.position, m.member.as_str()))
+        .collect();
+    marks.sort();
+    marks.dedup();
+    for (position, member) in marks {
+        write_late(writes, position, &[member.to_owned()]);
+    }
 }
 
 /// Records that a read model was rebuilt and serves from `position`: resumes below it refetch.

@@ -13,8 +13,10 @@ mod feed;
 pub mod history;
 pub mod hub;
 pub mod journal;
+mod members;
 mod protocol;
 pub mod revocations;
+mod ring;
 mod socket;
 pub mod topics;
 
@@ -35,6 +37,38 @@ pub struct Change {
     pub position: u64,
     pub kind: ChangeKind,
     pub data: Value,
+    /// On a source topic (see [`Membership`]): the one member topic this change does not reach.
+    pub except: Option<String>,
+}
+
+impl Change {
+    /// A change that reaches every subscriber of its topic.
+    pub fn new(topic: String, position: u64, kind: ChangeKind, data: Value) -> Change {
+        Change {
+            topic,
+            position,
+            kind,
+            data,
+            except: None,
+        }
+    }
+}
+
+/// A source topic whose changes also reach the subscribers of a member topic, from `position` on
+/// (or, when `joined` is false, no longer). Home uses it for its most-followed authors: each is one
+/// source topic (`home_wide:<author>`), and each follower's `home:<handle>` a member, so a post is
+/// one change and one journal row, not one per follower. Sources are not subscribable themselves;
+/// their frames carry the member's client topic (see `TopicRule::source`).
+///
+/// `refetch`: the member's list changed in a way no frame says (a follow merges in a wide author's
+/// earlier posts): its subscribers are told `resync`, and resumes from before `position` refetch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Membership {
+    pub member: String,
+    pub source: String,
+    pub position: u64,
+    pub joined: bool,
+    pub refetch: bool,
 }
 
 /// A change about to be sent: where it goes, and the text of its frame.
@@ -43,6 +77,7 @@ pub(crate) struct Framed {
     /// The topic as the client named it (`home`, not the hub's `home:ann`).
     pub client_topic: String,
     pub position: u64,
+    pub except: Option<String>,
 }
 
 /// The frames of changes in position order, each serialised once. A frame says `more` when another
@@ -80,6 +115,7 @@ pub(crate) fn frames(topics: &Topics, mut changes: Vec<Change>) -> Vec<(Framed, 
                 topic: change.topic,
                 client_topic,
                 position: change.position,
+                except: change.except,
             };
             (framed, text)
         })

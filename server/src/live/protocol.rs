@@ -222,9 +222,17 @@ impl Connection {
                 Err(Missing::Before(ring_from)) => ring_from,
             };
             let since = from.unwrap_or_default();
+            let sources = self.hub.sources(hub_topic);
             let replay = self
                 .history
-                .after(hub_topic, since, ring_from, CATCH_UP, self.hub.topics())
+                .after(
+                    hub_topic,
+                    &sources,
+                    since,
+                    ring_from,
+                    CATCH_UP,
+                    self.hub.topics(),
+                )
                 .await?;
             missed.extend(replay.iter().cloned());
             from = Some(ring_from);

@@ -20,6 +20,9 @@ pub struct TopicRule {
     /// True for `name:<parameter>` topics (`user:<handle>`), false for a plain `name`.
     pub parameterised: bool,
     pub access: Access,
+    /// For a source family (see [`crate::live::Membership`]): the client topic its frames carry.
+    /// No client subscribes to a source itself.
+    pub framed_as: Option<&'static str>,
 }
 
 impl TopicRule {
@@ -28,6 +31,7 @@ impl TopicRule {
             name,
             parameterised: false,
             access,
+            framed_as: None,
         }
     }
 
@@ -36,6 +40,18 @@ impl TopicRule {
             name,
             parameterised: true,
             access,
+            framed_as: None,
+        }
+    }
+
+    /// A family of source topics (`name:<parameter>`) whose changes reach member topics, framed as
+    /// `framed_as` (the members' client topic). Not subscribable.
+    pub const fn source(name: &'static str, framed_as: &'static str) -> Self {
+        TopicRule {
+            name,
+            parameterised: true,
+            access: Access::Own,
+            framed_as: Some(framed_as),
         }
     }
 }
@@ -59,7 +75,9 @@ impl Topics {
     /// The access a topic needs, and the hub's name for it; `None` for a topic that does not exist.
     pub fn resolve(&self, topic: &str, viewer: Option<&str>) -> Option<(Access, String)> {
         let rule = self.0.iter().find(|rule| {
-            if rule.parameterised {
+            if rule.framed_as.is_some() {
+                false
+            } else if rule.parameterised {
                 topic
                     .strip_prefix(rule.name)
                     .and_then(|rest| rest.strip_prefix(':'))
@@ -75,17 +93,18 @@ impl Topics {
         Some((rule.access, hub_topic))
     }
 
-    /// The topic as the client named it: own topics are kept per person in the hub.
+    /// The topic as the client named it: own topics are kept per person in the hub, and a source's
+    /// frames carry its members' topic.
     pub fn client_topic<'a>(&self, hub_topic: &'a str) -> &'a str {
-        match hub_topic.split_once(':') {
-            Some((name, _))
-                if self
-                    .0
-                    .iter()
-                    .any(|rule| rule.access == Access::Own && rule.name == name) =>
-            {
-                name
-            }
+        let Some((name, _)) = hub_topic.split_once(':') else {
+            return hub_topic;
+        };
+        match self.0.iter().find(|rule| rule.name == name) {
+            Some(TopicRule {
+                framed_as: Some(framed_as),
+                ..
+            }) => framed_as,
+            Some(rule) if rule.access == Access::Own => rule.name,
             _ => hub_topic,
         }
     }
@@ -100,6 +119,7 @@ mod tests {
             TopicRule::plain("public", Access::Anyone),
             TopicRule::family("user", Access::Anyone),
             TopicRule::plain("home", Access::Own),
+            TopicRule::source("home_wide", "home"),
         ])
     }
 
@@ -125,6 +145,11 @@ mod tests {
         assert_eq!(topics.resolve("admin:secrets", None), None);
         assert_eq!(topics.resolve("user:", None), None);
         assert_eq!(topics.resolve("whatever", None), None);
+        assert_eq!(
+            topics.resolve("home_wide:ann", Some("bob")),
+            None,
+            "a source"
+        );
     }
 
     #[test]
@@ -132,5 +157,6 @@ mod tests {
         let topics = topics();
         assert_eq!(topics.client_topic("home:ann"), "home");
         assert_eq!(topics.client_topic("user:ann"), "user:ann");
+        assert_eq!(topics.client_topic("home_wide:star"), "home");
     }
 }

@@ -23,7 +23,7 @@ pub use runner::Projections;
 pub use writes::Writes;
 
 use crate::db::Db;
-use crate::live::Change;
+use crate::live::{Change, Membership};
 use crate::store::Store;
 use app::wire::Envelope;
 use futures::future::BoxFuture;
@@ -45,12 +45,28 @@ impl Generation {
     }
 }
 
-/// What a projector made of a batch: the writes to commit, and the changes to push once committed.
+/// What a projector made of a batch: the writes to commit, and the changes to push once committed
+/// (with the memberships of its source topics that changed, in every batch, live or not: the hub
+/// routes by them).
 #[derive(Default)]
 pub struct Output {
     pub writes: Writes,
     pub changes: Vec<Change>,
+    pub memberships: Vec<Membership>,
 }
+
+/// The source topics a projector publishes to (see [`Membership`]): their family, and how to read
+/// the memberships its tables hold, which the hub is given before the projector runs and again
+/// when a rebuilt generation takes over.
+#[derive(Clone, Copy)]
+pub struct Sources {
+    pub family: &'static str,
+    pub load: LoadMemberships,
+}
+
+/// Reads a generation's memberships, as (member topic, source topic) pairs.
+pub type LoadMemberships =
+    for<'a> fn(&'a Db, Generation) -> BoxFuture<'a, anyhow::Result<Vec<(String, String)>>>;
 
 /// A read model's builder. `apply` may read the projector's own tables (committed state); what it
 /// decides within the batch it must keep in memory, since its writes land only at commit.
@@ -82,6 +98,11 @@ pub trait Projector: Send + Sync + 'static {
         false
     }
 
+    /// The source topics it publishes to, if any.
+    fn sources(&self) -> Option<Sources> {
+        None
+    }
+
     /// Turns a batch into writes to the tables of `scope.generation`.
     fn apply<'a>(
         &'a self,
@@ -105,6 +126,8 @@ pub struct Definition {
     pub tables: &'static [&'static str],
     /// See [`Projector::in_order`].
     pub in_order: bool,
+    /// See [`Projector::sources`].
+    pub sources: Option<Sources>,
     pub apply: Apply,
 }
 
@@ -127,6 +150,10 @@ impl Projector for Definition {
 
     fn in_order(&self) -> bool {
         self.in_order
+    }
+
+    fn sources(&self) -> Option<Sources> {
+        self.sources
     }
 
     fn apply<'a>(

@@ -4,6 +4,7 @@
 use super::runner::{Runner, MAX_BACKOFF};
 use super::Output;
 use crate::db::{self, Db};
+use crate::live::Membership;
 use crate::store::Store;
 use app::wire::Envelope;
 use serde_json::json;
@@ -71,7 +72,7 @@ impl Runner {
         }
         self.lock_stats().parked += 1;
         self.saved_at(event.position);
-        self.advanced(event.position, vec![]);
+        self.advanced(event.position, vec![], vec![]);
     }
 
     /// Applies each parked event again, oldest first; one that succeeds leaves the parked table in
@@ -118,12 +119,19 @@ impl Runner {
         // Its changes come after later ones were pushed: clients of those topics refetch, and so
         // does a resume from before now.
         let mut topics: Vec<String> = out.changes.iter().map(|c| c.topic.clone()).collect();
+        topics.extend(out.memberships.iter().map(|m| m.member.clone()));
         topics.sort();
         topics.dedup();
         let now = *self.position.borrow();
         crate::live::journal::write_late(&mut out.writes, now, &topics);
         let (sql, vars) = out.writes.into_transaction(&release);
         db::run(&self.db, sql, vars).await?;
+        // Its members are told to refetch below, at `now`: not again at the event's own position.
+        let memberships = out.memberships.into_iter().map(|m| Membership {
+            refetch: false,
+            ..m
+        });
+        self.hub.publish_with(now, vec![], memberships.collect());
         self.hub.invalidate(now, &topics);
         Ok(())
     }

@@ -12,7 +12,7 @@
 //! when the next rebuild starts.
 
 use super::checkpoint::{checkpoint, drop_generation};
-use super::runner::Runner;
+use super::runner::{load_memberships, Runner};
 use super::{Generation, Output};
 use crate::db;
 use crate::live::journal;
@@ -149,9 +149,18 @@ impl Runner {
             self.saved.store(position, Ordering::SeqCst);
             self.generation.store(next.0, Ordering::SeqCst);
             self.hub.rebuilt(position);
+            if let Err(error) = load_memberships(&self.db, &self.hub, projector, next).await {
+                // The serving runner's memberships stand: the same log made the same ones.
+                let error = format!("{error:#}");
+                tracing::warn!(
+                    projector = projector.name(),
+                    error,
+                    "memberships not reloaded"
+                );
+            }
             self.journal_from.store(position, Ordering::SeqCst);
             if until == Until::Head {
-                self.advanced(position, vec![]);
+                self.advanced(position, vec![], vec![]);
             }
             drop(serving);
             if let Some(progress) = self.lock_rebuild().as_mut() {

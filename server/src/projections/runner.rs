@@ -80,6 +80,7 @@ impl Projections {
                     store.head()
                 }
             };
+            load_memberships(&db, &hub, projector.as_ref(), generation).await?;
             let runner = Arc::new(Runner {
                 db: db.clone(),
                 store: store.clone(),
@@ -207,6 +208,20 @@ impl Projections {
     }
 }
 
+/// Gives the hub the memberships a generation's tables hold (see [`super::Sources`]).
+pub(super) async fn load_memberships(
+    db: &Db,
+    hub: &Hub,
+    projector: &dyn Projector,
+    generation: Generation,
+) -> anyhow::Result<()> {
+    if let Some(sources) = projector.sources() {
+        let pairs = (sources.load)(db, generation).await?;
+        hub.replace_memberships(sources.family, pairs);
+    }
+    Ok(())
+}
+
 impl Runner {
     /// Reads ahead while it writes: the next pages are fetched while this batch commits, by a reader
     /// on a thread of its own (see [`crate::dedicated`]), so a catch-up uses both cores.
@@ -287,12 +302,16 @@ impl Runner {
         self.projector
             .apply(self.scope(generation, self.live_at(last)), events, &mut out)
             .await?;
-        let unchanged = out.writes.is_empty() && out.changes.is_empty();
+        let unchanged =
+            out.writes.is_empty() && out.changes.is_empty() && out.memberships.is_empty();
         if unchanged && last < self.saved.load(Ordering::SeqCst) + UNSAVED_LAG {
-            self.advanced(last, vec![]);
+            self.advanced(last, vec![], vec![]);
             return Ok(());
         }
         crate::live::journal::write(&mut out.writes, &out.changes);
+        if self.live_at(last) {
+            crate::live::journal::write_refetches(&mut out.writes, &out.memberships);
+        }
         let (sql, vars) = out
             .writes
             .into_transaction(&self.checkpoint_statement(last));
@@ -308,7 +327,7 @@ impl Runner {
             "batch"
         );
         self.saved_at(last);
-        self.advanced(last, out.changes);
+        self.advanced(last, out.changes, out.memberships);
         Ok(())
     }
 
@@ -333,8 +352,15 @@ impl Runner {
         Generation(self.generation.load(Ordering::SeqCst))
     }
 
-    pub(super) fn advanced(&self, position: u64, changes: Vec<crate::live::Change>) {
-        self.hub.publish(position, changes);
+    /// The batch up to `position` committed: its changes and memberships go to the hub, and who
+    /// waits for the position is woken.
+    pub(super) fn advanced(
+        &self,
+        position: u64,
+        changes: Vec<crate::live::Change>,
+        memberships: Vec<crate::live::Membership>,
+    ) {
+        self.hub.publish_with(position, changes, memberships);
         self.position.send_replace(position);
         self.lock_stats().advanced(position);
     }

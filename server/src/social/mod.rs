@@ -37,6 +37,7 @@ pub fn register(registry: &mut Registry) {
         .policy(Arc::new(policies::blocking::Blocking))
         .topic(TopicRule::plain("public", Access::Anyone))
         .topic(TopicRule::plain("home", Access::Own))
+        .topic(TopicRule::source(read_models::home::SOURCES, "home"))
         .topic(TopicRule::plain("notifications", Access::Own))
         .topic(TopicRule::family("user", Access::Anyone))
         .topic(TopicRule::family("post", Access::Anyone))

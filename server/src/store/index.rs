@@ -44,6 +44,7 @@ pub const EVENT_INDEX: Definition = Definition {
         "event_by_id",
     ],
     in_order: false,
+    sources: None,
     apply: |scope, events, out| Box::pin(apply(scope, events, out)),
 };
 

@@ -42,6 +42,7 @@ pub const NOTIFICATIONS: Definition = Definition {
         "notification_gone",
     ],
     in_order: false,
+    sources: None,
     apply: |scope, events, out| Box::pin(apply(scope, events, out)),
 };
 
@@ -164,23 +165,19 @@ async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> anyho
     new.sort_by_key(|n| n.row.position);
     if scope.live {
         for n in &new {
-            out.changes.push(Change {
-                topic: format!("notifications:{}", n.owner),
-                position: n.row.position,
-                kind: ChangeKind::Upsert,
-                data: json!({
-                    "kind": n.row.kind, "actor": {"handle": n.row.actor, "display_name": n.row.actor},
-                    "post_id": n.row.post_id, "at": n.row.at, "read": false, "position": n.row.position,
-                }),
+            let data = json!({
+                "kind": n.row.kind, "actor": {"handle": n.row.actor, "display_name": n.row.actor},
+                "post_id": n.row.post_id, "at": n.row.at, "read": false, "position": n.row.position,
             });
+            let topic = format!("notifications:{}", n.owner);
+            out.changes
+                .push(Change::new(topic, n.row.position, ChangeKind::Upsert, data));
         }
         for (owner, (up_to, position)) in &read {
-            out.changes.push(Change {
-                topic: format!("notifications:{owner}"),
-                position: *position,
-                kind: ChangeKind::Counts,
-                data: json!({ "read_up_to": up_to }),
-            });
+            let data = json!({ "read_up_to": up_to });
+            let topic = format!("notifications:{owner}");
+            out.changes
+                .push(Change::new(topic, *position, ChangeKind::Counts, data));
         }
     }
     write(g, &authors, new, gone, read, out);

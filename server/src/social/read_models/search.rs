@@ -32,6 +32,7 @@ pub const SEARCH: Definition = Definition {
     schema: SCHEMA,
     tables: &["search_post", "search_person", "search_name"],
     in_order: false,
+    sources: None,
     apply: |scope, events, out| Box::pin(apply(scope, events, out)),
 };
 

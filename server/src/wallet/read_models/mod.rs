@@ -37,6 +37,7 @@ pub const WALLET: Definition = Definition {
         movements::STEPS,
     ],
     in_order: true,
+    sources: None,
     apply: |scope, events, out| Box::pin(apply(scope, events, out)),
 };
 
@@ -73,12 +74,7 @@ async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> anyho
     let (mut movement_rows, mut step_rows, mut listing_rows) = (vec![], vec![], vec![]);
     for (event, envelope) in &decoded {
         let position = envelope.position;
-        let change = |topic: String, data| Change {
-            topic,
-            position,
-            kind: ChangeKind::Upsert,
-            data,
-        };
+        let change = |topic: String, data| Change::new(topic, position, ChangeKind::Upsert, data);
         step_rows.push(movements::step_row(envelope));
         if let Some((owner, movement)) = movements::movement(event, envelope) {
             movement_rows.push(movements::movement_row(&owner, &movement, envelope));

@@ -46,6 +46,7 @@ DEFINE TABLE IF NOT EXISTS wallet_statement_line{g} SCHEMALESS;
 ",
     tables: &[TABLE, LINES],
     in_order: true,
+    sources: None,
     apply: |scope, events, out| Box::pin(apply(scope, events, out)),
 };
 

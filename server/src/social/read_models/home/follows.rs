@@ -80,9 +80,9 @@ pub(super) async fn backfill(scope: Scope<'_>, b: &mut Batch) -> anyhow::Result<
         let wide_since = b.wide.since(&followee);
         for (key, post_id) in posts.into_iter().take(BACKFILL) {
             let by = Some(followee.as_str());
-            // A wide author's posts since the mark are merged in when read: only announced.
+            // A wide author's posts since the mark are merged in when read; the follow tells the
+            // follower's home to refetch (`Wide::follow`), which shows them.
             if wide_since.is_some_and(|since| key.unsigned_abs() >= since) {
-                b.announce(&follower, post_id, "follow", by, position);
                 continue;
             }
             b.put_at(

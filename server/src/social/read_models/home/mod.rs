@@ -15,7 +15,7 @@
 use crate::aggregate::decode;
 use crate::live::Change;
 use crate::projections::keys::{minus, newest_first, quote};
-use crate::projections::{Definition, Generation, Output, Scope};
+use crate::projections::{Definition, Generation, Output, Scope, Sources};
 use crate::social::domain::{post, Event};
 use app::wire::{ChangeKind, Envelope};
 use serde_json::{json, Value};
@@ -30,7 +30,7 @@ use follows::{backfill, followers_of};
 
 pub use items::{items, wide_followees, Item};
 use wide::Wide;
-pub use wide::{wide_at, WIDE_AT};
+pub use wide::{wide_at, SOURCES, WIDE_AT};
 
 pub const NAME: &str = "home";
 
@@ -60,6 +60,10 @@ pub const HOME: Definition = Definition {
         "home_wide_post",
     ],
     in_order: false,
+    sources: Some(Sources {
+        family: SOURCES,
+        load: |db, g| Box::pin(wide::memberships(db, g)),
+    }),
     apply: |scope, events, out| Box::pin(apply(scope, events, out)),
 };
 
@@ -67,7 +71,7 @@ struct Batch {
     /// Followers of each author, as committed plus this batch's follows and unfollows so far.
     followers: HashMap<String, BTreeSet<String>>,
     rows: Vec<Value>,
-    changes: Vec<(String, u64, Value)>,
+    changes: Vec<Change>,
     /// Posts created in this batch: id → (key, author), in order.
     created: Vec<(Uuid, i64, String)>,
     edges: Vec<(String, String, bool)>,
@@ -179,7 +183,7 @@ async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> anyho
                     .or_default()
                     .insert(follower.clone());
                 b.edges.push((followee.clone(), follower.clone(), true));
-                b.wide.follow(&follower, &followee, true);
+                b.wide.follow(&follower, &followee, true, position);
                 b.follows.push((follower, followee, position));
             }
             Event::UserUnfollowed { follower, followee } => {
@@ -195,7 +199,7 @@ async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> anyho
                         && row["why"] != "mention")
                 });
                 b.edges.push((followee.clone(), follower.clone(), false));
-                b.wide.follow(&follower, &followee, false);
+                b.wide.follow(&follower, &followee, false, position);
                 b.unfollowed.push((follower, followee));
             }
             Event::PostHidden { post_id, .. } | Event::PostDeleted { post_id, .. } => {
@@ -206,17 +210,10 @@ async fn apply(scope: Scope<'_>, events: &[Envelope], out: &mut Output) -> anyho
     }
     let gone = authored_keys_of(scope, &b).await?;
     backfill(scope, &mut b).await?;
+    out.memberships = std::mem::take(&mut b.wide.memberships);
     std::mem::take(&mut b.wide).write(g, &mut out.writes);
     if scope.live {
-        out.changes = std::mem::take(&mut b.changes)
-            .into_iter()
-            .map(|(owner, position, data)| Change {
-                topic: format!("home:{owner}"),
-                position,
-                kind: ChangeKind::Upsert,
-                data,
-            })
-            .collect();
+        out.changes = std::mem::take(&mut b.changes);
     }
     write(g, b, &gone, out);
     Ok(())
@@ -244,8 +241,9 @@ impl Batch {
     }
 
     /// A post (why `follow`) or repost (why `repost`) by `by` to each of their followers but the
-    /// post's author (who is not shown a repost of their own post): a row in each home, or for a
-    /// wide author one row merged in when read, and a live change to each. Answers the followers.
+    /// post's author (who is not shown a repost of their own post): a row and a live change in
+    /// each home, or for a wide author one row merged in when read and one change on their source
+    /// topic, which the hub sends to each follower's home. Answers the followers.
     fn fan_out(
         &mut self,
         by: &str,
@@ -255,16 +253,15 @@ impl Batch {
         position: u64,
     ) -> Vec<String> {
         let followers = self.followers_now(by);
-        let wide = self.wide.is_wide(by, &followers, position);
-        if wide {
+        if self.wide.is_wide(by, &followers, position) {
             self.wide.put(by, position, post, author, why);
+            let mut change = announcement(wide::source(by), post.0, why, Some(by), position);
+            change.except = (author != by).then(|| wide::member(author));
+            self.changes.push(change);
+            return followers;
         }
         for follower in followers.iter().filter(|f| *f != author) {
-            if wide {
-                self.announce(follower, post.0, why, Some(by), position);
-            } else {
-                self.put(follower, post, author, why, Some(by), position);
-            }
+            self.put(follower, post, author, why, Some(by), position);
         }
         followers
     }
@@ -288,15 +285,10 @@ impl Batch {
         self.announce(owner, post_id, why, by, position);
     }
 
-    /// The live change of an item in `owner`'s home (whether its row is theirs or a wide
-    /// author's). It names the post; the page reads it from the timeline (its counts, its
-    /// visibility), as a query would.
+    /// The live change of an item in `owner`'s home.
     fn announce(&mut self, owner: &str, post_id: Uuid, why: &str, by: Option<&str>, position: u64) {
-        self.changes.push((
-            owner.to_owned(),
-            position,
-            json!({ "post_id": post_id, "why": { "kind": why, "handle": by, "position": position } }),
-        ));
+        let change = announcement(wide::member(owner), post_id, why, by, position);
+        self.changes.push(change);
     }
 
     fn put(
@@ -310,6 +302,20 @@ impl Batch {
     ) {
         self.put_at(owner, minus(position), post, author, why, by, position);
     }
+}
+
+/// A home item's live change, on a home's topic or a wide author's source. It names the post; the
+/// page reads it from the timeline (its counts, its visibility), as a query would.
+fn announcement(
+    topic: String,
+    post_id: Uuid,
+    why: &str,
+    by: Option<&str>,
+    position: u64,
+) -> Change {
+    let data =
+        json!({ "post_id": post_id, "why": { "kind": why, "handle": by, "position": position } });
+    Change::new(topic, position, ChangeKind::Upsert, data)
 }
 
 fn write(g: Generation, b: Batch, gone: &[Value], out: &mut Output) {

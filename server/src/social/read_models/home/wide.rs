@@ -6,8 +6,14 @@
 //! each, `home_wide_post:[author, -position]`; `home_wide_followed:[follower, author]` says whose
 //! rows a home merges in (written for every follower at the mark, then on each follow, deleted on
 //! an unfollow). Their posts from before the mark stay where they were fanned out.
+//!
+//! Live, the same: a wide author's post is one change on their source topic `home_wide:<author>`,
+//! which reaches the `home` of every follower through the hub's memberships (`crate::live::
+//! Membership`): joined at the mark, and on each follow; left on an unfollow. A follow or unfollow
+//! changes what the follower's home merges in, which no frame says: their home refetches.
 
 use crate::db::{self, Db};
+use crate::live::Membership;
 use crate::projections::keys::{minus, quote, Key};
 use crate::projections::{Generation, Writes};
 use serde_json::{json, Value};
@@ -34,6 +40,36 @@ pub fn wide_at() -> usize {
     })
 }
 
+/// The family of the wide authors' source topics.
+pub const SOURCES: &str = "home_wide";
+
+/// The source topic of a wide author's posts and reposts.
+pub fn source(author: &str) -> String {
+    format!("{SOURCES}:{author}")
+}
+
+/// The hub's topic of a person's home.
+pub fn member(owner: &str) -> String {
+    format!("home:{owner}")
+}
+
+/// What a generation's `home_wide_followed` rows say: each follower's home is a member of the
+/// sources of the wide authors they follow.
+pub async fn memberships(db: &Db, g: Generation) -> anyhow::Result<Vec<(String, String)>> {
+    let sql = format!(
+        "SELECT VALUE record::id(id) FROM {}",
+        g.table("home_wide_followed")
+    );
+    let rows = db::rows(db, sql, Value::Null).await?;
+    Ok(rows
+        .iter()
+        .filter_map(|key| {
+            let (follower, author) = (key[0].as_str()?, key[1].as_str()?);
+            Some((member(follower), source(author)))
+        })
+        .collect())
+}
+
 /// The wide authors a batch knows of, and what it writes for them.
 #[derive(Default)]
 pub struct Wide {
@@ -43,6 +79,8 @@ pub struct Wide {
     posts: Vec<Value>,
     /// (follower, author, followed or not), in the order of the events.
     followed: Vec<(String, String, bool)>,
+    /// The same, as the hub's memberships.
+    pub memberships: Vec<Membership>,
 }
 
 impl Wide {
@@ -82,8 +120,20 @@ impl Wide {
         for follower in followers {
             self.followed
                 .push((follower.clone(), author.to_owned(), true));
+            // Nothing changes in their homes yet: the post that follows is their first change.
+            self.join(follower, author, position, true, false);
         }
         true
+    }
+
+    fn join(&mut self, follower: &str, author: &str, position: u64, joined: bool, refetch: bool) {
+        self.memberships.push(Membership {
+            member: member(follower),
+            source: source(author),
+            position,
+            joined,
+            refetch,
+        });
     }
 
     /// The position at which `author` was marked wide, if they are.
@@ -91,11 +141,13 @@ impl Wide {
         self.marked.get(author).copied()
     }
 
-    /// A follow or an unfollow: of a wide author, it changes whose rows the follower's home merges.
-    pub fn follow(&mut self, follower: &str, author: &str, on: bool) {
+    /// A follow or an unfollow at `position`: of a wide author, it changes whose rows the
+    /// follower's home merges, and so the home refetches.
+    pub fn follow(&mut self, follower: &str, author: &str, on: bool, position: u64) {
         if self.marked.contains_key(author) {
             self.followed
                 .push((follower.to_owned(), author.to_owned(), on));
+            self.join(follower, author, position, on, true);
         }
     }
 

@@ -51,6 +51,7 @@ pub const PEOPLE: Definition = Definition {
     schema: SCHEMA,
     tables: TABLES,
     in_order: false,
+    sources: None,
     apply: |scope, events, out| Box::pin(apply(scope, events, out)),
 };
 

@@ -53,5 +53,6 @@ pub const TIMELINE: Definition = Definition {
     schema: SCHEMA,
     tables: TABLES,
     in_order: false,
+    sources: None,
     apply: |scope, events, out| Box::pin(apply::apply(scope, events, out)),
 };

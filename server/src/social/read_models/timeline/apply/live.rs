@@ -60,12 +60,7 @@ pub(super) async fn changes(
             }
         }
         for topic in topics {
-            changes.push(Change {
-                topic,
-                position: *position,
-                kind,
-                data: data.clone(),
-            });
+            changes.push(Change::new(topic, *position, kind, data.clone()));
         }
     }
     Ok(changes)
