@@ -68,9 +68,12 @@ pub(super) async fn check(
             let Some(id) = item["id"].as_str() else {
                 continue;
             };
+            let refetched = item["why"]["position"]
+                .as_u64()
+                .is_some_and(|at| at <= stream.home_refetched_at);
             if acted.posts.contains(id) {
                 items += 1;
-                missed += u64::from(!posts.contains(id));
+                missed += u64::from(!posts.contains(id) && !refetched);
             }
         }
         for note in notes["items"].as_array().into_iter().flatten() {

@@ -21,6 +21,9 @@ pub(super) struct Stream {
     pub(super) duplicates: u64,
     pub(super) out_of_order: u64,
     pub(super) resyncs: u64,
+    /// The position at which home was last told to refetch (0: never): a browser then reads the
+    /// page again, so what it held up to there is the page's, not the stream's, to show.
+    pub(super) home_refetched_at: u64,
 }
 
 /// A socket's own check of its stream, per topic: the last position seen whole, and the changes
@@ -29,18 +32,27 @@ pub(super) struct Stream {
 pub(super) struct Order {
     last: HashMap<bool, u64>,
     at_last: HashMap<bool, HashSet<u64>>,
+    /// Where home's latest `subscribed` frame said it joined (a `resync` follows one).
+    home_joined_at: u64,
 }
 
 impl Order {
     pub(super) fn receive(&mut self, text: &str, at: Instant, stream: &mut Stream) {
+        let home = text.contains("\"topic\":\"home\"");
+        if text.starts_with("{\"op\":\"subscribed\"") && home {
+            self.home_joined_at = field_u64(text, "\"position\":").unwrap_or_default();
+            return;
+        }
         if text.starts_with("{\"op\":\"resync\"") {
             stream.resyncs += 1;
+            if home {
+                stream.home_refetched_at = self.home_joined_at;
+            }
             return;
         }
         if !text.starts_with("{\"op\":\"change\"") {
             return;
         }
-        let home = text.contains("\"topic\":\"home\"");
         let Some(position) = field_u64(text, "\"position\":") else {
             return;
         };
