@@ -204,6 +204,10 @@ pub enum Bench {
         rate: u64,
         #[arg(long, default_value_t = 10)]
         seconds: u64,
+        /// A folder an earlier run seeded with the same --users (left under --db): copied and used
+        /// as it is instead of seeding again (a 10,000-person seed takes ~11 minutes).
+        #[arg(long)]
+        seeded: Option<std::path::PathBuf>,
         #[arg(long)]
         json: bool,
     },

@@ -223,6 +223,7 @@ async fn run_bench(bench: &Bench) -> anyhow::Result<()> {
             connected,
             rate,
             seconds,
+            seeded,
             json,
         } => {
             let args = agora::bench::live::social::SocialArgs {
@@ -232,6 +233,7 @@ async fn run_bench(bench: &Bench) -> anyhow::Result<()> {
                 connected: *connected,
                 rate: *rate,
                 seconds: *seconds,
+                seeded: seeded.clone(),
             };
             let report = agora::bench::live::social::social_live(args).await?;
             match json {

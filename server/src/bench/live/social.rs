@@ -29,6 +29,8 @@ pub struct SocialArgs {
     pub connected: usize,
     pub rate: u64,
     pub seconds: u64,
+    /// An already seeded folder, copied instead of seeding.
+    pub seeded: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Serialize)]
@@ -65,7 +67,10 @@ pub struct SocialReport {
 pub async fn social_live(args: SocialArgs) -> anyhow::Result<SocialReport> {
     let db = super::super::fresh_url(&args.db, "bench-social-live");
     let seed_started = Instant::now();
-    seed(&db, args.users, args.posts).await?;
+    match &args.seeded {
+        Some(folder) => copy_seeded(folder, &db).await?,
+        None => seed(&db, args.users, args.posts).await?,
+    }
     let seed_s = seed_started.elapsed().as_secs_f64();
     let server = Child::start(&["serve", "--db", &db], "/tmp/agora-bench-social.log").await?;
     let people = Person::sign_in_spread(&server, args.users, args.connected).await?;
@@ -111,6 +116,28 @@ async fn seed(db: &str, users: usize, posts: usize) -> anyhow::Result<()> {
         .status()
         .await?;
     anyhow::ensure!(status.success(), "agora seed failed: {status}");
+    Ok(())
+}
+
+/// A copy of a seeded folder at `db` (a `surrealkv://` URL), so a run leaves the seed as it was.
+async fn copy_seeded(folder: &std::path::Path, db: &str) -> anyhow::Result<()> {
+    let target = db
+        .strip_prefix("surrealkv://")
+        .ok_or_else(|| anyhow::anyhow!("--seeded needs a surrealkv:// --db"))?;
+    if let Some(parent) = std::path::Path::new(target).parent() {
+        tokio::fs::create_dir_all(parent).await?;
+    }
+    let status = tokio::process::Command::new("cp")
+        .arg("-a")
+        .arg(folder)
+        .arg(target)
+        .status()
+        .await?;
+    anyhow::ensure!(
+        status.success(),
+        "copying {} failed: {status}",
+        folder.display()
+    );
     Ok(())
 }
 
