@@ -65,40 +65,38 @@ pub async fn websocket(
         .max_write_buffer_size(1024 * 1024)
         .max_message_size(MAX_MESSAGE)
         .max_frame_size(MAX_MESSAGE)
-        .on_upgrade(move |socket| async move {
-            let (frames, outgoing) = mpsc::channel::<Outgoing>(SOCKET_QUEUE);
-            let (lagged, fell_behind) = mpsc::unbounded_channel::<String>();
-            let subscriber = Subscriber {
-                id: hub.next_subscriber_id(),
-                frames,
-                lagged,
-            };
-            let connection = Connection::new(hub, history, holder, subscriber);
-            serve(socket, connection, outgoing, fell_behind, revoked).await
-        })
+        .on_upgrade(move |socket| serve(socket, hub, history, holder, revoked))
 }
 
-async fn serve(
+/// Starts the send task and answers the receive task, which is the socket's life. A plain `fn`,
+/// not an `async` one, so what it sets up is moved into the two tasks rather than also kept in a
+/// future of its own: what an idle socket holds is the two tasks' state (docs/live.md).
+fn serve(
     socket: WebSocket,
-    connection: Connection,
-    outgoing: mpsc::Receiver<Outgoing>,
-    fell_behind: mpsc::UnboundedReceiver<String>,
+    hub: super::Hub,
+    history: History,
+    holder: Option<Holder>,
     revoked: broadcast::Receiver<Revoked>,
-) {
+) -> impl std::future::Future<Output = ()> {
     METRICS.socket_opened();
+    let (frames, outgoing) = mpsc::channel::<Outgoing>(SOCKET_QUEUE);
+    let (lagged, fell_behind) = mpsc::unbounded_channel::<String>();
+    let subscriber = Subscriber {
+        id: hub.next_subscriber_id(),
+        frames,
+        lagged,
+    };
+    let connection = Connection::new(hub, history, holder, subscriber);
     let (sink, stream) = socket.split();
-    let (hub, id) = (connection.hub.clone(), connection.subscriber.id);
     // Dropped when the send task ends (the peer stopped taking frames): the receive task ends too.
     let (sending, stopped) = oneshot::channel::<()>();
-    let mut send = tokio::spawn(send_frames(sink, outgoing, sending));
-    let topics = receive(stream, connection, fell_behind, revoked, stopped).await;
-    // Once the hub holds no sender of this socket's queue, the send task writes what is queued
-    // (a last error or close frame) and ends.
-    hub.unsubscribe_all(id, &topics);
-    if timeout(WRITE_TIMEOUT, &mut send).await.is_err() {
-        send.abort();
-    }
-    METRICS.socket_closed();
+    let send = tokio::spawn(send_frames(sink, outgoing, sending));
+    let inbox = Inbox {
+        fell_behind,
+        revoked,
+        stopped,
+    };
+    receive(stream, connection, inbox, send)
 }
 
 /// Writes queued frames in batches (one flush a batch) and pings when idle.
@@ -161,15 +159,28 @@ async fn write(
     Ok(false)
 }
 
-/// Reads the client's frames and the server's news for this socket until either side ends it;
-/// answers the hub topics it still held.
+/// What reaches a socket besides its client's frames.
+struct Inbox {
+    /// Topics the hub dropped this socket from, as it could not keep up.
+    fell_behind: mpsc::UnboundedReceiver<String>,
+    revoked: broadcast::Receiver<Revoked>,
+    /// Ends when the send task does.
+    stopped: oneshot::Receiver<()>,
+}
+
+/// Reads the client's frames and the server's news for this socket until either side ends it,
+/// then leaves the hub and lets the send task write what is queued.
 async fn receive(
     mut stream: SplitStream<WebSocket>,
     mut connection: Connection,
-    mut fell_behind: mpsc::UnboundedReceiver<String>,
-    mut revoked: broadcast::Receiver<Revoked>,
-    mut stopped: oneshot::Receiver<()>,
-) -> Vec<String> {
+    mut inbox: Inbox,
+    mut send: tokio::task::JoinHandle<()>,
+) {
+    let Inbox {
+        fell_behind,
+        revoked,
+        stopped,
+    } = &mut inbox;
     let mut heard = Instant::now();
     loop {
         tokio::select! {
@@ -185,7 +196,9 @@ async fn receive(
                 };
                 heard = Instant::now();
                 let next = match message {
-                    Message::Text(text) => connection.on_text(text.as_str()).await,
+                    // Boxed: answering a frame may read history (a database query's future is
+                    // large), and an idle socket should not hold room for it.
+                    Message::Text(text) => Box::pin(connection.on_text(text.as_str())).await,
                     Message::Binary(_) => connection.on_binary().await,
                     Message::Close(_) => break,
                     Message::Ping(_) | Message::Pong(_) => Next::Go,
@@ -198,20 +211,28 @@ async fn receive(
             Some(topic) = fell_behind.recv() => connection.fell_behind(&topic),
             news = revoked.recv() => match news {
                 Ok(Revoked::Session(token)) if connection.holds_session(&token) => {
-                    connection.revoke("signed out").await;
+                    Box::pin(connection.revoke("signed out")).await;
                 }
                 Ok(Revoked::Person(handle)) if connection.held_by(&handle) => {
-                    connection.revoke("erased").await;
+                    Box::pin(connection.revoke("erased")).await;
                 }
                 Ok(_) => {}
                 // Missed revocations could have been this socket's: it cannot tell, so it closes.
                 Err(_) => break,
             },
-            _ = &mut stopped => break,
+            _ = &mut *stopped => break,
             _ = tokio::time::sleep_until(heard + SILENCE) => break,
         }
     }
-    connection.hub_topics()
+    // Once the hub holds no sender of this socket's queue, the send task writes what is queued
+    // (a last error or close frame) and ends.
+    let hub = connection.hub.clone();
+    hub.unsubscribe_all(connection.subscriber.id, &connection.hub_topics());
+    drop(connection);
+    if timeout(WRITE_TIMEOUT, &mut send).await.is_err() {
+        send.abort();
+    }
+    METRICS.socket_closed();
 }
 
 /// The close code for a message the socket could not read (RFC 6455 §7.4.1). tungstenite reports
