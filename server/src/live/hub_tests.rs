@@ -41,6 +41,16 @@ fn subscriber(
     (Subscriber { id, frames, lagged }, receiver, behind)
 }
 
+/// The prefix a socket queues first: its `subscribed` frame at the answered position.
+fn subscribed(topic: &'static str) -> impl FnOnce(u64) -> Vec<Utf8Bytes> {
+    move |position| {
+        vec![Hub::text(&ServerFrame::Subscribed {
+            topic: topic.into(),
+            position,
+        })]
+    }
+}
+
 fn frames(receiver: &mut mpsc::Receiver<Outgoing>) -> Vec<ServerFrame> {
     let mut frames = vec![];
     while let Ok(Outgoing::Frame(text)) = receiver.try_recv() {
@@ -64,13 +74,8 @@ fn a_resume_gets_what_it_missed_from_the_ring_then_the_live_changes_in_order() {
     let hub = hub(0);
     hub.publish(2, vec![change("public", 1), change("public", 2)]);
     let (sub, mut receiver, _) = subscriber(&hub, 8);
-    let subscribed = |at| {
-        vec![Hub::text(&ServerFrame::Subscribed {
-            topic: "public".into(),
-            position: at,
-        })]
-    };
-    hub.subscribe("public", Some(1), subscribed, sub).unwrap();
+    hub.subscribe("public", Some(1), subscribed("public"), sub)
+        .unwrap();
     hub.publish(3, vec![change("public", 3)]);
     let got = frames(&mut receiver);
     assert!(
@@ -249,13 +254,8 @@ fn a_resume_merges_the_rings_of_a_member_and_its_sources_by_position() {
     hub.publish(4, vec![change("home:ann", 4)]);
     hub.publish(5, vec![source_change(5, Some("home:ann"))]);
     let (ann, mut anns, _) = subscriber(&hub, 8);
-    let subscribed = |at| {
-        vec![Hub::text(&ServerFrame::Subscribed {
-            topic: "home".into(),
-            position: at,
-        })]
-    };
-    hub.subscribe("home:ann", Some(1), subscribed, ann).unwrap();
+    hub.subscribe("home:ann", Some(1), subscribed("home"), ann)
+        .unwrap();
     let got = frames(&mut anns);
     assert!(
         matches!(got[0], ServerFrame::Subscribed { position: 5, .. }),
