@@ -1,11 +1,5 @@
 import { expect, Page, test } from '@playwright/test';
-import { freshHandle, hydrated, open, signUp } from './support';
-
-/** Goes to a page of the site and waits for it to hydrate. */
-async function visit(page: Page, path: string) {
-  await page.goto(path);
-  await hydrated(page);
-}
+import { follow, freshHandle, hydrated, open, signUp, visit } from './support';
 
 test('follow, mention and tag, a live home and notification, a reply, a like and an edit on both pages', async ({ browser }) => {
   const ann = await (await browser.newContext()).newPage();
@@ -19,13 +13,7 @@ test('follow, mention and tag, a live home and notification, a reply, a like and
   await signUp(bob, bobHandle, 'Bob');
 
   // Bob follows Ann from her profile; the button shows it at once.
-  await visit(bob, `/u/${annHandle}`);
-  await bob.getByRole('button', { name: 'Follow', exact: true }).click();
-  await expect(bob.getByRole('button', { name: 'Unfollow' })).toBeVisible();
-  // The button shows the follow at once; the server has it once the profile says so.
-  await expect
-    .poll(async () => (await (await bob.request.get(`/api/users/${annHandle}`)).json()).you_follow)
-    .toBe(true);
+  await follow(bob, annHandle);
 
   // Bob watches his home; Ann posts with a mention of Bob and a tag.
   await visit(bob, '/home');

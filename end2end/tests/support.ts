@@ -16,6 +16,23 @@ export async function open(page: Page) {
   await hydrated(page);
 }
 
+/** Goes to a page (a path of the config's server, or a whole URL) and waits for it to hydrate. */
+export async function visit(page: Page, url: string) {
+  await page.goto(url);
+  await hydrated(page);
+}
+
+/** Follows `handle` from their profile: the button shows it at once, the server has it when the
+ * profile says so. */
+export async function follow(page: Page, handle: string) {
+  await visit(page, `/u/${handle}`);
+  await page.getByRole('button', { name: 'Follow', exact: true }).click();
+  await expect(page.getByRole('button', { name: 'Unfollow' })).toBeVisible();
+  await expect
+    .poll(async () => (await (await page.request.get(`/api/users/${handle}`)).json()).you_follow)
+    .toBe(true);
+}
+
 /** A handle nobody has used in this server's life. */
 export function freshHandle(prefix: string) {
   return `${prefix}_${Date.now().toString(36)}${Math.floor(Math.random() * 1000)}`.slice(0, 20);

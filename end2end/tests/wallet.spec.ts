@@ -1,11 +1,5 @@
 import { Browser, expect, Page, test } from '@playwright/test';
-import { freshHandle, hydrated, open, signUp } from './support';
-
-/** Goes to a page of the site and waits for it to hydrate. */
-async function visit(page: Page, path: string) {
-  await page.goto(path);
-  await hydrated(page);
-}
+import { freshHandle, hydrated, open, signUp, visit } from './support';
 
 /** A new person in a browser of their own, signed up on the public page. */
 async function person(browser: Browser, prefix: string, name: string) {

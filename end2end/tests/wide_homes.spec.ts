@@ -1,23 +1,9 @@
 import { expect, Page, test } from '@playwright/test';
-import { freshHandle, hydrated, open, signUp } from './support';
+import { follow, freshHandle, open, signUp, visit } from './support';
 
 // Run against the server whose authors are "wide" from their first follower on (see
 // playwright.config.ts): a followed author's posts reach their followers' homes through one change
 // on the author's source topic, and a follow makes an open home refetch.
-
-async function visit(page: Page, path: string) {
-  await page.goto(path);
-  await hydrated(page);
-}
-
-async function follow(page: Page, handle: string) {
-  await visit(page, `/u/${handle}`);
-  await page.getByRole('button', { name: 'Follow', exact: true }).click();
-  await expect(page.getByRole('button', { name: 'Unfollow' })).toBeVisible();
-  await expect
-    .poll(async () => (await (await page.request.get(`/api/users/${handle}`)).json()).you_follow)
-    .toBe(true);
-}
 
 async function post(page: Page, text: string) {
   await visit(page, '/home');

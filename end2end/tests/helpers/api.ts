@@ -1,5 +1,5 @@
-import { APIRequestContext, Browser, expect, Page } from '@playwright/test';
-import { freshHandle, hydrated } from '../support';
+import { APIRequestContext, Browser, expect } from '@playwright/test';
+import { freshHandle } from '../support';
 
 export const password = 'correct horse battery';
 
@@ -33,8 +33,4 @@ export async function command(
   return response.json();
 }
 
-/** Goes to a page (a path of the config's server, or a whole URL) and waits for it to hydrate. */
-export async function visit(page: Page, url: string) {
-  await page.goto(url);
-  await hydrated(page);
-}
+export { visit } from '../support';
