@@ -1,16 +1,10 @@
 import { expect, Page, test } from '@playwright/test';
-import { follow, freshHandle, hydrated, open, signUp, visit } from './support';
+import { follow, freshHandle, hydrated, newPerson, open, signUp, visit } from './support';
 
 test('follow, mention and tag, a live home and notification, a reply, a like and an edit on both pages', async ({ browser }) => {
-  const ann = await (await browser.newContext()).newPage();
-  const bob = await (await browser.newContext()).newPage();
-  const annHandle = freshHandle('ann');
-  const bobHandle = freshHandle('bob');
+  const { page: ann, handle: annHandle } = await newPerson(browser, 'ann', 'Ann');
+  const { page: bob, handle: bobHandle } = await newPerson(browser, 'bob', 'Bob');
   const tag = `t${Date.now().toString(36)}`;
-  await open(ann);
-  await signUp(ann, annHandle, 'Ann');
-  await open(bob);
-  await signUp(bob, bobHandle, 'Bob');
 
   // Bob follows Ann from her profile; the button shows it at once.
   await follow(bob, annHandle);

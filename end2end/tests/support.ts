@@ -1,5 +1,5 @@
 import AxeBuilder from '@axe-core/playwright';
-import { expect, Page } from '@playwright/test';
+import { Browser, expect, Page } from '@playwright/test';
 
 /**
  * Waits until the page has hydrated (clicks before that do nothing). A fresh browser context
@@ -45,6 +45,16 @@ export async function signUp(page: Page, handle: string, displayName: string) {
   await form.getByLabel('Password').fill('correct horse battery');
   await form.getByRole('button', { name: 'Sign up' }).click();
   await expect(page.getByText(`@${handle}`).first()).toBeVisible();
+}
+
+/** A new person in a browser of their own, signed up on the public page. */
+export async function newPerson(browser: Browser, prefix: string, name: string) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const handle = freshHandle(prefix);
+  await open(page);
+  await signUp(page, handle, name);
+  return { context, page, handle };
 }
 
 /** Serious and critical accessibility violations (axe-core) of a page, after it hydrated. */

@@ -1,14 +1,5 @@
-import { Browser, expect, Page, test } from '@playwright/test';
-import { freshHandle, hydrated, open, signUp, visit } from './support';
-
-/** A new person in a browser of their own, signed up on the public page. */
-async function person(browser: Browser, prefix: string, name: string) {
-  const page = await (await browser.newContext()).newPage();
-  const handle = freshHandle(prefix);
-  await open(page);
-  await signUp(page, handle, name);
-  return { page, handle };
-}
+import { expect, Page, test } from '@playwright/test';
+import { hydrated, newPerson, open, visit } from './support';
 
 function balance(page: Page) {
   return page.locator('.balance-card .balance .coins');
@@ -36,8 +27,8 @@ async function post(page: Page, text: string) {
 
 test('a tip from a post card moves coins from one wallet to another', async ({ browser }) => {
   test.setTimeout(60_000);
-  const ann = await person(browser, 'ann', 'Ann');
-  const bob = await person(browser, 'bob', 'Bob');
+  const ann = await newPerson(browser, 'ann', 'Ann');
+  const bob = await newPerson(browser, 'bob', 'Bob');
   await topUp(ann.page, 100, 100);
 
   const text = `tip me ${Date.now()}`;
@@ -65,8 +56,8 @@ test('a tip from a post card moves coins from one wallet to another', async ({ b
 
 test('a tip bigger than the balance is rolled back with the reason', async ({ browser }) => {
   test.setTimeout(60_000);
-  const cat = await person(browser, 'cat', 'Cat');
-  const dan = await person(browser, 'dan', 'Dan');
+  const cat = await newPerson(browser, 'cat', 'Cat');
+  const dan = await newPerson(browser, 'dan', 'Dan');
   await topUp(cat.page, 5, 5);
   const text = `too much ${Date.now()}`;
   await post(dan.page, text);
@@ -87,8 +78,8 @@ test('a tip bigger than the balance is rolled back with the reason', async ({ br
 
 test('a transfer from the wallet page, and why each balance is what it is', async ({ browser }) => {
   test.setTimeout(60_000);
-  const eve = await person(browser, 'eve', 'Eve');
-  const fay = await person(browser, 'fay', 'Fay');
+  const eve = await newPerson(browser, 'eve', 'Eve');
+  const fay = await newPerson(browser, 'fay', 'Fay');
   await topUp(eve.page, 20, 20);
 
   // A refused command says why, in the form.

@@ -1,5 +1,5 @@
 import { expect, Page, test } from '@playwright/test';
-import { follow, freshHandle, open, signUp, visit } from './support';
+import { follow, newPerson, visit } from './support';
 
 // Run against the server whose authors are "wide" from their first follower on (see
 // playwright.config.ts): a followed author's posts reach their followers' homes through one change
@@ -13,15 +13,8 @@ async function post(page: Page, text: string) {
 }
 
 test('a wide author’s posts reach an open home live, and a new follower’s open home shows them without a reload', async ({ browser }) => {
-  const ann = await (await browser.newContext()).newPage();
-  const bobContext = await browser.newContext();
-  const bob = await bobContext.newPage();
-  const annHandle = freshHandle('ann');
-  const bobHandle = freshHandle('bob');
-  await open(ann);
-  await signUp(ann, annHandle, 'Ann');
-  await open(bob);
-  await signUp(bob, bobHandle, 'Bob');
+  const { page: ann, handle: annHandle } = await newPerson(browser, 'ann', 'Ann');
+  const { page: bob } = await newPerson(browser, 'bob', 'Bob');
 
   // Bob follows Ann and watches his home; her first post after it makes her wide, and reaches
   // him live all the same, saying why it is there.
@@ -39,11 +32,7 @@ test('a wide author’s posts reach an open home live, and a new follower’s op
 
   // Carl keeps his home open in one tab and follows Ann in another: the open home is told to
   // refetch, and shows her posts since she became wide, with no reload.
-  const carlContext = await browser.newContext();
-  const carl = await carlContext.newPage();
-  const carlHandle = freshHandle('carl');
-  await open(carl);
-  await signUp(carl, carlHandle, 'Carl');
+  const { context: carlContext, page: carl } = await newPerson(browser, 'carl', 'Carl');
   await visit(carl, '/home');
   await expect(carl.locator('.connection')).toHaveText('live');
   await expect(carl.locator('article', { hasText: first })).toHaveCount(0);
