@@ -1,7 +1,8 @@
 //! A batch of read-model writes: SurrealQL statements with their own bound variables, committed with
 //! the projector's checkpoint in one transaction.
 
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
 
 #[derive(Default)]
 pub struct Writes {
@@ -59,6 +60,20 @@ impl Writes {
         ));
     }
 
+    /// Makes each key of `table` present or absent (the edges of a graph: follows and unfollows),
+    /// the last word on a key winning: one insert and one delete for the whole batch, instead of a
+    /// statement for each edge.
+    pub fn set_keys(&mut self, table: &str, keys: impl IntoIterator<Item = (Value, bool)>) {
+        let mut last: HashMap<String, (Value, bool)> = HashMap::new();
+        for (key, present) in keys {
+            last.insert(key.to_string(), (key, present));
+        }
+        let (present, absent): (Vec<_>, Vec<_>) = last.into_values().partition(|(_, on)| *on);
+        let rows = present.into_iter().map(|(key, _)| json!({ "id": key }));
+        self.insert_rows(table, rows.collect());
+        self.delete_keys(table, absent.into_iter().map(|(key, _)| key).collect());
+    }
+
     pub fn is_empty(&self) -> bool {
         self.statements.is_empty()
     }
@@ -91,5 +106,25 @@ mod tests {
             "BEGIN;\nINSERT INTO t $w0;\nUPSERT c:x SET position = 3;\nCOMMIT;"
         );
         assert_eq!(vars["w0"], serde_json::json!([{"a": 1}]));
+    }
+
+    #[test]
+    fn the_last_word_on_a_key_decides_whether_it_is_inserted_or_deleted() {
+        let mut writes = Writes::default();
+        let key = |a: &str, b: &str| json!([a, b]);
+        writes.set_keys(
+            "edge",
+            [
+                (key("ann", "bob"), true),
+                (key("ann", "bob"), false),
+                (key("ann", "cat"), false),
+                (key("ann", "cat"), true),
+            ],
+        );
+        let (sql, vars) = writes.into_transaction("RETURN 1");
+        assert!(sql.contains("INSERT IGNORE INTO edge $w0"), "{sql}");
+        assert!(sql.contains("DELETE array::map($w1"), "{sql}");
+        assert_eq!(vars["w0"], json!([{ "id": ["ann", "cat"] }]));
+        assert_eq!(vars["w1"], json!([["ann", "bob"]]));
     }
 }

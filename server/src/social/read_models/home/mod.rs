@@ -14,7 +14,7 @@
 
 use crate::aggregate::decode;
 use crate::live::Change;
-use crate::projections::keys::{minus, newest_first, quote};
+use crate::projections::keys::{minus, newest_first};
 use crate::projections::{Definition, Generation, Output, Scope, Sources};
 use crate::social::domain::{post, Event};
 use app::wire::{ChangeKind, Envelope};
@@ -321,19 +321,9 @@ fn announcement(
 fn write(g: Generation, b: Batch, gone: &[Value], out: &mut Output) {
     let writes = &mut out.writes;
     let home = g.table("home");
-    for (followee, follower, on) in &b.edges {
-        let key = format!(
-            "type::record('{}', [{}, {}])",
-            g.table("home_follower"),
-            quote(followee),
-            quote(follower)
-        );
-        if *on {
-            writes.push(format!("UPSERT {key} RETURN NONE"));
-        } else {
-            writes.push(format!("DELETE {key} RETURN NONE"));
-        }
-    }
+    let edges = b.edges.iter();
+    let edges = edges.map(|(followee, follower, on)| (json!([followee, follower]), *on));
+    writes.set_keys(&g.table("home_follower"), edges);
     // An unfollow takes the followee's items out of the follower's home (posts and their reposts).
     for (follower, followee) in &b.unfollowed {
         let range = newest_first(&home, follower, None);

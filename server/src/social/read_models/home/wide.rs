@@ -14,7 +14,7 @@
 
 use crate::db::{self, Db};
 use crate::live::Membership;
-use crate::projections::keys::{minus, quote, Key};
+use crate::projections::keys::{minus, Key};
 use crate::projections::{Generation, Writes};
 use serde_json::{json, Value};
 use std::collections::{BTreeSet, HashMap};
@@ -173,16 +173,9 @@ impl Wide {
             .map(|(author, since)| json!({ "id": author, "since": since }))
             .collect();
         writes.insert_rows(&g.table("home_wide"), marks);
-        let followed = g.table("home_wide_followed");
-        for (follower, author, on) in self.followed {
-            let key = format!(
-                "type::record('{followed}', [{}, {}])",
-                quote(&follower),
-                quote(&author)
-            );
-            let verb = if on { "UPSERT" } else { "DELETE" };
-            writes.push(format!("{verb} {key} RETURN NONE"));
-        }
+        let followed = self.followed.into_iter();
+        let followed = followed.map(|(follower, author, on)| (json!([follower, author]), on));
+        writes.set_keys(&g.table("home_wide_followed"), followed);
         writes.insert_rows(&g.table("home_wide_post"), self.posts);
     }
 }
