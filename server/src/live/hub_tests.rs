@@ -274,16 +274,16 @@ fn a_membership_that_changes_a_list_makes_it_refetch_and_older_resumes_too() {
     let (again, _r, _) = subscriber(&hub, 8);
     let answer = hub.subscribe("home:ann", Some(2), |_| vec![], again);
     assert!(matches!(answer, Err(Missing::Resync(_))), "{answer:?}");
-    let (later, mut laters, _) = subscriber(&hub, 8);
+    let (later, _laters, mut later_behind) = subscriber(&hub, 8);
     hub.subscribe("home:ann", Some(3), |_| vec![], later)
         .unwrap();
-    // An unfollow: the source reaches ann no more.
+    // An unfollow: the open home refetches, and the source reaches ann no more.
     hub.publish_with(5, vec![], vec![membership("home:ann", 5, false, true)]);
+    assert_eq!(later_behind.try_recv().ok().as_deref(), Some("home"));
     let (last, mut lasts, _) = subscriber(&hub, 8);
     hub.subscribe("home:ann", Some(5), |_| vec![], last)
         .unwrap();
     hub.publish(6, vec![source_change(6, None)]);
-    assert!(positions(&frames(&mut laters)).is_empty());
     assert!(positions(&frames(&mut lasts)).is_empty());
     assert!(hub.sources("home:ann").is_empty());
 }

@@ -281,28 +281,22 @@ fn row(change: &Change, seq: u64) -> Value {
 /// Marks that these topics changed at `position` in a way no frame tells (a parked event applied
 /// late, a membership that changes a list): a resume from below it must refetch.
 pub fn write_late(writes: &mut Writes, position: u64, topics: &[String]) {
-    let rows = topics
-        .iter()
-        .enumerate()
-        .map(|(i, topic)| {
-            json!({ "id": [topic, position, LATE_SEQ + i as u64], "position": position, "kind": "late" })
-        })
-        .collect();
-    writes.insert_rows(TABLE, rows);
+    let rows = topics.iter().map(|topic| late_row(topic, position));
+    writes.insert_rows(TABLE, rows.collect());
 }
 
-/// Marks the members of memberships that change their lists (`refetch`) at their positions.
+/// The same marks for the members of memberships that change their lists (`refetch`), each at its
+/// own position, in one statement.
 pub fn write_refetches(writes: &mut Writes, memberships: &[super::Membership]) {
-    let mut marks: Vec<(u64, &str)> = memberships
-        .iter()
-        .filter(|m| m.refetch)
-        .map(|m| (m.position, m.member.as_str()))
-        .collect();
-    marks.sort();
-    marks.dedup();
-    for (position, member) in marks {
-        write_late(writes, position, &[member.to_owned()]);
-    }
+    let marks = memberships.iter().filter(|m| m.refetch);
+    let rows = marks.map(|m| late_row(&m.member, m.position));
+    writes.insert_rows(TABLE, rows.collect());
+}
+
+/// A mark's row: above any change of its topic at its position (`LATE_SEQ`); a second mark of the
+/// same topic and position is the same row, which the insert leaves alone.
+fn late_row(topic: &str, position: u64) -> Value {
+    json!({ "id": [topic, position, LATE_SEQ], "position": position, "kind": "late" })
 }
 
 /// Records that a read model was rebuilt and serves from `position`: resumes below it refetch.

@@ -176,11 +176,6 @@ async fn receive(
     mut inbox: Inbox,
     mut send: tokio::task::JoinHandle<()>,
 ) {
-    let Inbox {
-        fell_behind,
-        revoked,
-        stopped,
-    } = &mut inbox;
     let mut heard = Instant::now();
     loop {
         tokio::select! {
@@ -208,8 +203,8 @@ async fn receive(
                     break;
                 }
             }
-            Some(topic) = fell_behind.recv() => connection.fell_behind(&topic),
-            news = revoked.recv() => match news {
+            Some(topic) = inbox.fell_behind.recv() => connection.fell_behind(&topic),
+            news = inbox.revoked.recv() => match news {
                 Ok(Revoked::Session(token)) if connection.holds_session(&token) => {
                     Box::pin(connection.revoke("signed out")).await;
                 }
@@ -220,7 +215,7 @@ async fn receive(
                 // Missed revocations could have been this socket's: it cannot tell, so it closes.
                 Err(_) => break,
             },
-            _ = &mut *stopped => break,
+            _ = &mut inbox.stopped => break,
             _ = tokio::time::sleep_until(heard + SILENCE) => break,
         }
     }

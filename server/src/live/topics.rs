@@ -45,7 +45,8 @@ impl TopicRule {
     }
 
     /// A family of source topics (`name:<parameter>`) whose changes reach member topics, framed as
-    /// `framed_as` (the members' client topic). Not subscribable.
+    /// `framed_as` (the members' client topic). Not subscribable, so its access is never asked:
+    /// `Own`, as what reaches a member is as private as the member's own topic.
     pub const fn source(name: &'static str, framed_as: &'static str) -> Self {
         TopicRule {
             name,
