@@ -1,6 +1,7 @@
-//! The command bus's memory of the states it decided on (`commands/states.rs`) and its trust in a
-//! policy's fresh command ids, where they could go wrong: another node moving a stream the bus
-//! remembers, and a command id that did run before.
+//! The command bus's memory of the states it decided on (`commands/states.rs`), its turns on a hot
+//! stream (`commands/turns.rs`) and its trust in a policy's fresh command ids, where they could go
+//! wrong: another node moving a stream the bus remembers, commands racing on one stream, and a
+//! command id that did run before.
 
 mod common;
 
@@ -76,6 +77,55 @@ async fn a_stream_another_node_moved_is_decided_on_what_the_log_says_not_on_memo
         "10 + 5 - 15 + 7 + 1, one event each"
     );
     common::store::assert_contiguous(&first_store).await;
+}
+
+#[tokio::test]
+async fn commands_racing_on_one_stream_take_turns_instead_of_refusing_each_other() {
+    let db = agora::db::connect("mem://").await.unwrap();
+    let (store, bus) = node(&db).await;
+    wallet(&bus, "DepositMoney", 1).await.unwrap();
+    let before = bus.state_loads();
+    let racing = (0..100).map(|_| wallet(&bus, "DepositMoney", 1));
+    for deposit in futures::future::join_all(racing).await {
+        deposit.expect("every deposit is taken");
+    }
+    let now = bus.state_loads();
+    assert_eq!(
+        balance(&store).await,
+        (101, 101),
+        "one event and one coin each"
+    );
+    // Without turns, all but one of each round name a version the round's first has taken: the
+    // store refuses them as stale and they read the log to decide again.
+    assert_eq!(
+        now.from_log - before.from_log,
+        0,
+        "no deposit was decided on a stale state"
+    );
+    assert!(
+        now.from_guess - before.from_guess > 0,
+        "some deposits were decided on one still queued: {now:?}"
+    );
+    common::store::assert_contiguous(&store).await;
+}
+
+#[tokio::test]
+async fn a_refusal_decided_behind_a_queued_append_waits_for_its_commit() {
+    let db = agora::db::connect("mem://").await.unwrap();
+    let (store, bus) = node(&db).await;
+    wallet(&bus, "DepositMoney", 10).await.unwrap();
+    // The withdrawals race: whichever comes second is decided on the first one's guess (0 coins
+    // left) and refused; the refusal is decided again on what the log says, and stands.
+    let (first, second) = tokio::join!(
+        wallet(&bus, "WithdrawMoney", 10),
+        wallet(&bus, "WithdrawMoney", 10)
+    );
+    let refused = [&first, &second]
+        .iter()
+        .filter(|outcome| matches!(outcome, Err(CommandError::Rule(_))))
+        .count();
+    assert_eq!(refused, 1, "one of {first:?} and {second:?} is refused");
+    assert_eq!(balance(&store).await, (0, 2));
 }
 
 #[tokio::test]

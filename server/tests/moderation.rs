@@ -129,10 +129,10 @@ async fn a_redelivered_event_issues_its_command_once() {
         .find(|e| Some(e.event_id) == hidden.metadata.causation_id)
         .unwrap();
     let head = app.head();
-    policies::handle(&Moderation, &app.state.bus, &cause, false)
+    policies::handle(&Moderation, &app.state.bus, &cause, false, None)
         .await
         .unwrap();
-    policies::handle(&Moderation, &app.state.bus, &cause, false)
+    policies::handle(&Moderation, &app.state.bus, &cause, false, None)
         .await
         .unwrap();
     assert_eq!(app.head(), head, "redelivery appended again");

@@ -70,7 +70,7 @@ async fn a_transfer_whose_process_crashed_between_debit_and_credit_settles_once_
             .unwrap();
         let requested = store.event(answer.position).await.unwrap().unwrap();
         let transfers = agora::wallet::policies::transfers::Transfers;
-        agora::policies::handle(&transfers, &bus, &requested, true)
+        agora::policies::handle(&transfers, &bus, &requested, true, None)
             .await
             .unwrap();
         assert_eq!(transfers.name(), "transfers");

@@ -9,12 +9,16 @@
 //! on the new state. With one, a mismatch is the client's conflict (409).
 //!
 //! The bus keeps the state it last decided on for each stream (`states.rs`), so a command on a
-//! stream this node has just written is decided without reading it.
+//! stream this node has just written is decided without reading it. Commands on one stream take
+//! turns (`turns.rs`): each is decided on what the one before it leaves as soon as that one is
+//! queued for the writer, so a hot stream's commands share commits instead of refusing each other.
 
 mod load;
 mod states;
+mod turns;
 
 pub use states::StateLoads;
+pub use turns::QueuedSignal;
 
 use crate::aggregate::{Actor, Aggregate, DomainEvent, Rule};
 use crate::people::{People, Person};
@@ -42,6 +46,8 @@ pub struct Origin {
     /// event appended after it started): the bus skips looking up a first answer. A rerun would
     /// still be refused by the store's unique index on command ids.
     pub fresh_id: bool,
+    /// Told once the command's append is queued for the writer (a pipelined policy's lane).
+    pub queued: Option<QueuedSignal>,
 }
 
 impl Origin {
@@ -53,6 +59,7 @@ impl Origin {
             causation_id: None,
             actor,
             fresh_id: false,
+            queued: None,
         }
     }
 
@@ -113,6 +120,7 @@ pub struct CommandBus {
     handlers: Arc<Vec<Arc<dyn CommandHandler>>>,
     people: Option<Arc<dyn People>>,
     states: Arc<States>,
+    turns: Arc<turns::Turns>,
 }
 
 impl CommandBus {
@@ -122,6 +130,7 @@ impl CommandBus {
             handlers: Arc::new(handlers),
             people: None,
             states: Arc::default(),
+            turns: Arc::default(),
         }
     }
 
@@ -219,15 +228,35 @@ impl CommandBus {
             }
         }
         let mut attempts = 0;
-        // A client's version is checked against the log, never against memory.
+        // A client's version is checked against the log, never against memory or a guess.
         let mut may_recall = expected_version.is_none();
+        let mut may_guess = expected_version.is_none();
         loop {
             attempts += 1;
+            // A command that begins a stream reads nothing, so it has nothing to take turns on.
+            let mut turn = match assume_new {
+                true => None,
+                false => Some(self.turns.take(&stream).await),
+            };
+            let mut guessed = None;
+            if let Some(turn) = turn.as_mut() {
+                if may_guess {
+                    guessed = turn.guessed::<A::State>();
+                } else {
+                    turn.settle().await;
+                }
+            }
             let stamp = self.store.memory_stamp();
-            let recalled = if may_recall && !assume_new {
-                self.states.latest::<A::State>(&self.store, &stream)
-            } else {
-                None
+            let from_guess = guessed.is_some();
+            if from_guess {
+                self.states.guessed();
+            }
+            let recalled = match guessed {
+                Some(guess) => Some(guess),
+                None if may_recall && !assume_new => {
+                    self.states.latest::<A::State>(&self.store, &stream)
+                }
+                None => None,
             };
             let from_memory = recalled.is_some();
             let Loaded {
@@ -247,15 +276,17 @@ impl CommandBus {
                 });
             }
             let decision = A::decide(&state, &command);
-            // A change decided on memory is safe: its append names the version, which the store
-            // checks. A refusal or a no-op writes nothing that would be checked, so it stands only
-            // when decided on what the log says.
+            // A change decided on memory or a guess is safe: its append names the version, which
+            // the store checks. A refusal or a no-op writes nothing that would be checked, so it
+            // stands only when decided on what the log says (after the guess is settled).
             if from_memory && !matches!(&decision, Ok(events) if !events.is_empty()) {
                 may_recall = false;
+                may_guess &= !from_guess;
                 continue;
             }
             let decided = decision?;
             if decided.is_empty() {
+                drop(turn);
                 // A fresh id skipped the lookup: a no-op must not hide a first answer after all.
                 if origin.fresh_id {
                     if let Some(first) = self.store.find_command(origin.command_id).await? {
@@ -270,10 +301,24 @@ impl CommandBus {
                 events: decided.iter().map(new_event).collect(),
                 metadata: origin.metadata(),
             };
-            match self.store.append(append).await {
+            let queued = self.store.queue(append).await?;
+            let left = Loaded {
+                state: decided.iter().fold(state, A::evolve),
+                version: version + decided.len() as u64,
+                snapshot_at,
+            };
+            let outcome = turn.map(|turn| turn.leave(left.clone()));
+            if let Some(signal) = &origin.queued {
+                signal.fire();
+            }
+            let answer = queued.committed().await;
+            if let Some(outcome) = outcome {
+                outcome.settle(matches!(answer, Ok(Appended::New(_))));
+            }
+            match answer {
                 Ok(Appended::New(record)) => {
                     let version = record.events.last().map_or(version, |e| e.version);
-                    let state = decided.iter().fold(state, A::evolve);
+                    let Loaded { state, .. } = left;
                     let snapshot_at =
                         self.snapshot_if_due::<A>(&stream, &state, version, snapshot_at, stamp);
                     let loaded = Loaded {
@@ -291,6 +336,8 @@ impl CommandBus {
                 }
                 Err(StoreError::Conflict { actual, .. }) => {
                     self.states.forget(&stream);
+                    // What is queued behind a refused append was decided on it: wait for it all.
+                    may_guess = false;
                     if expected_version.is_some() || attempts >= MAX_DECISIONS {
                         return Err(CommandError::Conflict {
                             stream,

@@ -48,6 +48,8 @@ struct Memory {
 pub struct StateLoads {
     pub from_memory: u64,
     pub from_log: u64,
+    /// Decided on what an append still queued for the writer will leave (`turns.rs`).
+    pub from_guess: u64,
 }
 
 #[derive(Default)]
@@ -55,6 +57,7 @@ pub(super) struct States {
     memory: Mutex<Memory>,
     from_memory: AtomicU64,
     from_log: AtomicU64,
+    from_guess: AtomicU64,
 }
 
 impl States {
@@ -100,6 +103,11 @@ impl States {
     /// Counts a load that read the log.
     pub(super) fn read(&self) {
         self.from_log.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a decision on a guess.
+    pub(super) fn guessed(&self) {
+        self.from_guess.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Keeps a state, read or decided under `stamp` (taken before the read began): not when
@@ -148,6 +156,7 @@ impl States {
         StateLoads {
             from_memory: self.from_memory.load(Ordering::Relaxed),
             from_log: self.from_log.load(Ordering::Relaxed),
+            from_guess: self.from_guess.load(Ordering::Relaxed),
         }
     }
 }

@@ -72,11 +72,12 @@ pub async fn prometheus(State(state): State<AppState>) -> impl IntoResponse {
     let loads = state.bus.state_loads();
     gauge(
         "agora_state_loads_total",
-        "Aggregate states the command bus loaded, from its memory or by reading the log.",
+        "Aggregate states the command bus decided on: from its memory, by reading the log, or guessed from an append still queued.",
         "counter",
         vec![
             ("{from=\"memory\"}".into(), loads.from_memory.to_string()),
             ("{from=\"log\"}".into(), loads.from_log.to_string()),
+            ("{from=\"guess\"}".into(), loads.from_guess.to_string()),
         ],
     );
     crate::metrics::METRICS.render(&mut out);

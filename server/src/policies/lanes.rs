@@ -7,7 +7,7 @@
 //! events ahead of the slowest.
 
 use app::wire::Envelope;
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 
@@ -25,16 +25,18 @@ pub(super) struct Lanes {
 struct State {
     /// The events of each lane with work, its worker's current event first. A lane is here exactly
     /// while its worker runs.
-    queues: HashMap<Lane, VecDeque<(Envelope, OwnedSemaphorePermit)>>,
-    /// Positions handed to a lane and not done yet.
-    pending: BTreeSet<u64>,
+    queues: HashMap<Lane, VecDeque<Envelope>>,
+    /// Positions handed to a lane and not done yet, each with its room in the reader's window.
+    pending: BTreeMap<u64, OwnedSemaphorePermit>,
     /// The last position handed out.
     read: u64,
 }
 
 impl State {
     fn watermark(&self) -> u64 {
-        self.pending.first().map_or(self.read, |first| first - 1)
+        self.pending
+            .first_key_value()
+            .map_or(self.read, |(first, _)| first - 1)
     }
 }
 
@@ -44,7 +46,7 @@ impl Lanes {
         Arc::new(Lanes {
             state: Mutex::new(State {
                 queues: HashMap::new(),
-                pending: BTreeSet::new(),
+                pending: BTreeMap::new(),
                 read: from,
             }),
             room: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
@@ -67,28 +69,42 @@ impl Lanes {
             .await
             .expect("the semaphore is never closed");
         let mut state = self.lock();
-        state.pending.insert(event.position);
+        state.pending.insert(event.position, permit);
         state.read = event.position;
         let queue = state.queues.entry(lane).or_default();
         let idle = queue.is_empty();
         let first = idle.then(|| event.clone());
-        queue.push_back((event, permit));
+        queue.push_back(event);
         first
     }
 
     /// Marks a lane's current event done; answers the lane's next event, or `None` when the lane
     /// is empty and its worker ends.
     pub(super) fn finish(&self, lane: &Lane) -> Option<Envelope> {
+        let current = self.lock().queues.get(lane)?.front()?.position;
+        let next = self.advance(lane);
+        self.done(current);
+        next
+    }
+
+    /// Moves a lane past its current event, which stays pending until [`Lanes::done`] (a
+    /// pipelined reaction still committing); answers the next as [`Lanes::finish`] does.
+    pub(super) fn advance(&self, lane: &Lane) -> Option<Envelope> {
         let mut state = self.lock();
         let queue = state.queues.get_mut(lane)?;
-        let (done, _room) = queue.pop_front()?;
-        let next = queue.front().map(|(event, _)| event.clone());
+        queue.pop_front()?;
+        let next = queue.front().cloned();
         if next.is_none() {
             state.queues.remove(lane);
         }
-        state.pending.remove(&done.position);
-        self.raise(&state);
         next
+    }
+
+    /// Marks the event at `position` done: the watermark may pass it.
+    pub(super) fn done(&self, position: u64) {
+        let mut state = self.lock();
+        state.pending.remove(&position);
+        self.raise(&state);
     }
 
     /// Raises the watermark when a batch was read whole and nothing is pending (a read with no
@@ -152,6 +168,28 @@ mod tests {
         assert_eq!(*watermark.borrow(), 3);
         // An idle lane takes a new event as its first again.
         assert_eq!(lanes.push(a, event(4)).await.map(|e| e.position), Some(4));
+    }
+
+    #[tokio::test]
+    async fn a_pipelined_lane_moves_on_while_the_watermark_waits_for_its_commits() {
+        let lanes = Lanes::new(0);
+        let a = Some("a".to_string());
+        lanes.push(a.clone(), event(1)).await;
+        lanes.push(a.clone(), event(2)).await;
+        lanes.read_to(2);
+        let watermark = lanes.watermark();
+        assert_eq!(lanes.advance(&a).map(|e| e.position), Some(2));
+        assert!(
+            lanes.advance(&a).is_none(),
+            "the lane is empty: its worker ends"
+        );
+        // 2 committed before 1: nothing may be checkpointed until 1 is done too.
+        lanes.done(2);
+        assert_eq!(*watermark.borrow(), 0);
+        lanes.done(1);
+        assert_eq!(*watermark.borrow(), 2);
+        // A lane whose events are all queued is idle: its next event starts a worker again.
+        assert_eq!(lanes.push(a, event(3)).await.map(|e| e.position), Some(3));
     }
 
     #[tokio::test]

@@ -11,7 +11,7 @@ mod runner;
 pub use runner::Policies;
 
 use crate::aggregate::Actor;
-use crate::commands::{CommandBus, CommandError, Origin};
+use crate::commands::{CommandBus, CommandError, Origin, QueuedSignal};
 use app::wire::Envelope;
 use futures::future::BoxFuture;
 use serde_json::Value;
@@ -40,6 +40,17 @@ pub trait Policy: Send + Sync + 'static {
     /// command of it that a rule refuses is a failure too (a bug to fix, visible in the admin),
     /// not a reaction that chose to do nothing.
     fn never_skips(&self) -> bool {
+        false
+    }
+
+    /// True for a policy whose reactions may overlap within a lane: the next event's reaction
+    /// starts once this one's last command is queued for the writer, not once it is committed.
+    /// Its commands are still decided in log order (a stream's turns decide each on the state the
+    /// one before leaves), and many share one commit: what lets a hot account's lane take more
+    /// than one command per commit. Only for a policy whose reactions read nothing an earlier
+    /// reaction of its lane writes (they would read it before its commit). When a commit fails,
+    /// its reaction is tried again after the ones queued behind it.
+    fn pipelines(&self) -> bool {
         false
     }
 
@@ -75,19 +86,24 @@ pub fn derived_command_id(policy: &str, event_id: Uuid, n: usize) -> Uuid {
 
 /// Handles one event: runs the policy and issues its commands, each idempotent by its derived id.
 /// `first_sight`: the policy never reacted to this event before (see [`Origin::fresh_id`]).
+/// `queued` is told when the last command is queued for the writer ([`Policy::pipelines`]).
 pub async fn handle(
     policy: &dyn Policy,
     bus: &CommandBus,
     event: &Envelope,
     first_sight: bool,
+    queued: Option<&QueuedSignal>,
 ) -> Result<(), CommandError> {
-    for (n, issue) in policy.react(bus, event).await?.into_iter().enumerate() {
+    let issues = policy.react(bus, event).await?;
+    let last = issues.len().saturating_sub(1);
+    for (n, issue) in issues.into_iter().enumerate() {
         let origin = Origin {
             command_id: derived_command_id(policy.name(), event.event_id, n),
             correlation_id: event.metadata.correlation_id.unwrap_or(event.event_id),
             causation_id: Some(event.event_id),
             actor: Actor::system(policy.name()),
             fresh_id: first_sight,
+            queued: queued.filter(|_| n == last).cloned(),
         };
         match bus
             .submit(origin, issue.command_type, &issue.payload, None)

@@ -9,7 +9,7 @@
 
 use super::lanes::{Lane, Lanes};
 use super::{handle, Policy};
-use crate::commands::CommandBus;
+use crate::commands::{CommandBus, QueuedSignal};
 use crate::db::{self, Db};
 use crate::projections::define_runtime_tables;
 use crate::projections::parked::{count_parked, parked_events, parked_row};
@@ -141,16 +141,34 @@ impl Runner {
         }
     }
 
-    /// A lane's worker: reacts to its events in order until the lane is empty.
+    /// A lane's worker: reacts to its events in order until the lane is empty. A pipelined
+    /// policy's next reaction starts once this one's commands are queued ([`Policy::pipelines`]).
     async fn work(self: Arc<Self>, lanes: Arc<Lanes>, lane: Lane, mut event: Envelope) {
         loop {
-            if let Err(error) = self.react(&event).await {
-                self.park(&event, &error).await;
-            }
-            match lanes.finish(&lane) {
+            let next = if self.policy.pipelines() {
+                let (signal, queued) = QueuedSignal::new();
+                let (runner, all, position) = (self.clone(), lanes.clone(), event.position);
+                tokio::spawn(async move {
+                    runner.react_or_park(&event, Some(&signal)).await;
+                    all.done(position);
+                });
+                // Queued, or the reaction ended (every copy of the signal dropped).
+                let _ = queued.await;
+                lanes.advance(&lane)
+            } else {
+                self.react_or_park(&event, None).await;
+                lanes.finish(&lane)
+            };
+            match next {
                 Some(next) => event = next,
                 None => return,
             }
+        }
+    }
+
+    async fn react_or_park(&self, event: &Envelope, queued: Option<&QueuedSignal>) {
+        if let Err(error) = self.react(event, queued).await {
+            self.park(event, &error).await;
         }
     }
 
@@ -165,14 +183,14 @@ impl Runner {
     }
 
     /// Reacts to one event, with retries; answers the last error when every try failed.
-    async fn react(&self, event: &Envelope) -> Result<(), String> {
+    async fn react(&self, event: &Envelope, queued: Option<&QueuedSignal>) -> Result<(), String> {
         let mut backoff = FIRST_BACKOFF;
         let mut attempt = 1;
         loop {
             // A panic is a failure like any other: it must not end the lane's worker, whose
             // events (and the watermark behind them) would then wait for ever.
             let first_sight = attempt == 1 && event.position > self.started_at;
-            let reaction = handle(self.policy.as_ref(), &self.bus, event, first_sight);
+            let reaction = handle(self.policy.as_ref(), &self.bus, event, first_sight, queued);
             let reaction = AssertUnwindSafe(reaction);
             let outcome = match reaction.catch_unwind().await {
                 Ok(outcome) => outcome.map_err(|error| error.to_string()),
@@ -233,7 +251,7 @@ impl Runner {
         };
         for event in events {
             let position = event.position;
-            if let Err(error) = handle(self.policy.as_ref(), &self.bus, &event, false).await {
+            if let Err(error) = handle(self.policy.as_ref(), &self.bus, &event, false, None).await {
                 tracing::warn!(policy = self.id, position, %error, "still failing");
                 stats::lock(&self.stats).failed(error.to_string());
                 continue;

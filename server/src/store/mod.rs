@@ -217,27 +217,30 @@ impl Store {
     }
 
     /// Appends the events of one command atomically; answers once they are durable.
-    pub async fn append(&self, mut append: Append) -> Result<Appended, StoreError> {
+    pub async fn append(&self, append: Append) -> Result<Appended, StoreError> {
+        self.queue(append).await?.committed().await
+    }
+
+    /// Seals the append and puts it in the writer's queue, behind every append queued before it:
+    /// whoever queues next on the same stream may decide on what this one leaves (the command
+    /// bus's turns, `commands/turns.rs`). The answer comes with [`Queued::committed`].
+    pub async fn queue(&self, mut append: Append) -> Result<Queued, StoreError> {
         let started = std::time::Instant::now();
         for event in &mut append.events {
             self.inner.personal.seal(&self.inner.vault, event).await?;
         }
         let events = append.events.len();
-        let outcome = self.append_once(append).await;
-        if let Ok(Appended::New(_)) = &outcome {
-            crate::metrics::METRICS.appended(started.elapsed(), events);
-        }
-        outcome
-    }
-
-    async fn append_once(&self, append: Append) -> Result<Appended, StoreError> {
         let (reply, answer) = oneshot::channel();
         self.inner
             .appends
             .send(writer::Pending { append, reply })
             .await
             .map_err(|_| StoreError::Closed)?;
-        answer.await.map_err(|_| StoreError::Closed)?
+        Ok(Queued {
+            answer,
+            started,
+            events,
+        })
     }
 
     /// Records that a command appended nothing, so the same command id answers the same again.
@@ -393,5 +396,23 @@ impl Store {
     /// Every event after `position`: first those stored, then each new one as it becomes durable.
     pub fn subscribe(&self, after: u64) -> Subscription {
         Subscription::new(self.clone(), after)
+    }
+}
+
+/// An append in the writer's queue (see [`Store::queue`]).
+pub struct Queued {
+    answer: oneshot::Receiver<Result<Appended, StoreError>>,
+    started: std::time::Instant,
+    events: usize,
+}
+
+impl Queued {
+    /// The append's answer, once its commit (and fsync) is done.
+    pub async fn committed(self) -> Result<Appended, StoreError> {
+        let outcome = self.answer.await.map_err(|_| StoreError::Closed)?;
+        if let Ok(Appended::New(_)) = &outcome {
+            crate::metrics::METRICS.appended(self.started.elapsed(), self.events);
+        }
+        outcome
     }
 }

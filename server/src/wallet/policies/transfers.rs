@@ -114,6 +114,13 @@ impl Policy for Transfers {
         true
     }
 
+    /// A step reads only the stream it writes (and whether the recipient exists), so a hot
+    /// account's steps overlap: each is decided on the state the one before leaves, and they
+    /// share commits.
+    fn pipelines(&self) -> bool {
+        true
+    }
+
     fn react<'a>(
         &'a self,
         _bus: &'a CommandBus,
