@@ -28,6 +28,7 @@ pub mod people;
 pub mod policies;
 pub mod projections;
 pub mod registry;
+pub mod shared_reads;
 pub mod social;
 pub mod state;
 pub mod store;

@@ -129,6 +129,26 @@ async fn a_refusal_decided_behind_a_queued_append_waits_for_its_commit() {
 }
 
 #[tokio::test]
+async fn a_retry_racing_its_first_try_gets_the_first_answer_not_a_refusal() {
+    let db = agora::db::connect("mem://").await.unwrap();
+    let (store, bus) = node(&db).await;
+    wallet(&bus, "DepositMoney", 150).await.unwrap();
+    // A client resends a withdrawal (same command id) before the first try's answer came back.
+    // The retry is decided after the first (on its guess, then on the log): 50 coins left, so
+    // 100 would be refused, but the command did run, and its first answer is the answer.
+    let origin = ann();
+    let payload = json!({ "amount": 100 });
+    let (first, retry) = tokio::join!(
+        bus.submit(origin.clone(), "WithdrawMoney", &payload, None),
+        bus.submit(origin.clone(), "WithdrawMoney", &payload, None)
+    );
+    let (first, retry) = (first.unwrap(), retry.unwrap());
+    assert_eq!(first.position, retry.position);
+    assert!(first.duplicate != retry.duplicate, "{first:?} / {retry:?}");
+    assert_eq!(balance(&store).await, (50, 2));
+}
+
+#[tokio::test]
 async fn a_command_id_said_to_be_fresh_that_ran_before_appends_nothing_again() {
     let (db, _) = common::store::open().await;
     let (store, bus) = node(&db).await;

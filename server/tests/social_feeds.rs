@@ -203,3 +203,36 @@ async fn search_ranks_posts_by_relevance_and_finds_people_by_prefix() {
     let (status, _) = ann.get("/api/search?q=").await;
     assert_eq!(status, reqwest::StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn a_search_asked_again_sees_what_changed_since_the_first_answer() {
+    let app = spawn().await;
+    let ann = app.user("annabel").await;
+    let (first, position) = ann.post_text("a kiwi on toast").await;
+    // In any order: with a word in every post, BM25's weight for it is below zero.
+    let texts = |found: &Value| -> Vec<String> {
+        let mut texts: Vec<String> = found["posts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["text"].as_str().unwrap().to_owned())
+            .collect();
+        texts.sort();
+        texts
+    };
+    let found = ann.read("/api/search?q=kiwi", position).await;
+    assert_eq!(texts(&found), ["a kiwi on toast"]);
+    assert_eq!(
+        texts(&ann.read("/api/search?q=kiwi", position).await),
+        ["a kiwi on toast"]
+    );
+
+    // The hits of "kiwi" are shared while the read model stays where it was; a post or a
+    // deletion moves it, and the same question is answered anew.
+    let (_, position) = ann.post_text("kiwi kiwi kiwi").await;
+    let found = ann.read("/api/search?q=kiwi", position).await;
+    assert_eq!(texts(&found), ["a kiwi on toast", "kiwi kiwi kiwi"]);
+    let position = ann.act("DeletePost", json!({ "post_id": first })).await;
+    let found = ann.read("/api/search?q=kiwi", position).await;
+    assert_eq!(texts(&found), ["kiwi kiwi kiwi"]);
+}

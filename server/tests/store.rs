@@ -267,6 +267,57 @@ async fn two_nodes_on_one_database_share_one_log() {
 }
 
 #[tokio::test]
+async fn an_append_decided_behind_a_queued_one_stands_only_on_that_ones_commit() {
+    let db = db::connect("mem://").await.unwrap();
+    let (node_a, node_b) = (open_store(&db).await, open_store(&db).await);
+    let stream = "account-ann";
+    node_a
+        .append(append(stream, ExpectedVersion::NoStream, 1))
+        .await
+        .unwrap();
+    // Node B writes version 2 while node A still remembers 1.
+    node_b
+        .append(append(stream, ExpectedVersion::Exact(1), 1))
+        .await
+        .unwrap();
+    // A decides on its memory (version 1), and a second command on what the first will leave
+    // (version 2): the first is refused, so the second, though version 2 is in the log (B's),
+    // must not stand on it.
+    let first = node_a
+        .queue(append(stream, ExpectedVersion::Exact(1), 1))
+        .await
+        .unwrap();
+    let behind = Append {
+        after_queued: true,
+        ..append(stream, ExpectedVersion::Exact(2), 1)
+    };
+    let second = node_a.queue(behind).await.unwrap();
+    assert!(matches!(
+        first.committed().await,
+        Err(StoreError::Conflict { .. })
+    ));
+    let second = second.committed().await;
+    assert!(
+        matches!(second, Err(StoreError::Conflict { .. })),
+        "{second:?}"
+    );
+    assert_eq!(assert_contiguous(&node_a).await, 2);
+
+    // Behind an append that is committed, it stands (in the same batch or a later one).
+    let first = node_a
+        .queue(append(stream, ExpectedVersion::Exact(2), 1))
+        .await
+        .unwrap();
+    let behind = Append {
+        after_queued: true,
+        ..append(stream, ExpectedVersion::Exact(3), 1)
+    };
+    let second = node_a.queue(behind).await.unwrap();
+    assert!(matches!(first.committed().await, Ok(Appended::New(_))));
+    assert!(matches!(second.committed().await, Ok(Appended::New(_))));
+}
+
+#[tokio::test]
 async fn an_old_schema_is_upcast_on_read() {
     let (db, store) = open().await;
     // A PostCreated stored by schema 1, before mentions and tags were recorded.

@@ -276,45 +276,54 @@ impl CommandBus {
                 });
             }
             let decision = A::decide(&state, &command);
+            let changes = matches!(&decision, Ok(events) if !events.is_empty());
             // A change decided on memory or a guess is safe: its append names the version, which
             // the store checks. A refusal or a no-op writes nothing that would be checked, so it
             // stands only when decided on what the log says (after the guess is settled).
-            if from_memory && !matches!(&decision, Ok(events) if !events.is_empty()) {
+            if from_memory && !changes {
                 may_recall = false;
                 may_guess &= !from_guess;
                 continue;
             }
-            let decided = decision?;
-            if decided.is_empty() {
+            // A refusal or a no-op must not hide a first answer: the lookup was skipped (a
+            // fresh id, a command that begins a stream), or the same command id was committed
+            // since (a client's retry racing its first try, decided after it on the log).
+            if !changes {
                 drop(turn);
-                // A fresh id skipped the lookup: a no-op must not hide a first answer after all.
-                if origin.fresh_id {
-                    if let Some(first) = self.store.find_command(origin.command_id).await? {
-                        return done(first, true);
-                    }
+                if let Some(first) = self.store.find_command(origin.command_id).await? {
+                    return done(first, true);
                 }
+                decision?;
                 return done(self.store.record_noop(origin.command_id).await?, false);
             }
+            let decided = decision?;
             let append = Append {
                 stream: stream.clone(),
                 expected: ExpectedVersion::Exact(version),
                 events: decided.iter().map(new_event).collect(),
                 metadata: origin.metadata(),
+                after_queued: from_guess,
             };
-            let queued = self.store.queue(append).await?;
+            // Refused before it is queued (sealing for someone erased) or by the writer: one answer.
+            let queued = self.store.queue(append).await;
             let left = Loaded {
                 state: decided.iter().fold(state, A::evolve),
                 version: version + decided.len() as u64,
                 snapshot_at,
             };
-            let outcome = turn.map(|turn| turn.leave(left.clone()));
+            let outcome = match &queued {
+                Ok(_) => turn.map(|turn| turn.leave(left.clone())),
+                Err(_) => None,
+            };
             if let Some(signal) = &origin.queued {
                 signal.fire();
             }
-            let answer = queued.committed().await;
-            if let Some(outcome) = outcome {
-                outcome.settle(matches!(answer, Ok(Appended::New(_))));
-            }
+            let answer = match queued {
+                Ok(queued) => queued.committed().await,
+                Err(error) => Err(error),
+            };
+            // Unless told it was committed below, the guess settles as not committed when
+            // `outcome` is dropped (also when this future is): the next command reads the log.
             match answer {
                 Ok(Appended::New(record)) => {
                     let version = record.events.last().map_or(version, |e| e.version);
@@ -327,6 +336,11 @@ impl CommandBus {
                         snapshot_at,
                     };
                     self.states.keep(&self.store, &stream, loaded, stamp);
+                    // Memory has the new state before the guess goes: the next command on the
+                    // stream decides on one or the other, not on a read.
+                    if let Some(outcome) = outcome {
+                        outcome.committed();
+                    }
                     return done(record, false);
                 }
                 Ok(Appended::Duplicate(record)) => return done(record, true),

@@ -16,6 +16,7 @@
 use super::states::Loaded;
 use std::any::Any;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::{oneshot, watch, OwnedMutexGuard};
 
@@ -24,7 +25,31 @@ type Slot = Arc<tokio::sync::Mutex<Option<Guess>>>;
 /// The streams with a command deciding or a guess not yet settled.
 #[derive(Default)]
 pub(super) struct Turns {
-    streams: Mutex<HashMap<String, Slot>>,
+    streams: Mutex<Streams>,
+    /// Tells one guess from another left at the same version (after a failed append).
+    tickets: AtomicU64,
+}
+
+#[derive(Default)]
+struct Streams {
+    slots: HashMap<String, Slot>,
+    /// The size past which slots no one holds are swept out.
+    sweep_at: usize,
+}
+
+/// Slots kept before the first sweep.
+const FIRST_SWEEP_AT: usize = 1024;
+
+impl Streams {
+    /// Forgets every stream whose slot only the map holds: `tidy` misses one whose last holder
+    /// went while another waited and then gave up (a dropped request), or whose guess was
+    /// settled while another command held the turn.
+    fn sweep_if_large(&mut self) {
+        if self.slots.len() > self.sweep_at.max(FIRST_SWEEP_AT) {
+            self.slots.retain(|_, slot| Arc::strong_count(slot) > 1);
+            self.sweep_at = 2 * self.slots.len();
+        }
+    }
 }
 
 /// What a queued append will leave its stream at, once committed.
@@ -34,6 +59,7 @@ struct Guess {
     snapshot_at: u64,
     /// `None` while the append is queued; then whether it was committed.
     settled: watch::Receiver<Option<bool>>,
+    ticket: u64,
 }
 
 impl Guess {
@@ -43,7 +69,7 @@ impl Guess {
 }
 
 impl Turns {
-    fn streams(&self) -> std::sync::MutexGuard<'_, HashMap<String, Slot>> {
+    fn streams(&self) -> std::sync::MutexGuard<'_, Streams> {
         self.streams
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -51,7 +77,11 @@ impl Turns {
 
     /// Waits for the stream's turn: the commands before it on the stream are queued.
     pub(super) async fn take(&self, stream: &str) -> Turn<'_> {
-        let slot = self.streams().entry(stream.to_owned()).or_default().clone();
+        let slot = {
+            let mut streams = self.streams();
+            streams.sweep_if_large();
+            streams.slots.entry(stream.to_owned()).or_default().clone()
+        };
         let guard = slot.clone().lock_owned().await;
         Turn {
             turns: self,
@@ -66,7 +96,7 @@ impl Turns {
         let mut streams = self.streams();
         // The map's own reference and the caller's: no one else holds or awaits the turn.
         if Arc::strong_count(slot) == 2 {
-            streams.remove(stream);
+            streams.slots.remove(stream);
         }
     }
 }
@@ -110,17 +140,19 @@ impl<'a> Turn<'a> {
     /// answer must be told whether it was committed.
     pub(super) fn leave<S: Send + 'static>(mut self, loaded: Loaded<S>) -> Outcome<'a> {
         let (sender, settled) = watch::channel(None);
+        let ticket = self.turns.tickets.fetch_add(1, Ordering::Relaxed);
         *self.guess() = Some(Guess {
             state: Box::new(loaded.state),
             version: loaded.version,
             snapshot_at: loaded.snapshot_at,
             settled,
+            ticket,
         });
         Outcome {
             turns: self.turns,
             stream: self.stream.clone(),
             slot: self.slot.clone(),
-            version: loaded.version,
+            ticket,
             sender,
         }
     }
@@ -147,17 +179,28 @@ pub(super) struct Outcome<'a> {
     turns: &'a Turns,
     stream: String,
     slot: Slot,
-    version: u64,
+    ticket: u64,
     sender: watch::Sender<Option<bool>>,
 }
 
 impl Outcome<'_> {
-    pub(super) fn settle(self, committed: bool) {
-        self.sender.send_replace(Some(committed));
+    /// The append was committed: the guess was right.
+    pub(super) fn committed(self) {
+        self.sender.send_replace(Some(true));
+    }
+}
+
+impl Drop for Outcome<'_> {
+    /// An outcome dropped unsettled (its command's future was dropped while it waited for the
+    /// commit) settles as not known to be committed: whoever decides next reads the log.
+    fn drop(&mut self) {
+        if self.sender.borrow().is_none() {
+            self.sender.send_replace(Some(false));
+        }
         // When the turn is free and still holds this guess, nothing waits on it: forget it. When
         // another command holds the turn, that one clears the settled guess as it ends.
         if let Ok(mut guess) = self.slot.try_lock() {
-            if guess.as_ref().is_some_and(|g| g.version == self.version) {
+            if guess.as_ref().is_some_and(|g| g.ticket == self.ticket) {
                 *guess = None;
             }
             let idle = guess.is_none();

@@ -15,15 +15,15 @@ use super::{frames, Change};
 use crate::db::{self, Db};
 use crate::projections::keys::quote;
 use crate::projections::Writes;
+use crate::shared_reads::SharedReads;
 use app::wire::ChangeKind;
 use axum::extract::ws::Utf8Bytes;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-use tokio::sync::OnceCell;
+use std::sync::Arc;
+use std::time::Duration;
 
 pub const TABLE: &str = "live_change";
 /// Positions of history the journal keeps; older ones are pruned.
@@ -53,7 +53,7 @@ pub type Replay = Result<Arc<Vec<Utf8Bytes>>, String>;
 /// Reads in flight or just answered, by `(topic, after, through)`: when a thousand clients resume
 /// the same topic from the same position (a server restart, a network blip), one read and one
 /// serialisation answer them all.
-type Shared = Mutex<HashMap<ReadKey, (Instant, Arc<OnceCell<Replay>>)>>;
+type Shared = SharedReads<ReadKey, Replay>;
 
 /// A read: the topic, its sources, and the positions after and through.
 type ReadKey = (String, Vec<String>, u64, u64);
@@ -88,7 +88,7 @@ impl Journal {
         let journal = Journal {
             db: db.clone(),
             kept_after: Arc::new(AtomicU64::new(meta.kept_after)),
-            shared: Arc::default(),
+            shared: Arc::new(SharedReads::new(SHARED_FOR, usize::MAX)),
         };
         Ok((journal, meta))
     }
@@ -104,17 +104,9 @@ impl Journal {
         through: u64,
         topics: &Topics,
     ) -> anyhow::Result<Replay> {
-        let cell = {
-            let mut shared = self.shared.lock().unwrap_or_else(|p| p.into_inner());
-            shared.retain(|_, (at, _)| at.elapsed() < SHARED_FOR);
-            let key = (topic.to_owned(), sources.to_vec(), after, through);
-            let (_, cell) = shared
-                .entry(key)
-                .or_insert_with(|| (Instant::now(), Arc::default()));
-            cell.clone()
-        };
-        let replay = cell
-            .get_or_try_init(|| async {
+        let key = (topic.to_owned(), sources.to_vec(), after, through);
+        self.shared
+            .read((), key, || async {
                 let read = self.merged(topic, sources, after, through).await?;
                 let framed = read.map(|changes| {
                     Arc::new(
@@ -126,8 +118,7 @@ impl Journal {
                 });
                 anyhow::Ok(framed)
             })
-            .await?;
-        Ok(replay.clone())
+            .await
     }
 
     /// The changes of `member` and of its sources above `after` up to `through`, in position

@@ -101,6 +101,10 @@ pub struct Append {
     pub expected: ExpectedVersion,
     pub events: Vec<NewEvent>,
     pub metadata: Metadata,
+    /// Decided on the state an append this node queued before it will leave (the command bus's
+    /// turns): it stands only on that append's commit by this node's writer, never on the same
+    /// version written by another node.
+    pub after_queued: bool,
 }
 
 /// The first answer to a command: what it appended, or (for a command that changed nothing) the head

@@ -39,7 +39,7 @@ impl Memory {
 
     /// The stream's last version as this node committed it, if remembered.
     pub(super) fn last(&self, stream: &str) -> Option<u64> {
-        self.known().versions.get(stream).copied()
+        self.known().last(stream)
     }
 
     /// Notes that the log moved without this node's writer.
@@ -58,6 +58,11 @@ pub(super) struct KnownVersions {
 }
 
 impl KnownVersions {
+    /// The stream's last version as this node committed it, if remembered.
+    pub(super) fn last(&self, stream: &str) -> Option<u64> {
+        self.versions.get(stream).copied()
+    }
+
     /// The stream's version, when memory alone can check `expected` against it.
     pub(super) fn settles(&self, stream: &str, expected: ExpectedVersion) -> Option<u64> {
         let known = *self.versions.get(stream)?;

@@ -217,11 +217,17 @@ impl Writer {
             }
             first_of_command.insert(append.metadata.command_id, index);
             let stream = append.stream.as_str();
-            let known = versions
-                .get(stream)
-                .copied()
-                .or_else(|| current.get(stream).copied())
-                .or_else(|| self.known().settles(stream, append.expected));
+            let in_batch = versions.get(stream).copied();
+            let known = if append.after_queued {
+                // Only this writer's own commit of the version counts (in this batch or
+                // remembered): the append it was decided behind may have failed while another
+                // node wrote that version.
+                in_batch.or_else(|| self.known().last(stream)).or(Some(0))
+            } else {
+                in_batch
+                    .or_else(|| current.get(stream).copied())
+                    .or_else(|| self.known().settles(stream, append.expected))
+            };
             let base = match (append.expected, known) {
                 (ExpectedVersion::Any, Some(actual)) => actual,
                 (ExpectedVersion::Any | ExpectedVersion::NoStream, None) => 0,
@@ -272,7 +278,8 @@ impl Writer {
                     matches!(
                         append.expected,
                         ExpectedVersion::Any | ExpectedVersion::Exact(1..)
-                    ) && known.settles(&append.stream, append.expected).is_none()
+                    ) && !append.after_queued
+                        && known.settles(&append.stream, append.expected).is_none()
                 })
                 .map(|p| p.append.stream.as_str())
                 .collect()

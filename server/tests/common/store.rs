@@ -39,6 +39,7 @@ pub fn append(stream: &str, expected: ExpectedVersion, count: usize) -> Append {
             causation_id: None,
             actor: Some("test".into()),
         },
+        after_queued: false,
     }
 }
 

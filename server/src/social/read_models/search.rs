@@ -6,10 +6,13 @@ use crate::aggregate::decode;
 use crate::db::{self, Db};
 use crate::projections::keys::{minus, quote, Key};
 use crate::projections::{Definition, Generation, Output, Scope};
+use crate::shared_reads::SharedReads;
 use crate::social::domain::{post, Event};
 use app::wire::Envelope;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
 use uuid::Uuid;
 
 pub const NAME: &str = "search";
@@ -185,6 +188,48 @@ async fn stored_names<'a>(
 
 /// The most results of each kind a search answers.
 pub const MAX_RESULTS: usize = 50;
+
+/// What one search finds in this read model: post keys, best first, and handles.
+#[derive(Debug, Clone, Default)]
+pub struct Found {
+    pub posts: Vec<i64>,
+    pub people: Vec<String>,
+}
+
+/// The finds of one search (its words and limit), shared by everyone who asks while the read
+/// model stays at the position they were read at (the epoch: generation, position). Why: BM25
+/// scores every post that holds a word before it can sort, so a popular word costs in proportion
+/// to its posts, and popular words are the ones asked most. Elasticsearch's request cache answers
+/// the same way until its index refreshes. Only keys and handles are kept; who may see which post
+/// and person is decided per request.
+pub type Finds = SharedReads<(String, usize), Arc<Found>, (u32, u64)>;
+
+/// Finds kept at most a minute, and at most 1,024 of them.
+pub fn finds() -> Finds {
+    SharedReads::new(Duration::from_secs(60), 1024)
+}
+
+/// Posts matching `words` and people whose handle or name starts with them (less a leading `@`),
+/// shared through `finds` at the read model's `position` (read before the search, so what is
+/// found is of that position or a later one).
+pub async fn find(
+    finds: &Finds,
+    db: &Db,
+    (g, position): (Generation, u64),
+    words: &str,
+    limit: usize,
+) -> anyhow::Result<Arc<Found>> {
+    let key = (words.to_owned(), limit);
+    finds
+        .read((g.0, position), key, || async {
+            let (posts, people) = futures::try_join!(
+                posts(db, g, words, limit),
+                people(db, g, words.trim_start_matches('@'), limit)
+            )?;
+            Ok(Arc::new(Found { posts, people }))
+        })
+        .await
+}
 
 /// Posts whose text matches `words`, best first (BM25): their timeline keys.
 pub async fn posts(db: &Db, g: Generation, words: &str, limit: usize) -> anyhow::Result<Vec<i64>> {

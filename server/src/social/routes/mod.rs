@@ -9,11 +9,15 @@ mod search;
 mod timeline;
 mod users;
 
+use crate::social::read_models::search::finds as search_finds;
 use crate::state::AppState;
+use axum::Extension;
+use std::sync::Arc;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-/// Each route with its description (`#[utoipa::path]` on the handler).
+/// Each route with its description (`#[utoipa::path]` on the handler); one memo of search finds for
+/// the app these routes serve.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(auth::signup))
@@ -32,4 +36,5 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(search::search))
         .routes(routes!(users::muted))
         .routes(routes!(users::blocked))
+        .layer(Extension(Arc::new(search_finds())))
 }

@@ -10,8 +10,9 @@ use crate::social::read_models::{people, search, timeline};
 use crate::state::AppState;
 use app::wire::SearchResults;
 use axum::extract::State;
-use axum::Json;
+use axum::{Extension, Json};
 use serde::Deserialize;
+use std::sync::Arc;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -32,6 +33,7 @@ pub async fn search(
     Viewer(viewer): Viewer,
     ApiQuery(words): ApiQuery<Words>,
     ApiQuery(query): ApiQuery<PageQuery>,
+    Extension(finds): Extension<Arc<search::Finds>>,
 ) -> Result<Json<SearchResults>, AppError> {
     let q = words.q.trim();
     if q.is_empty() || q.chars().count() > MAX_QUERY {
@@ -49,21 +51,23 @@ pub async fn search(
     )
     .await?;
     let db = state.store.db();
+    // The position first: what is found after it is of that position or a later one.
+    let position = state.projections.position(search::NAME);
     let g = state.projections.generation(search::NAME);
     let tables = rows::Tables::of(state.projections.generation(timeline::NAME));
-    let keys = search::posts(db, g, q, limit).await?;
-    let found: Vec<rows::Row> = rows::rows_at(db, &tables, &keys)
+    let found = search::find(&finds, db, (g, position), q, limit).await?;
+    let rows: Vec<rows::Row> = rows::rows_at(db, &tables, &found.posts)
         .await?
         .into_iter()
         .filter(|row| !row.hidden && !at.hidden.contains(&row.author))
         .collect();
     let viewer_handle = viewer.as_ref().map(|v| v.handle.as_str());
-    let posts = rows::posts(db, &tables, &found, viewer_handle).await?;
-    let handle_prefix = q.trim_start_matches('@');
-    let handles: Vec<String> = search::people(db, g, handle_prefix, limit)
-        .await?
-        .into_iter()
-        .filter(|handle| !at.hidden.contains(handle))
+    let posts = rows::posts(db, &tables, &rows, viewer_handle).await?;
+    let handles: Vec<String> = found
+        .people
+        .iter()
+        .filter(|handle| !at.hidden.contains(*handle))
+        .cloned()
         .collect();
     let people_g = state.projections.generation(people::NAME);
     let users = people::summaries(db, people_g, &handles).await?;
