@@ -306,10 +306,16 @@ impl CommandBus {
             };
             // Refused before it is queued (sealing for someone erased) or by the writer: one answer.
             let queued = self.store.queue(append).await;
+            let after = version + decided.len() as u64;
             let left = Loaded {
                 state: decided.iter().fold(state, A::evolve),
-                version: version + decided.len() as u64,
-                snapshot_at,
+                version: after,
+                // Committed, this append takes the snapshot if one is due: the commands decided
+                // on its guess must not each take the same one (they would race for its row).
+                snapshot_at: match after >= snapshot_at + A::SNAPSHOT_EVERY {
+                    true => after,
+                    false => snapshot_at,
+                },
             };
             let outcome = match &queued {
                 Ok(_) => turn.map(|turn| turn.leave(left.clone())),
