@@ -32,6 +32,7 @@
 //!   (`snapshot.rs`); snapshots are a cache beside the log, never part of it.
 
 mod answer;
+mod append;
 mod import;
 pub mod index;
 mod personal;
@@ -48,6 +49,7 @@ mod vault;
 mod versions;
 mod writer;
 
+pub use append::{Append, Appended, CommandRecord, ExpectedVersion, Metadata, NewEvent, Queued};
 pub use import::{check as check_import, check_ids as check_import_ids, ImportError};
 pub use index::IndexState;
 pub use personal::{Personal, PersonalData, PersonalFields, SEALED};
@@ -59,68 +61,11 @@ pub use upcast::{Upcaster, Upcasters};
 pub use vault::{Key, Vault};
 
 use crate::db::Db;
-use app::wire::{AppendedEvent, Envelope};
-use serde_json::Value;
+use app::wire::Envelope;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, watch};
 use uuid::Uuid;
-
-/// What the stream must look like for an append to go ahead.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExpectedVersion {
-    /// Whatever the stream holds.
-    Any,
-    /// The stream must not exist yet.
-    NoStream,
-    /// The stream's last version must be exactly this (0 = no stream).
-    Exact(u64),
-}
-
-/// One event to append: what the domain decided, with its identity and schema version.
-#[derive(Debug, Clone)]
-pub struct NewEvent {
-    pub event_id: Uuid,
-    pub event_type: String,
-    pub schema: u32,
-    pub data: Value,
-}
-
-/// Where an append came from, kept on each of its events.
-#[derive(Debug, Clone)]
-pub struct Metadata {
-    pub command_id: Uuid,
-    pub correlation_id: Uuid,
-    pub causation_id: Option<Uuid>,
-    pub actor: Option<String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Append {
-    pub stream: String,
-    pub expected: ExpectedVersion,
-    pub events: Vec<NewEvent>,
-    pub metadata: Metadata,
-    /// Decided on the state an append this node queued before it will leave (the command bus's
-    /// turns): it stands only on that append's commit by this node's writer, never on the same
-    /// version written by another node.
-    pub after_queued: bool,
-}
-
-/// The first answer to a command: what it appended, or (for a command that changed nothing) the head
-/// position when it ran.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CommandRecord {
-    pub position: u64,
-    pub events: Vec<AppendedEvent>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Appended {
-    New(CommandRecord),
-    /// The command id had been appended before: this is its first answer.
-    Duplicate(CommandRecord),
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -400,23 +345,5 @@ impl Store {
     /// Every event after `position`: first those stored, then each new one as it becomes durable.
     pub fn subscribe(&self, after: u64) -> Subscription {
         Subscription::new(self.clone(), after)
-    }
-}
-
-/// An append in the writer's queue (see [`Store::queue`]).
-pub struct Queued {
-    answer: oneshot::Receiver<Result<Appended, StoreError>>,
-    started: std::time::Instant,
-    events: usize,
-}
-
-impl Queued {
-    /// The append's answer, once its commit (and fsync) is done.
-    pub async fn committed(self) -> Result<Appended, StoreError> {
-        let outcome = self.answer.await.map_err(|_| StoreError::Closed)?;
-        if let Ok(Appended::New(_)) = &outcome {
-            crate::metrics::METRICS.appended(self.started.elapsed(), self.events);
-        }
-        outcome
     }
 }
