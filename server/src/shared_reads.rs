@@ -23,6 +23,8 @@ pub struct SharedReads<K, V, E = ()> {
 struct Entries<K, V, E> {
     epoch: E,
     reads: HashMap<K, (Instant, Arc<OnceCell<V>>)>,
+    /// When answers older than `keep_for` were last swept out (not on every ask: a hot path).
+    swept: Instant,
 }
 
 impl<K: Hash + Eq, V: Clone, E: Ord + Copy + Default> SharedReads<K, V, E> {
@@ -32,6 +34,7 @@ impl<K: Hash + Eq, V: Clone, E: Ord + Copy + Default> SharedReads<K, V, E> {
             entries: Mutex::new(Entries {
                 epoch: E::default(),
                 reads: HashMap::new(),
+                swept: Instant::now(),
             }),
             keep_for,
             most,
@@ -52,7 +55,17 @@ impl<K: Hash + Eq, V: Clone, E: Ord + Copy + Default> SharedReads<K, V, E> {
                 entries.reads.clear();
             }
             let keep_for = self.keep_for;
-            entries.reads.retain(|_, (at, _)| at.elapsed() < keep_for);
+            if entries.swept.elapsed() >= keep_for {
+                entries.reads.retain(|_, (at, _)| at.elapsed() < keep_for);
+                entries.swept = Instant::now();
+            }
+            if entries
+                .reads
+                .get(&key)
+                .is_some_and(|(at, _)| at.elapsed() >= keep_for)
+            {
+                entries.reads.remove(&key);
+            }
             // An asker behind the kept epoch (it read its epoch just before another moved it)
             // reads alone: the answers kept are of a newer state than it asked about.
             let behind = epoch < entries.epoch;
@@ -100,29 +113,39 @@ mod tests {
     #[tokio::test]
     async fn a_failed_read_is_not_kept_and_a_full_memo_reads_alone() {
         let shared: SharedReads<usize, usize, u64> = SharedReads::new(Duration::from_secs(60), 2);
+        // (key, what a read would answer now, what is answered): room for two keys.
+        let asks = [
+            (0, Err("down"), Err("down")),
+            (0, Ok(7), Ok(7)),
+            (1, Ok(8), Ok(8)),
+            (2, Ok(9), Ok(9)),
+            (2, Ok(10), Ok(10)),
+            (0, Ok(11), Ok(7)),
+        ];
+        for (key, now, answered) in asks {
+            assert_eq!(
+                shared.read(1, key, || async { now }).await,
+                answered,
+                "{key}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn an_answer_is_kept_no_longer_than_it_was_asked_to_be() {
+        let shared: SharedReads<&str, usize, u64> = SharedReads::new(Duration::from_secs(1), 8);
         assert_eq!(
-            shared.read(1, 0, || async { Err("down") }).await,
-            Err("down")
+            shared.read(1, "word", || async { Ok::<_, ()>(1) }).await,
+            Ok(1)
         );
         assert_eq!(
-            shared.read(1, 0, || async { Ok(7) }).await,
-            Ok::<_, &str>(7)
+            shared.read(1, "word", || async { Ok::<_, ()>(2) }).await,
+            Ok(1)
         );
+        tokio::time::sleep(Duration::from_millis(1100)).await;
         assert_eq!(
-            shared.read(1, 1, || async { Ok(8) }).await,
-            Ok::<_, &str>(8)
-        );
-        assert_eq!(
-            shared.read(1, 2, || async { Ok(9) }).await,
-            Ok::<_, &str>(9)
-        );
-        assert_eq!(
-            shared.read(1, 2, || async { Ok(10) }).await,
-            Ok::<_, &str>(10)
-        );
-        assert_eq!(
-            shared.read(1, 0, || async { Ok(11) }).await,
-            Ok::<_, &str>(7)
+            shared.read(1, "word", || async { Ok::<_, ()>(3) }).await,
+            Ok(3)
         );
     }
 }

@@ -227,8 +227,8 @@ async fn a_search_asked_again_sees_what_changed_since_the_first_answer() {
         ["a kiwi on toast"]
     );
 
-    // The hits of "kiwi" are shared while the read model stays where it was; a post or a
-    // deletion moves it, and the same question is answered anew.
+    // What "kiwi" finds is shared while the read model stays where it was; a new post moves
+    // it, and the same question is answered anew (a deleted post also leaves).
     let (_, position) = ann.post_text("kiwi kiwi kiwi").await;
     let found = ann.read("/api/search?q=kiwi", position).await;
     assert_eq!(texts(&found), ["a kiwi on toast", "kiwi kiwi kiwi"]);

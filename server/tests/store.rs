@@ -283,15 +283,7 @@ async fn an_append_decided_behind_a_queued_one_stands_only_on_that_ones_commit()
     // A decides on its memory (version 1), and a second command on what the first will leave
     // (version 2): the first is refused, so the second, though version 2 is in the log (B's),
     // must not stand on it.
-    let first = node_a
-        .queue(append(stream, ExpectedVersion::Exact(1), 1))
-        .await
-        .unwrap();
-    let behind = Append {
-        after_queued: true,
-        ..append(stream, ExpectedVersion::Exact(2), 1)
-    };
-    let second = node_a.queue(behind).await.unwrap();
+    let (first, second) = queue_behind(&node_a, stream, 1).await;
     assert!(matches!(
         first.committed().await,
         Err(StoreError::Conflict { .. })
@@ -303,18 +295,27 @@ async fn an_append_decided_behind_a_queued_one_stands_only_on_that_ones_commit()
     );
     assert_eq!(assert_contiguous(&node_a).await, 2);
 
-    // Behind an append that is committed, it stands (in the same batch or a later one).
-    let first = node_a
-        .queue(append(stream, ExpectedVersion::Exact(2), 1))
+    // Behind an append that is committed, it stands.
+    let (first, second) = queue_behind(&node_a, stream, 2).await;
+    assert!(matches!(first.committed().await, Ok(Appended::New(_))));
+    assert!(matches!(second.committed().await, Ok(Appended::New(_))));
+}
+
+/// An append at `version`, and one queued behind it as the command bus's turns queue it.
+async fn queue_behind(
+    store: &agora::store::Store,
+    stream: &str,
+    version: u64,
+) -> (agora::store::Queued, agora::store::Queued) {
+    let first = store
+        .queue(append(stream, ExpectedVersion::Exact(version), 1))
         .await
         .unwrap();
     let behind = Append {
         after_queued: true,
-        ..append(stream, ExpectedVersion::Exact(3), 1)
+        ..append(stream, ExpectedVersion::Exact(version + 1), 1)
     };
-    let second = node_a.queue(behind).await.unwrap();
-    assert!(matches!(first.committed().await, Ok(Appended::New(_))));
-    assert!(matches!(second.committed().await, Ok(Appended::New(_))));
+    (first, store.queue(behind).await.unwrap())
 }
 
 #[tokio::test]

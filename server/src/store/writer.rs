@@ -221,7 +221,8 @@ impl Writer {
             let known = if append.after_queued {
                 // Only this writer's own commit of the version counts (in this batch or
                 // remembered): the append it was decided behind may have failed while another
-                // node wrote that version.
+                // node wrote that version. Nothing remembered (memory was full): refused, and
+                // the bus decides again on a read.
                 in_batch.or_else(|| self.known().last(stream)).or(Some(0))
             } else {
                 in_batch

@@ -190,7 +190,7 @@ async fn stored_names<'a>(
 pub const MAX_RESULTS: usize = 50;
 
 /// What one search finds in this read model: post keys, best first, and handles.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Found {
     pub posts: Vec<i64>,
     pub people: Vec<String>,
